@@ -1,0 +1,177 @@
+"""hlo-coreml-narrow-types: 64-bit element types become 32-bit ones.
+
+Core ML has no 64-bit types. JAX emits them whenever `jax_enable_x64` is on,
+and index computations often carry i64 even without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from hlo_coreml._mlir import ir
+
+from .registry import ModulePass, register_pass
+
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+@register_pass
+@dataclass(frozen=True)
+class NarrowTypesPass(ModulePass):
+    """Rewrites i64 -> i32, ui64 -> ui32, f64 -> f32 and complex<f64> ->
+    complex<f32> everywhere: function signatures, block arguments (including
+    reduce bodies), op results and constants.
+
+    ```mlir
+    func.func @main(%a: tensor<4xi64>) -> tensor<4xi64> {
+      %c = stablehlo.constant dense<7> : tensor<4xi64>
+      %0 = stablehlo.add %a, %c : tensor<4xi64>
+      return %0 : tensor<4xi64>
+    }
+    ==>
+    func.func @main(%a: tensor<4xi32>) -> tensor<4xi32> {
+      %c = stablehlo.constant dense<7> : tensor<4xi32>
+      %0 = stablehlo.add %a, %c : tensor<4xi32>
+      return %0 : tensor<4xi32>
+    }
+    ```
+
+    Afterwards no value, argument or result has a 64-bit element type. A
+    constant whose values do not fit the narrower type (an integer outside
+    the i32/ui32 range, a finite float beyond the f32 range) is an error at
+    that constant; so is a `bitcast_convert` to or from a 64-bit type, whose
+    meaning narrowing would change.
+    """
+
+    name: ClassVar[str] = "hlo-coreml-narrow-types"
+    summary: ClassVar[str] = "Narrow 64-bit integer and float types to 32 bits"
+
+    def run(self, module, pass_) -> None:
+        failed = False
+
+        def visit(op: ir.Operation):
+            nonlocal failed
+            if not _narrow_op(op):
+                failed = True
+            return ir.WalkResult.ADVANCE
+
+        module.walk(visit)
+        if failed:
+            pass_.signal_pass_failure()
+
+
+def narrow_type(t: ir.Type) -> ir.Type:
+    """The 32-bit counterpart of `t` (tensor or element type), or `t` itself."""
+    if isinstance(t, ir.RankedTensorType):
+        element = narrow_type(t.element_type)
+        if element == t.element_type:
+            return t
+        return ir.RankedTensorType.get(t.shape, element, t.encoding)
+    if isinstance(t, ir.UnrankedTensorType):
+        element = narrow_type(t.element_type)
+        return t if element == t.element_type else ir.UnrankedTensorType.get(element)
+    if isinstance(t, ir.TupleType):
+        return ir.TupleType.get_tuple([narrow_type(t.get_type(i)) for i in range(t.num_types)])
+    if isinstance(t, ir.IntegerType) and t.width == 64:
+        return ir.IntegerType.get_unsigned(32) if t.is_unsigned else ir.IntegerType.get_signless(32)
+    if isinstance(t, ir.F64Type):
+        return ir.F32Type.get()
+    if isinstance(t, ir.ComplexType) and isinstance(t.element_type, ir.F64Type):
+        return ir.ComplexType.get(ir.F32Type.get())
+    return t
+
+
+def _is_wide(t: ir.Type) -> bool:
+    return narrow_type(t) != t
+
+
+def _narrow_op(op: ir.Operation) -> bool:
+    """Narrow one op in place. Returns False after emitting an error."""
+    name = op.name
+    if name == "stablehlo.bitcast_convert":
+        wide = [v for v in list(op.operands) + list(op.results) if _is_wide(v.type)]
+        if wide:
+            op.location.emit_error(
+                "'stablehlo.bitcast_convert' on a 64-bit type cannot be narrowed to "
+                "32 bits without changing its meaning; Core ML has no 64-bit types "
+                "(disable jax_enable_x64 or avoid the bitcast)"
+            )
+            return False
+    if name == "stablehlo.constant" and _is_wide(op.results[0].type):
+        new_value = _narrow_constant(op)
+        if new_value is None:
+            return False
+        op.attributes["value"] = new_value
+    if name == "func.func":
+        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+        new_ftype = ir.FunctionType.get(
+            [narrow_type(t) for t in ftype.inputs], [narrow_type(t) for t in ftype.results]
+        )
+        if new_ftype != ftype:
+            op.attributes["function_type"] = ir.TypeAttr.get(new_ftype)
+    for region in op.regions:
+        for block in region.blocks:
+            for arg in block.arguments:
+                if _is_wide(arg.type):
+                    arg.set_type(narrow_type(arg.type))
+    for result in op.results:
+        if _is_wide(result.type):
+            result.set_type(narrow_type(result.type))
+    return True
+
+
+def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
+    attr = op.attributes["value"]
+    old_type = ir.RankedTensorType(op.results[0].type)
+    new_type = narrow_type(old_type)
+    element = old_type.element_type
+    if isinstance(element, ir.ComplexType):
+        op.location.emit_error(
+            "'stablehlo.constant' of type complex<f64> cannot be narrowed yet; "
+            "use complex64 (jnp.complex64) in the model"
+        )
+        return None
+    if not isinstance(attr, ir.DenseElementsAttr):
+        op.location.emit_error(
+            f"'stablehlo.constant' with a {old_type} value stored as "
+            f"{type(attr).__name__} cannot be narrowed to 32 bits"
+        )
+        return None
+    values = np.asarray(attr)
+    if attr.is_splat:
+        values = values.reshape(-1)[:1]
+    if isinstance(element, ir.IntegerType):
+        info = np.iinfo(np.uint32 if element.is_unsigned else np.int32)
+        bad = (values < info.min) | (values > info.max)
+        if bad.any():
+            culprit = values[bad].reshape(-1)[0]
+            op.location.emit_error(
+                f"'stablehlo.constant' value {culprit} does not fit in "
+                f"{new_type.element_type}: Core ML has no 64-bit integers and "
+                f"hlo-coreml-narrow-types cannot narrow it without changing the result"
+            )
+            return None
+        narrowed = values.astype(np.uint32 if element.is_unsigned else np.int32)
+    else:
+        finite = values[np.isfinite(values)]
+        if finite.size and np.abs(finite).max() > _F32_MAX:
+            culprit = finite[np.abs(finite) > _F32_MAX][0]
+            op.location.emit_error(
+                f"'stablehlo.constant' value {culprit!r} does not fit in f32: Core ML "
+                f"has no 64-bit floats and hlo-coreml-narrow-types cannot narrow it "
+                f"without changing the result"
+            )
+            return None
+        narrowed = values.astype(np.float32)
+    if attr.is_splat:
+        return ir.DenseElementsAttr.get_splat(new_type, _scalar_attr(new_type.element_type, narrowed[0]))
+    return ir.DenseElementsAttr.get(np.ascontiguousarray(narrowed), type=new_type)
+
+
+def _scalar_attr(element: ir.Type, value) -> ir.Attribute:
+    if isinstance(element, ir.IntegerType):
+        return ir.IntegerAttr.get(element, int(value))
+    return ir.FloatAttr.get(element, float(value))

@@ -1,0 +1,142 @@
+"""hlo-coreml-verify-legal: the gate between legalization and the emitter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from hlo_coreml._mlir import ir
+from hlo_coreml.element_types import MAX_RANK, element_kind
+from hlo_coreml.emit.registry import emitter_table
+
+from .registry import ModulePass, register_pass, walk_functions
+
+# Ops that only appear as terminators of regions the emitter handles as a
+# whole (the reduce body, the function body).
+_TERMINATORS = {"func.return", "stablehlo.return"}
+
+
+@register_pass
+@dataclass(frozen=True)
+class VerifyLegalPass(ModulePass):
+    """Checks the legal-IR contract the emitter relies on, and reports every
+    violation (not just the first) at the offending op's location:
+
+    - the module holds one function, `main` (private functions that only a
+      `stablehlo.composite` refers to, as its decomposition, are allowed);
+    - every op in `main` has an emitter entry, and that entry accepts it
+      (e.g. `dot_general` only in batched-matmul form);
+    - every value has a static shape of rank <= 5 and an element type of
+      f16, f32, i32 or i1 (so no complex and no 64-bit types).
+
+    It changes nothing. After it succeeds, an emitter failure is a bug in
+    hlo-coreml, never the user's problem.
+    """
+
+    name: ClassVar[str] = "hlo-coreml-verify-legal"
+    summary: ClassVar[str] = "Check the legal-IR contract; report every violation"
+
+    def run(self, module, pass_) -> None:
+        errors = _Checker(emitter_table())
+        functions = walk_functions(module)
+        mains = [f for f in functions if _symbol_name(f) == "main"]
+        if not mains:
+            module.location.emit_error(
+                "no function named 'main': Core ML models have one entry point, "
+                "@main (jax.export names it so)"
+            )
+            pass_.signal_pass_failure()
+            return
+        composite_bodies = _composite_decompositions(mains[0])
+        for f in functions:
+            name = _symbol_name(f)
+            if name != "main" and name not in composite_bodies:
+                errors.report(
+                    f,
+                    f"function '@{name}' remains after inlining; Core ML models have "
+                    "one function (is it called indirectly, or public?)",
+                )
+        errors.check_function(mains[0])
+        if errors.count:
+            pass_.signal_pass_failure()
+
+
+def _symbol_name(f) -> str:
+    return ir.StringAttr(f.attributes["sym_name"]).value
+
+
+def _composite_decompositions(main) -> set[str]:
+    names: set[str] = set()
+
+    def visit(op):
+        if op.name == "stablehlo.composite":
+            names.add(ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value)
+        return ir.WalkResult.ADVANCE
+
+    main.operation.walk(visit)
+    return names
+
+
+class _Checker:
+    def __init__(self, table):
+        self.table = table
+        self.count = 0
+
+    def report(self, op, message: str) -> None:
+        op.location.emit_error(message)
+        self.count += 1
+
+    def check_function(self, main) -> None:
+        block = main.regions[0].blocks[0]
+        for arg in block.arguments:
+            problem = _type_problem(arg.type)
+            if problem:
+                self.report(main, f"argument #{arg.arg_number} of @main {problem}")
+        for op in block.operations:
+            self.check_op(op)
+
+    def check_op(self, op) -> None:
+        name = op.operation.name
+        for i, result in enumerate(op.results):
+            problem = _type_problem(result.type)
+            if problem:
+                self.report(op, f"'{name}' result #{i} {problem}")
+                return
+        if name in _TERMINATORS:
+            return
+        entry = self.table.get(name)
+        if entry is None:
+            self.report(op, f"'{name}' is not supported by Core ML (hlo-coreml has no lowering for it)")
+            return
+        for i, operand in enumerate(op.operands):
+            problem = _type_problem(operand.type)
+            if problem:
+                self.report(op, f"'{name}' operand #{i} {problem}")
+                return
+        if entry.check is not None:
+            problem = entry.check(op)
+            if problem:
+                self.report(op, f"'{name}' {problem}")
+
+
+def _type_problem(t: ir.Type) -> str | None:
+    """Why a value of type `t` cannot reach the emitter, or None."""
+    if not isinstance(t, ir.RankedTensorType):
+        return f"has type {t}; Core ML needs ranked tensors"
+    if not t.has_static_shape:
+        return (
+            f"has dynamic shape {t}; Core ML needs static shapes here "
+            "(export with concrete shapes, or refine them first)"
+        )
+    if t.rank > MAX_RANK:
+        return f"has rank {t.rank} ({t}); Core ML supports tensors of rank <= {MAX_RANK}"
+    element = t.element_type
+    if element_kind(element) is None:
+        if isinstance(element, ir.ComplexType):
+            why = "Core ML has no complex types"
+        elif isinstance(element, ir.IntegerType) and element.width == 64 or isinstance(element, ir.F64Type):
+            why = "Core ML has no 64-bit types (run hlo-coreml-narrow-types)"
+        else:
+            why = "Core ML computes in f16, f32, i32 and bool only"
+        return f"has element type {element} ({t}); {why}"
+    return None

@@ -1,0 +1,74 @@
+"""coremltools, imported quietly, and the option values shared by compile()
+and the CLI (deployment targets, compute precision)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+
+from .diagnostics import CompileError
+
+DEFAULT_TARGET = "iOS17"
+
+
+def coremltools():
+    """Import coremltools without its import-time chatter on Linux (missing
+    native runtime, untested torch version), which is noise for our users."""
+    import sys
+
+    if "coremltools" not in sys.modules:
+        sink = io.StringIO()
+        with contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            logging.disable(logging.WARNING)
+            try:
+                import coremltools  # noqa: F401
+            finally:
+                logging.disable(logging.NOTSET)
+    return sys.modules["coremltools"]
+
+
+def target_names() -> list[str]:
+    """Every deployment target name coremltools offers for mlprogram."""
+    ct = coremltools()
+    lowest = ct.target.iOS15.value
+    return [t.name for t in ct.target if t.value >= lowest]
+
+
+def resolve_target(target):
+    """`ct.target` member from a member or a name ('iOS17', 'macOS14', ...).
+    mlprogram needs iOS15 / macOS12 or newer."""
+    ct = coremltools()
+    if target is None:
+        target = DEFAULT_TARGET
+    if isinstance(target, str):
+        match = {t.name.lower(): t for t in ct.target}.get(target.lower())
+        if match is None:
+            raise CompileError(
+                f"unknown deployment target '{target}'; use one of: {', '.join(target_names())}"
+            )
+        target = match
+    if not isinstance(target, ct.target):
+        raise CompileError(f"minimum_deployment_target must be a ct.target or its name, got {target!r}")
+    if target.value < ct.target.iOS15.value:
+        raise CompileError(
+            f"deployment target {target.name} is too old for an ML program; the oldest is "
+            "iOS15 / macOS12 (use minimum_deployment_target='iOS15' or newer)"
+        )
+    return target
+
+
+def resolve_precision(precision):
+    """`ct.precision` member (or an FP16ComputePrecision transform) from a
+    member, a transform, or 'fp16' / 'fp32' / 'float16' / 'float32'."""
+    ct = coremltools()
+    if precision is None:
+        return ct.precision.FLOAT16
+    if isinstance(precision, str):
+        names = {"fp16": "FLOAT16", "float16": "FLOAT16", "fp32": "FLOAT32", "float32": "FLOAT32"}
+        if precision.lower() not in names:
+            raise CompileError(f"unknown compute precision '{precision}'; use fp16 or fp32")
+        return getattr(ct.precision, names[precision.lower()])
+    return precision

@@ -1,0 +1,261 @@
+"""Elementwise ops: unary and binary math, logic, compare, select, clamp, convert."""
+
+from __future__ import annotations
+
+from ..element_types import kind_of, shape_of
+from .._mlir import stablehlo
+from .registry import emits, emits_composite
+
+# Ops whose MIL counterparts broadcast their operands NumPy-style. An operand
+# produced by broadcast_in_dim (or a splat constant) that only feeds such ops
+# is emitted without materializing the broadcast; see ops_tensor.
+BROADCASTING_OPS = frozenset(
+    "stablehlo." + n
+    for n in (
+        "add subtract multiply divide maximum minimum power and or xor "
+        "compare select clamp"
+    ).split()
+)
+
+
+def _full_shape(ctx, var, op):
+    """Tile `var` to the op's result shape if lazily broadcast operands left
+    it smaller (only when every operand was a broadcast)."""
+    return ctx.broadcast_to(var, shape_of(op.results[0]))
+
+
+def _float_only(op):
+    if kind_of(op.results[0]) not in ("f16", "f32"):
+        return f"on {kind_of(op.results[0])} tensors is not supported (Core ML computes it on floats only)"
+    return None
+
+
+def _not_bool(op):
+    if kind_of(op.results[0]) == "i1":
+        return "on i1 tensors is not supported"
+    return None
+
+
+_UNARY_FLOAT = {
+    "stablehlo.exponential": "exp",
+    "stablehlo.tanh": "tanh",
+    "stablehlo.logistic": "sigmoid",
+    "stablehlo.sine": "sin",
+    "stablehlo.cosine": "cos",
+    "stablehlo.floor": "floor",
+    "stablehlo.ceil": "ceil",
+    "stablehlo.sqrt": "sqrt",
+}
+
+
+def _emit_unary_float(ctx, op):
+    return getattr(ctx.mb, _UNARY_FLOAT[op.operation.name])(x=ctx[op.operands[0]])
+
+
+emits(*_UNARY_FLOAT, check=_float_only, doc="one MIL op of the same name (floats)")(_emit_unary_float)
+
+
+@emits("stablehlo.log", check=_float_only, doc="`log` with epsilon 0")
+def _log(ctx, op):
+    x = ctx[op.operands[0]]
+    return ctx.mb.log(x=x, epsilon=ctx.scalar(0, op.operands[0]))
+
+
+@emits("stablehlo.rsqrt", check=_float_only, doc="`rsqrt` with epsilon 0")
+def _rsqrt(ctx, op):
+    x = ctx[op.operands[0]]
+    return ctx.mb.rsqrt(x=x, epsilon=ctx.scalar(0, op.operands[0]))
+
+
+@emits("stablehlo.abs", check=_not_bool, doc="`abs`")
+def _abs(ctx, op):
+    return ctx.mb.abs(x=ctx[op.operands[0]])
+
+
+@emits("stablehlo.sign", check=_not_bool, doc="`sign`")
+def _sign(ctx, op):
+    return ctx.mb.sign(x=ctx[op.operands[0]])
+
+
+@emits("stablehlo.negate", check=_not_bool, doc="`mul` by -1 (floats) or `sub` from 0 (i32)")
+def _negate(ctx, op):
+    x = ctx[op.operands[0]]
+    if kind_of(op.operands[0]) == "i32":
+        return ctx.mb.sub(x=ctx.scalar(0, op.operands[0]), y=x)
+    return ctx.mb.mul(x=x, y=ctx.scalar(-1, op.operands[0]))
+
+
+@emits("stablehlo.log_plus_one", check=_float_only, doc="`log` of 1+x, corrected for small x")
+def _log1p(ctx, op):
+    # log1p(x) = log(u) * x / (u - 1) with u = 1 + x, and x itself where u == 1:
+    # the rounding error of 1 + x cancels (Goldberg, "What every computer
+    # scientist should know about floating-point arithmetic", thm. 4).
+    mb, x = ctx.mb, ctx[op.operands[0]]
+    one = ctx.scalar(1, op.operands[0])
+    u = mb.add(x=x, y=one)
+    um1 = mb.sub(x=u, y=one)
+    is_one = mb.equal(x=um1, y=ctx.scalar(0, op.operands[0]))
+    safe = mb.select(cond=is_one, a=one, b=um1)
+    scaled = mb.real_div(x=mb.mul(x=mb.log(x=u, epsilon=ctx.scalar(0, op.operands[0])), y=x), y=safe)
+    return mb.select(cond=is_one, a=x, b=scaled)
+
+
+@emits("stablehlo.exponential_minus_one", check=_float_only, doc="`exp` minus 1, corrected for small x")
+def _expm1(ctx, op):
+    # expm1(x) = (u - 1) * x / log(u) with u = exp(x); x where u == 1, and
+    # u - 1 where log(u) is not finite or u - 1 == -1 (Kahan's trick).
+    mb, x = ctx.mb, ctx[op.operands[0]]
+    v = op.operands[0]
+    one = ctx.scalar(1, v)
+    u = mb.exp(x=x)
+    um1 = mb.sub(x=u, y=one)
+    log_u = mb.log(x=u, epsilon=ctx.scalar(0, v))
+    is_one = mb.equal(x=u, y=one)
+    tiny = mb.logical_or(x=is_one, y=mb.equal(x=log_u, y=ctx.scalar(0, v)))
+    safe_log = mb.select(cond=tiny, a=one, b=log_u)
+    scaled = mb.real_div(x=mb.mul(x=um1, y=x), y=safe_log)
+    # exp overflowed (u = inf) or underflowed: u - 1 is already exact.
+    huge = mb.logical_or(
+        x=mb.greater(x=x, y=ctx.scalar(20, v)), y=mb.less(x=x, y=ctx.scalar(-20, v))
+    )
+    return mb.select(cond=tiny, a=x, b=mb.select(cond=huge, a=um1, b=scaled))
+
+
+@emits("stablehlo.round_nearest_even", check=_float_only, doc="`round` (ties to even)")
+def _round_even(ctx, op):
+    return ctx.mb.round(x=ctx[op.operands[0]])
+
+
+@emits("stablehlo.round_nearest_afz", check=_float_only, doc="`floor(|x| + 0.5) * sign(x)`")
+def _round_afz(ctx, op):
+    mb, x, v = ctx.mb, ctx[op.operands[0]], op.operands[0]
+    mag = mb.floor(x=mb.add(x=mb.abs(x=x), y=ctx.scalar(0.5, v)))
+    return mb.mul(x=mag, y=mb.sign(x=x))
+
+
+# -- binary ------------------------------------------------------------------
+
+_BINARY = {
+    "stablehlo.add": "add",
+    "stablehlo.subtract": "sub",
+    "stablehlo.multiply": "mul",
+    "stablehlo.maximum": "maximum",
+    "stablehlo.minimum": "minimum",
+    "stablehlo.power": "pow",
+}
+
+
+def _emit_binary(ctx, op):
+    if kind_of(op.results[0]) == "i1":
+        return _emit_bool_binary(ctx, op)
+    x, y = ctx.operands(op)
+    out = getattr(ctx.mb, _BINARY[op.operation.name])(x=x, y=y)
+    return _full_shape(ctx, out, op)
+
+
+def _emit_bool_binary(ctx, op):
+    # On booleans StableHLO defines add and maximum as logical or, multiply
+    # and minimum as logical and.
+    x, y = ctx.operands(op)
+    name = op.operation.name
+    fn = ctx.mb.logical_or if name in ("stablehlo.add", "stablehlo.maximum") else ctx.mb.logical_and
+    return _full_shape(ctx, fn(x=x, y=y), op)
+
+
+def _binary_check(op):
+    kind = kind_of(op.results[0])
+    name = op.operation.name
+    if kind == "i1" and name not in ("stablehlo.add", "stablehlo.maximum", "stablehlo.minimum", "stablehlo.multiply"):
+        return "on i1 tensors is not supported"
+    return None
+
+
+emits(*_BINARY, check=_binary_check, doc="`add`/`sub`/`mul`/`maximum`/`minimum`/`pow`")(_emit_binary)
+
+
+@emits("stablehlo.divide", check=_not_bool, doc="`real_div` (floats); truncating division from `floor_div` (i32)")
+def _divide(ctx, op):
+    mb = ctx.mb
+    x, y = ctx.operands(op)
+    if kind_of(op.results[0]) != "i32":
+        return _full_shape(ctx, mb.real_div(x=x, y=y), op)
+    # StableHLO divides integers toward zero; MIL floor_div floors. They
+    # differ by one when the remainder is non-zero and the signs differ.
+    v = op.operands[0]
+    q = mb.floor_div(x=x, y=y)
+    r = mb.mod(x=x, y=y)
+    zero = ctx.scalar(0, v)
+    inexact = mb.not_equal(x=r, y=zero)
+    signs_differ = mb.logical_xor(x=mb.less(x=x, y=zero), y=mb.less(x=y, y=zero))
+    fix = mb.cast(x=mb.logical_and(x=inexact, y=signs_differ), dtype="int32")
+    return _full_shape(ctx, mb.add(x=q, y=fix), op)
+
+
+_LOGICAL = {"stablehlo.and": "logical_and", "stablehlo.or": "logical_or", "stablehlo.xor": "logical_xor"}
+
+
+def _bool_only(op):
+    if kind_of(op.results[0]) != "i1":
+        return "on integer tensors (bitwise) is not supported yet; only on i1"
+    return None
+
+
+@emits(*_LOGICAL, check=_bool_only, doc="`logical_and`/`logical_or`/`logical_xor` (i1)")
+def _logical(ctx, op):
+    x, y = ctx.operands(op)
+    return _full_shape(ctx, getattr(ctx.mb, _LOGICAL[op.operation.name])(x=x, y=y), op)
+
+
+@emits("stablehlo.not", check=_bool_only, doc="`logical_not` (i1)")
+def _not(ctx, op):
+    return ctx.mb.logical_not(x=ctx[op.operands[0]])
+
+
+_COMPARE = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
+
+
+def _direction(op) -> str:
+    return stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
+
+
+@emits("stablehlo.compare", doc="`equal`/`not_equal`/`less`/... (i1 operands via `logical_xor` or int32)")
+def _compare(ctx, op):
+    mb = ctx.mb
+    x, y = ctx.operands(op)
+    direction = _direction(op)
+    if kind_of(op.operands[0]) == "i1":
+        if direction == "NE":
+            return _full_shape(ctx, mb.logical_xor(x=x, y=y), op)
+        if direction == "EQ":
+            return _full_shape(ctx, mb.logical_not(x=mb.logical_xor(x=x, y=y)), op)
+        x, y = ctx.cast(x, "i32"), ctx.cast(y, "i32")
+    return _full_shape(ctx, getattr(mb, _COMPARE[direction])(x=x, y=y), op)
+
+
+@emits("stablehlo.select", doc="`select`")
+def _select(ctx, op):
+    pred, a, b = ctx.operands(op)
+    return _full_shape(ctx, ctx.mb.select(cond=pred, a=a, b=b), op)
+
+
+@emits("stablehlo.clamp", check=_not_bool, doc="`maximum` then `minimum` (scalar or full bounds)")
+def _clamp(ctx, op):
+    lo, x, hi = ctx.operands(op)
+    out = ctx.mb.minimum(x=ctx.mb.maximum(x=x, y=lo), y=hi)
+    return _full_shape(ctx, out, op)
+
+
+@emits("stablehlo.convert", doc="`cast`; to i1 as `not_equal` 0")
+def _convert(ctx, op):
+    src, dst = kind_of(op.operands[0]), kind_of(op.results[0])
+    x = ctx[op.operands[0]]
+    if src == dst:
+        return x
+    if dst == "i1":
+        return ctx.mb.not_equal(x=x, y=ctx.scalar(0, op.operands[0]))
+    return ctx.cast(x, dst)
+
+
+@emits_composite("chlo.erf", check=_float_only, doc="`erf`")
+def _erf(ctx, op):
+    return ctx.mb.erf(x=ctx[op.operands[0]])

@@ -1,0 +1,206 @@
+"""Legal IR -> MIL Program, one emitter-table lookup per op.
+
+The module must have passed hlo-coreml-verify-legal; every failure in here is
+a bug in hlo-coreml, so it is raised as an internal error, not a user error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._mlir import ir
+from ..diagnostics import location_name
+from ..element_types import kind_of, shape_of
+from .context import EmitContext
+from .registry import emitter_table
+
+# Core ML interface dtypes for each legal element type. Core ML has no bool
+# inputs or outputs: they travel as int32 (0/1) and are cast inside.
+_IO_KIND = {"f32": "f32", "f16": "f16", "i32": "i32", "i1": "i32"}
+
+
+@dataclass
+class IOSpec:
+    """One model input or output, in the order of the function's arguments
+    or results."""
+
+    name: str
+    shape: tuple[int, ...]  # the StableHLO shape; () for scalars
+    element: str  # 'f32', 'f16', 'i32' or 'i1' in the StableHLO program
+    io_dtype: str  # dtype at the Core ML interface ('f32', 'f16', 'i32')
+
+    @property
+    def io_shape(self) -> tuple[int, ...]:
+        """Core ML has no rank-0 features: scalars travel as shape (1,)."""
+        return self.shape or (1,)
+
+
+@dataclass
+class Interface:
+    inputs: list[IOSpec] = field(default_factory=list)
+    outputs: list[IOSpec] = field(default_factory=list)
+
+
+class EmitterBug(RuntimeError):
+    """An op passed verify-legal but could not be emitted: an hlo-coreml bug."""
+
+
+_SANITIZE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def sanitize(name: str) -> str:
+    """A Core ML feature name: [A-Za-z0-9_], not starting with a digit."""
+    name = _SANITIZE.sub("_", name).strip("_") or "x"
+    return "v_" + name if name[0].isdigit() else name
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            candidate = f"{n}_{seen[n]}"
+            while candidate in seen:
+                seen[n] += 1
+                candidate = f"{n}_{seen[n]}"
+            n = candidate
+        seen.setdefault(n, 0)
+        out.append(n)
+    return out
+
+
+def _result_info_name(attrs: ir.DictAttr | None) -> str | None:
+    if attrs is None or "jax.result_info" not in attrs:
+        return None
+    text = ir.StringAttr(attrs["jax.result_info"]).value
+    # JAX writes pytree paths: "result", "result[0]", "['logits']", "[0]['h']".
+    parts = re.findall(r"\['([^']*)'\]|\[(\d+)\]|^([A-Za-z_]\w*)", text)
+    words = [a or b or c for a, b, c in parts]
+    return "_".join(words) if words else None
+
+
+def _argument_name(main, index: int, arg) -> str | None:
+    attrs = _arg_attrs(main, "arg_attrs", index)
+    if attrs is not None and "jax.arg_info" in attrs:
+        info = ir.StringAttr(attrs["jax.arg_info"]).value
+        parts = re.findall(r"\['([^']*)'\]|\[(\d+)\]|^([A-Za-z_]\w*)", info)
+        words = [a or b or c for a, b, c in parts]
+        if words:
+            return "_".join(words)
+    return location_name(arg.location)
+
+
+def _arg_attrs(main, key: str, index: int) -> ir.DictAttr | None:
+    if key not in main.attributes:
+        return None
+    array = ir.ArrayAttr(main.attributes[key])
+    return ir.DictAttr(array[index]) if index < len(array) else None
+
+
+def interface_of(main, input_names=None, output_names=None) -> Interface:
+    """Input/output names, shapes and dtypes of @main, in argument/result order.
+
+    Names come from the caller if given, else from the source (JAX's
+    argument locations and `jax.result_info` attributes), else `input_<i>` /
+    `output_<i>`."""
+    block = main.regions[0].blocks[0]
+    ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
+    in_names = list(input_names or [])
+    for i, arg in enumerate(block.arguments):
+        if i >= len(in_names):
+            in_names.append(sanitize(_argument_name(main, i, arg) or f"input_{i}"))
+    out_names = list(output_names or [])
+    for i in range(len(ftype.results)):
+        if i >= len(out_names):
+            out_names.append(sanitize(_result_info_name(_arg_attrs(main, "res_attrs", i)) or f"output_{i}"))
+    names = _unique(in_names + out_names)
+    in_names, out_names = names[: len(in_names)], names[len(in_names) :]
+    iface = Interface()
+    for name, arg in zip(in_names, block.arguments):
+        kind = kind_of(arg)
+        iface.inputs.append(IOSpec(name, shape_of(arg), kind, _IO_KIND[kind]))
+    for name, t in zip(out_names, ftype.results):
+        kind = kind_of(t)
+        iface.outputs.append(IOSpec(name, shape_of(t), kind, _IO_KIND[kind]))
+    return iface
+
+
+def find_main(module: ir.Module):
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main":
+            return op
+    raise EmitterBug("no @main function (verify-legal should have caught this)")
+
+
+def build_program(module: ir.Module, target, interface: Interface | None = None):
+    """Build the MIL Program for @main of a legalized module.
+
+    `target` is a coremltools deployment target; ops are built with its
+    opset, so the program means what its label says.
+    """
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil import Function, Program, types
+
+    main = find_main(module)
+    iface = interface or interface_of(main)
+    mil_types = {"f32": types.fp32, "f16": types.fp16, "i32": types.int32}
+    specs = {
+        spec.name: mb.placeholder(shape=spec.io_shape, dtype=mil_types[spec.io_dtype])
+        for spec in iface.inputs
+    }
+    table = emitter_table()
+    ctx = EmitContext(mb, target)
+    block = main.regions[0].blocks[0]
+    with Function(specs, opset_version=target) as function:
+        for spec, arg in zip(iface.inputs, block.arguments):
+            var = function.inputs[spec.name]
+            if spec.shape != spec.io_shape:
+                var = mb.reshape(x=var, shape=np.array(spec.shape, dtype=np.int32))
+            if spec.element != spec.io_dtype:
+                var = ctx.cast(var, spec.element) if spec.element != "i1" else mb.not_equal(x=var, y=np.int32(0))
+            ctx.bind(arg, var)
+        outputs = None
+        for op in block.operations:
+            name = op.operation.name
+            if name == "func.return":
+                outputs = [ctx[v] for v in op.operands]
+                break
+            entry = table.get(name)
+            if entry is None:
+                raise EmitterBug(f"no emitter for '{name}' (verify-legal should have refused it)")
+            try:
+                result = entry.emit(ctx, op)
+            except Exception as e:  # noqa: BLE001 - re-raised with the op attached
+                raise EmitterBug(f"emitting '{name}' at {op.location} failed: {e}") from e
+            results = result if isinstance(result, (list, tuple)) else [result]
+            for value, var in zip(op.results, results):
+                ctx.bind(value, var)
+        function.set_outputs(_name_outputs(mb, ctx, iface, outputs))
+    program = Program()
+    program.add_function("main", function)
+    return program, iface
+
+
+def _name_outputs(mb, ctx, iface: Interface, outputs):
+    """Give each output var its feature name: rename the var when it is a
+    plain op result used once as an output, else add an `identity`."""
+    named, taken = [], set()
+    for spec, var in zip(iface.outputs, outputs):
+        if spec.shape != spec.io_shape:
+            var = mb.reshape(x=var, shape=np.array(spec.io_shape, dtype=np.int32))
+        if spec.element != spec.io_dtype:
+            var = ctx.cast(var, spec.io_dtype)
+        op = var.op
+        renamable = op is not None and op.op_type != "const" and len(op.outputs) == 1 and id(var) not in taken
+        if renamable:
+            var.name = spec.name
+            op.name = spec.name
+        else:
+            var = mb.identity(x=var, name=spec.name)
+        taken.add(id(var))
+        named.append(var)
+    return named
