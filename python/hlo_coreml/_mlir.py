@@ -13,6 +13,11 @@ from jaxlib.mlir._mlir_libs import _jax_mlir_ext
 from jaxlib.mlir._mlir_libs._mlir import rewrite  # noqa: F401  (re-exported)
 from jaxlib.mlir.dialects import chlo, func, stablehlo  # noqa: F401  (re-exported)
 
+# Clones a single-block function body at the current insertion point. jaxlib
+# does not register the func dialect's inliner extension, so the upstream
+# `inline` pass cannot inline func.call; hlo-coreml-inline-calls uses this.
+inlined_func_call = _jax_mlir_ext.inlined_func_call
+
 _passes_registered = False
 
 

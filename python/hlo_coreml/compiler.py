@@ -9,7 +9,7 @@ import tempfile
 
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
-from .coreml import coremltools, resolve_precision, resolve_target
+from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .emit.program import build_program, find_main, interface_of
 from .importer import load
@@ -49,6 +49,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     outputs: list[str] | None = None,
     pass_pipeline=None,
     legalize_pipeline: str | list[str] | None = None,
+    show_progress: bool = False,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
@@ -66,6 +67,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     pass_pipeline: a `ct.PassPipeline` for coremltools' MIL passes.
     legalize_pipeline: our MLIR pipeline (elements or a textual pipeline);
         default `hlo-coreml-legalize-pipeline`.
+    show_progress: show coremltools' per-pipeline progress bars.
 
     Returns a `coremltools.models.MLModel`. Raises `LegalizationError` (a
     `CompileError`) listing every problem with its source location.
@@ -88,7 +90,8 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     )
     if pass_pipeline is not None:
         convert_kwargs["pass_pipeline"] = pass_pipeline
-    mlmodel = ct.convert(program, **convert_kwargs)
+    with progress_bars(show_progress):
+        mlmodel = ct.convert(program, **convert_kwargs)
     mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
         {
             "inputs": [_spec_json(s) for s in iface.inputs],

@@ -30,6 +30,23 @@ def coremltools():
     return sys.modules["coremltools"]
 
 
+@contextlib.contextmanager
+def progress_bars(show: bool):
+    """coremltools draws a tqdm bar per MIL pass pipeline during ct.convert.
+    tqdm reads TQDM_DISABLE only when it is imported, so swap the `tqdm`
+    name coremltools' pass pipeline module uses for the duration."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes import pass_pipeline
+
+    original = pass_pipeline.tqdm
+    if not show:
+        pass_pipeline.tqdm = lambda iterable, *args, **kwargs: iterable
+    try:
+        yield
+    finally:
+        pass_pipeline.tqdm = original
+
+
 def target_names() -> list[str]:
     """Every deployment target name coremltools offers for mlprogram."""
     ct = coremltools()

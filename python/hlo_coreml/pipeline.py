@@ -21,7 +21,7 @@ KEPT_CHLO_OPS = ("chlo.erf",)
 PREPARE_PIPELINE = [
     "stablehlo-wrap-in-composite{op-names=" + ",".join(KEPT_CHLO_OPS) + "}",
     "hlo-coreml-inline-composites",
-    "inline",
+    "hlo-coreml-inline-calls",
     "func.func(chlo-legalize-to-stablehlo)",
     "func.func(stablehlo-legalize-deprecated-ops{fail-on-unused=false})",
     "stablehlo-refine-shapes",

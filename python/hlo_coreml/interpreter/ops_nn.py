@@ -118,7 +118,7 @@ def _conv(x, w, strides, dilations, pads, groups):
     o, g = w.shape[0], groups
     win = win.reshape((n, g, c // g) + win.shape[2:])
     wg = w.reshape((g, o // g, c // g) + tuple(k))
-    sp, kk = "xyz"[:nsp], "abc"[:nsp]
+    sp, kk = "xyz"[:nsp], "uvw"[:nsp]
     out = np.einsum(f"ngc{sp}{kk},gmc{kk}->ngm{sp}", win, wg, optimize=True)
     return out.reshape((n, o) + out.shape[3:])
 
@@ -440,6 +440,15 @@ def resize_nearest_neighbor(op, env):
     src_h = np.floor((np.arange(h) + 0.5) * x.shape[-2] / h).astype(np.int64)
     src_w = np.floor((np.arange(w) + 0.5) * x.shape[-1] / w).astype(np.int64)
     return _nearest(x, h, w, src_h, src_w)
+
+
+@register("crop")
+def crop(op, env):
+    """Remove crop_height [top, bottom] and crop_width [left, right] from the last two dims."""
+    x = _x(op, env)
+    t, bo = ilist(arg(op, env, "crop_height"))
+    le, r = ilist(arg(op, env, "crop_width"))
+    return x[..., t:x.shape[-2] - bo, le:x.shape[-1] - r]
 
 
 # ----------------------------------------------------------------------------

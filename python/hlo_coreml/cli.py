@@ -1,0 +1,154 @@
+"""hlo-coreml: the user-facing command line (compile, run)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from .diagnostics import CompileError
+
+_EPILOG = """\
+examples:
+  hlo-coreml compile model.mlir -o model.mlpackage
+  hlo-coreml compile exported.bin -o model.mlpackage --target iOS18 --precision fp32
+  hlo-coreml run model.mlpackage --input x=x.npy --input y=y.npy -o outputs.npz
+
+Inputs to `compile` may be StableHLO text (.mlir), MLIR bytecode or a StableHLO
+portable artifact (.mlirbc), or a serialized jax.export artifact
+(`jax.export.export(jax.jit(f))(*args).serialize()` written to a file).
+`run` executes the model with hlo-coreml's NumPy reference interpreter, which
+works on Linux where Core ML itself does not run.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hlo-coreml",
+        description="Compile StableHLO (from JAX, Flax, Equinox, ...) to Core ML ML programs.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("compile", help="compile StableHLO to an .mlpackage", description="Compile StableHLO to an .mlpackage.")
+    c.add_argument("input", help="StableHLO: .mlir text, .mlirbc bytecode, or a serialized jax.export artifact")
+    c.add_argument("-o", "--output", required=True, help="output path, ending in .mlpackage")
+    c.add_argument("--target", default=None, help="minimum deployment target, e.g. iOS15 ... iOS18, macOS14 (default iOS17)")
+    c.add_argument(
+        "--precision",
+        choices=["fp16", "fp32"],
+        default="fp16",
+        help="compute precision: fp16 (default, Neural Engine friendly) or fp32",
+    )
+    c.add_argument("--input-names", default=None, help="comma-separated input names, in argument order")
+    c.add_argument("--output-names", default=None, help="comma-separated output names, in result order")
+
+    r = sub.add_parser("run", help="run an .mlpackage with the reference interpreter", description="Run a model with the NumPy reference MIL interpreter.")
+    r.add_argument("model", help="path to an .mlpackage")
+    r.add_argument(
+        "--input",
+        "-i",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.npy",
+        help="an input array (repeat for each input)",
+    )
+    r.add_argument("-o", "--output", default=None, help="save all outputs to this .npz file instead of printing them")
+    return parser
+
+
+def _split_names(text):
+    return [n.strip() for n in text.split(",")] if text else None
+
+
+def _compile(args) -> int:
+    from .compiler import compile as compile_model
+
+    if not os.path.exists(args.input):
+        raise CompileError(f"{args.input}: no such file")
+    model = compile_model(
+        args.input,
+        minimum_deployment_target=args.target,
+        compute_precision=args.precision,
+        output_path=args.output,
+        inputs=_split_names(args.input_names),
+        outputs=_split_names(args.output_names),
+    )
+    print(f"wrote {args.output}")
+    iface = model.hlo_coreml_interface
+    for title, specs in (("inputs", iface.inputs), ("outputs", iface.outputs)):
+        print(f"  {title}:")
+        for spec in specs:
+            print(f"    {spec.name}: shape {list(spec.io_shape)} {spec.io_dtype}")
+    return 0
+
+
+def _load_inputs(pairs):
+    import numpy as np
+
+    feeds = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name:
+            raise CompileError(f"--input expects NAME=FILE.npy, got '{pair}'")
+        try:
+            feeds[name] = np.load(path)
+        except (OSError, ValueError) as e:
+            raise CompileError(f"cannot read input '{name}' from {path}: {e}") from None
+    return feeds
+
+
+def _run(args) -> int:
+    import numpy as np
+
+    from .coreml import coremltools
+
+    coremltools()  # quiet import before the interpreter pulls it in
+    from .interpreter import InterpreterError, run
+
+    if not os.path.isdir(args.model):
+        raise CompileError(f"{args.model}: not an .mlpackage directory")
+    try:
+        outputs = run(args.model, _load_inputs(args.input))
+    except InterpreterError as e:
+        raise CompileError(str(e)) from None
+    if args.output:
+        np.savez(args.output, **outputs)
+        print(f"wrote {args.output}")
+    else:
+        with np.printoptions(threshold=50, edgeitems=3):
+            for name, value in outputs.items():
+                print(f"{name}: shape={tuple(value.shape)} dtype={value.dtype}")
+                print(value)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 1
+    try:
+        return {"compile": _compile, "run": _run}[args.command](args)
+    except CompileError as e:
+        for line in str(e).splitlines():
+            print(line if ": error:" in line or ": note:" in line else f"error: {line}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 - an internal bug: say so, briefly
+        if os.environ.get("HLO_COREML_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in hlo-coreml; set HLO_COREML_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
