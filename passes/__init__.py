@@ -1,6 +1,8 @@
 """hlo-coreml's MLIR passes, one module each, registered in PASS_REGISTRY."""
 
-from . import inline_calls, inline_composites, narrow_types, verify_legal  # noqa: F401  (registration)
+from . import dot_general_to_matmul, inline_calls, inline_composites, narrow_types, verify_legal  # noqa: F401  (registration)
+from . import cap_rank, fold_dynamic_slices, unroll_while  # noqa: F401  (registration; loops, rank)
+from . import split_complex  # noqa: F401  (registration; complex -> real pairs)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

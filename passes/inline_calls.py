@@ -38,6 +38,14 @@ class InlineCallsPass(ModulePass):
 
     def run(self, module, pass_) -> None:
         symbols = ir.SymbolTable(module)
+        # Inlining a recursive call clones the callee into itself while the
+        # clone walks it: it never ends. Refuse recursion up front.
+        recursive = _recursive_calls(module)
+        for call, callee in recursive:
+            call.location.emit_error(f"cannot inline the recursive call of '@{callee}'")
+        if recursive:
+            pass_.signal_pass_failure()
+            return
         for _ in range(_MAX_ROUNDS):
             calls = _collect_calls(module)
             if not calls:
@@ -45,8 +53,10 @@ class InlineCallsPass(ModulePass):
             for call in calls:
                 callee = ir.FlatSymbolRefAttr(call.attributes["callee"]).value
                 target = symbols[callee]
-                if len(target.regions[0].blocks) != 1:
-                    call.location.emit_error(f"cannot inline '@{callee}': its body has several blocks")
+                blocks = len(target.regions[0].blocks)
+                if blocks != 1:
+                    why = "it is only declared" if blocks == 0 else "its body has several blocks"
+                    call.location.emit_error(f"cannot inline '@{callee}': {why}")
                     pass_.signal_pass_failure()
                     return
                 with ir.InsertionPoint(call), call.location:
@@ -72,3 +82,36 @@ def _collect_calls(module) -> list[ir.Operation]:
 
     module.walk(visit)
     return calls
+
+
+def _recursive_calls(module) -> list[tuple[ir.Operation, str]]:
+    """The calls (with their callee's name) through which a function can
+    reach itself again, directly or through other functions."""
+    body = module.regions[0].blocks[0]
+    calls_in: dict[str, list[tuple[ir.Operation, str]]] = {}
+    for f in body.operations:
+        if f.operation.name != "func.func":
+            continue
+        name = ir.StringAttr(f.attributes["sym_name"]).value
+        calls_in[name] = [
+            (c, ir.FlatSymbolRefAttr(c.attributes["callee"]).value) for c in _collect_calls(f.operation)
+        ]
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, stack = set(), [start]
+        while stack:
+            name = stack.pop()
+            if name == goal:
+                return True
+            if name in seen:
+                continue
+            seen.add(name)
+            stack.extend(callee for _, callee in calls_in.get(name, []))
+        return False
+
+    return [
+        (call, callee)
+        for caller, calls in calls_in.items()
+        for call, callee in calls
+        if reaches(callee, caller)
+    ]

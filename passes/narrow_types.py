@@ -124,16 +124,14 @@ def _narrow_op(op: ir.Operation) -> bool:
 
 
 def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
-    attr = op.attributes["value"]
     old_type = ir.RankedTensorType(op.results[0].type)
     new_type = narrow_type(old_type)
     element = old_type.element_type
     if isinstance(element, ir.ComplexType):
-        op.location.emit_error(
-            "'stablehlo.constant' of type complex<f64> cannot be narrowed yet; "
-            "use complex64 (jnp.complex64) in the model"
-        )
-        return None
+        # Before `op.attributes["value"]`: the bindings cannot return a
+        # complex DenseElementsAttr (see split_complex_constants).
+        return _narrow_complex_constant(op, new_type)
+    attr = op.attributes["value"]
     if not isinstance(attr, ir.DenseElementsAttr):
         op.location.emit_error(
             f"'stablehlo.constant' with a {old_type} value stored as "
@@ -147,7 +145,7 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
         info = np.iinfo(np.uint32 if element.is_unsigned else np.int32)
         bad = (values < info.min) | (values > info.max)
         if bad.any():
-            culprit = values[bad].reshape(-1)[0]
+            culprit = int(values[bad].reshape(-1)[0])
             op.location.emit_error(
                 f"'stablehlo.constant' value {culprit} does not fit in "
                 f"{new_type.element_type}: Core ML has no 64-bit integers and "
@@ -158,7 +156,7 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
     else:
         finite = values[np.isfinite(values)]
         if finite.size and np.abs(finite).max() > _F32_MAX:
-            culprit = finite[np.abs(finite) > _F32_MAX][0]
+            culprit = float(finite[np.abs(finite) > _F32_MAX][0])
             op.location.emit_error(
                 f"'stablehlo.constant' value {culprit!r} does not fit in f32: Core ML "
                 f"has no 64-bit floats and hlo-coreml-narrow-types cannot narrow it "
@@ -169,6 +167,28 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
     if attr.is_splat:
         return ir.DenseElementsAttr.get_splat(new_type, _scalar_attr(new_type.element_type, narrowed[0]))
     return ir.DenseElementsAttr.get(np.ascontiguousarray(narrowed), type=new_type)
+
+
+def _narrow_complex_constant(op, new_type: ir.RankedTensorType) -> ir.Attribute | None:
+    """complex<f64> -> complex<f32>, each part range-checked like f64."""
+    from .split_complex_constants import complex_attr, complex_constant_parts
+
+    try:
+        [(real, imag)] = complex_constant_parts([op])
+    except ValueError as e:
+        op.location.emit_error(f"'stablehlo.constant' of type complex<f64> cannot be narrowed: {e}")
+        return None
+    for part in (real, imag):
+        finite = part[np.isfinite(part)]
+        if finite.size and np.abs(finite).max() > _F32_MAX:
+            culprit = float(finite[np.abs(finite) > _F32_MAX][0])
+            op.location.emit_error(
+                f"'stablehlo.constant' complex value with a part {culprit!r} does not fit in "
+                f"complex<f32>: Core ML has no 64-bit floats and hlo-coreml-narrow-types "
+                f"cannot narrow it without changing the result"
+            )
+            return None
+    return complex_attr(real.astype(np.float32), imag.astype(np.float32), new_type)
 
 
 def _scalar_attr(element: ir.Type, value) -> ir.Attribute:

@@ -47,6 +47,10 @@ class VerifyLegalPass(ModulePass):
             )
             pass_.signal_pass_failure()
             return
+        if not mains[0].regions[0].blocks:
+            mains[0].location.emit_error("@main is only declared; it needs a body")
+            pass_.signal_pass_failure()
+            return
         composite_bodies = _composite_decompositions(mains[0])
         for f in functions:
             name = _symbol_name(f)

@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="fp16",
         help="compute precision: fp16 (default, Neural Engine friendly) or fp32",
     )
+    c.add_argument(
+        "--max-unroll",
+        type=int,
+        default=None,
+        metavar="N",
+        help="unroll loops with a static trip count up to N (default 256); others become a Core ML while_loop",
+    )
     c.add_argument("--input-names", default=None, help="comma-separated input names, in argument order")
     c.add_argument("--output-names", default=None, help="comma-separated output names, in result order")
 
@@ -75,6 +82,7 @@ def _compile(args) -> int:
         output_path=args.output,
         inputs=_split_names(args.input_names),
         outputs=_split_names(args.output_names),
+        max_unroll=args.max_unroll,
     )
     print(f"wrote {args.output}")
     iface = model.hlo_coreml_interface

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -19,15 +20,20 @@ from .importer import load
 INTERFACE_METADATA_KEY = "hlo_coreml.interface"
 
 
-def legalize(model, example_args=(), *, pipeline=None, context=None, print_ir_after_all=False):
+def legalize(model, example_args=(), *, pipeline=None, context=None, print_ir_after_all=False, max_unroll=None):
     """Import `model` and run the legalization pipeline; returns (context,
-    module, buffer_name). Raises LegalizationError with formatted diagnostics."""
+    module, buffer_name). Raises LegalizationError with formatted diagnostics.
+
+    `max_unroll` (if not None) becomes the `max-unroll` option of every
+    hlo-coreml-unroll-while in the pipeline."""
     context = context or make_context()
     with context, ir.Location.unknown():
         source = load(model, example_args, context=context)
         elements = pipeline if pipeline is not None else [pipelines.DEFAULT_PIPELINE]
         if isinstance(elements, str):
             elements = pipelines.split_pipeline(elements)
+        if max_unroll is not None:
+            elements = with_max_unroll(elements, max_unroll)
         try:
             pipelines.run_pipeline(source.module, elements, print_ir_after_all=print_ir_after_all)
         except ir.MLIRError as e:
@@ -37,6 +43,29 @@ def legalize(model, example_args=(), *, pipeline=None, context=None, print_ir_af
         except pipelines.PipelineError as e:
             raise CompileError(str(e)) from None
     return context, source.module, source.buffer_name
+
+
+_UNROLL_PASS = "hlo-coreml-unroll-while"
+
+
+def with_max_unroll(elements: list[str], max_unroll: int) -> list[str]:
+    """`elements` (named pipelines expanded) with `max-unroll=N` set on every
+    hlo-coreml-unroll-while."""
+    if isinstance(max_unroll, bool) or not isinstance(max_unroll, int) or max_unroll < 0:
+        raise CompileError(f"max_unroll must be a non-negative integer, got {max_unroll!r}")
+    try:
+        expanded = pipelines.expand(list(elements))
+    except pipelines.PipelineError as e:
+        raise CompileError(str(e)) from None
+    out = []
+    for element in expanded:
+        name, brace, rest = element.partition("{")
+        if name.strip() != _UNROLL_PASS:
+            out.append(element)
+            continue
+        options = [o for o in re.split(r"[,\s]+", rest.rstrip("}")) if o and not o.startswith("max-unroll")] if brace else []
+        out.append(f"{_UNROLL_PASS}{{{','.join([*options, f'max-unroll={max_unroll}'])}}}")
+    return out
 
 
 def compile(  # noqa: A001 - the public name mirrors ct.convert's role
@@ -50,6 +79,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     pass_pipeline=None,
     legalize_pipeline: str | list[str] | None = None,
     show_progress: bool = False,
+    max_unroll: int | None = None,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
@@ -64,10 +94,22 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         only replaced by a complete new one.
     inputs / outputs: feature names, in argument / result order; default
         names come from the source (JAX argument names, result paths).
+
+    Complex arguments and results: Core ML has no complex type, so a
+    complex argument `x` becomes two float inputs, `x_real` and `x_imag`,
+    in its place (a complex result likewise two outputs); `inputs` /
+    `outputs` name the original arguments / results and get the same
+    suffixes. The mapping is recorded in the interface metadata
+    (`complex_of`, `complex_part` on each such feature, also in
+    `model.hlo_coreml_interface`) and in the features' descriptions.
+    Complex values used only inside the program change nothing.
     pass_pipeline: a `ct.PassPipeline` for coremltools' MIL passes.
     legalize_pipeline: our MLIR pipeline (elements or a textual pipeline);
         default `hlo-coreml-legalize-pipeline`.
     show_progress: show coremltools' per-pipeline progress bars.
+    max_unroll: loops (lax.scan, fori_loop, nnx.scan) with a static trip
+        count up to this are unrolled (default 256); longer ones, and loops
+        whose trip count is not static, become a MIL `while_loop`.
 
     Returns a `coremltools.models.MLModel`. Raises `LegalizationError` (a
     `CompileError`) listing every problem with its source location.
@@ -77,7 +119,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     precision = resolve_precision(compute_precision)
     if output_path is not None and not os.fspath(output_path).endswith(".mlpackage"):
         raise CompileError(f"output path must end in .mlpackage: {os.fspath(output_path)}")
-    context, module, _ = legalize(model, example_args, pipeline=legalize_pipeline)
+    context, module, _ = legalize(model, example_args, pipeline=legalize_pipeline, max_unroll=max_unroll)
     with context, ir.Location.unknown():
         iface = interface_of(find_main(module), inputs, outputs)
         program, iface = build_program(module, target, iface)
@@ -99,13 +141,31 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         }
     )
     mlmodel.hlo_coreml_interface = iface
+    _describe_complex_features(mlmodel, iface)
     if output_path is not None:
         save_atomically(mlmodel, os.fspath(output_path))
     return mlmodel
 
 
 def _spec_json(spec) -> dict:
-    return {"name": spec.name, "shape": list(spec.shape), "element": spec.element, "io_dtype": spec.io_dtype}
+    out = {"name": spec.name, "shape": list(spec.shape), "element": spec.element, "io_dtype": spec.io_dtype}
+    if spec.complex_part is not None:
+        # One half of a complex argument/result split by hlo-coreml-split-complex.
+        out["complex_of"] = spec.complex_of
+        out["complex_part"] = spec.complex_part
+    return out
+
+
+def _describe_complex_features(mlmodel, iface) -> None:
+    """Feature descriptions for the halves of complex inputs and outputs."""
+    for kind, specs, descriptions in (
+        ("input", iface.inputs, mlmodel.input_description),
+        ("output", iface.outputs, mlmodel.output_description),
+    ):
+        for spec in specs:
+            if spec.complex_part is not None:
+                part = "real" if spec.complex_part == "real" else "imaginary"
+                descriptions[spec.name] = f"{part} part of complex {kind} '{spec.complex_of}'"
 
 
 def save_atomically(mlmodel, path: str) -> None:

@@ -16,25 +16,47 @@ import sys
 
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
-from .diagnostics import Diagnostic, format_all, from_diagnostic_info, from_mlir_error
+from .diagnostics import CompileError, Diagnostic, format_all, from_diagnostic_info, from_mlir_error
 from .passes import PASS_REGISTRY
 
 SPLIT_MARKER = re.compile(r"^// -----\s*$", re.M)
 
 
 class _AppendPass(argparse.Action):
-    """Collect pass flags in command-line order, with optional options."""
+    """Collect pass flags in command-line order (options arrive through
+    `extract_pass_flags`, which runs before argparse)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        options = values if isinstance(values, str) and values != self.const else None
-        element = f"{self.const}{{{options}}}" if options else self.const
-        namespace.pass_flags = (namespace.pass_flags or []) + [element]
+        namespace.pass_flags = (namespace.pass_flags or []) + [self.const]
+
+
+_PASS_FLAG = re.compile(r"--([A-Za-z0-9_.\-]+)(?:=(.*))?", re.S)
+
+
+def extract_pass_flags(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Split `--<pass>` / `--<pass>=<options>` flags (mlir-opt syntax) off
+    `argv`, in order, as pipeline elements. Done before argparse so that
+    options attach only with `=`: `--hlo-coreml-narrow-types in.mlir` must
+    not read `in.mlir` as the pass's options."""
+    elements, rest = [], []
+    for i, token in enumerate(argv):
+        if token == "--":
+            rest.extend(argv[i:])
+            break
+        m = _PASS_FLAG.fullmatch(token)
+        if m and (m.group(1) in PASS_REGISTRY or m.group(1) in pipelines.NAMED_PIPELINES):
+            options = m.group(2)
+            elements.append(f"{m.group(1)}{{{options}}}" if options else m.group(1))
+        else:
+            rest.append(token)
+    return elements, rest
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hlo-coreml-opt",
         description="Run hlo-coreml and upstream MLIR passes on StableHLO (mlir-opt style).",
+        allow_abbrev=False,
     )
     parser.add_argument("input", nargs="?", default="-", help="input .mlir file, or - for stdin (default)")
     parser.add_argument("-o", dest="output", default="-", help="output file (default: stdout)")
@@ -55,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-passes", action="store_true", help="list our passes and pipelines, then exit")
     group = parser.add_argument_group("passes (run in the order given)")
     for name, cls in sorted(PASS_REGISTRY.items()):
-        group.add_argument(f"--{name}", action=_AppendPass, const=name, nargs="?", metavar="OPTIONS", help=cls.summary)
+        options = ",".join(f"{f.name.replace('_', '-')}=..." for f in cls.options())
+        hint = f" (--{name}={options})" if options else ""
+        group.add_argument(f"--{name}", action=_AppendPass, const=name, nargs=0, help=cls.summary + hint)
     for name, (summary, _) in sorted(pipelines.NAMED_PIPELINES.items()):
         group.add_argument(f"--{name}", action=_AppendPass, const=name, nargs=0, help=summary)
     parser.set_defaults(pass_flags=[])
@@ -96,7 +120,7 @@ class _Collector:
         return True
 
 
-def process_chunk(chunk: str, offset: int, args, elements) -> tuple[str | None, list[Diagnostic]]:
+def process_chunk(chunk: str | bytes, offset: int, args, elements) -> tuple[str | None, list[Diagnostic]]:
     """Parse and transform one chunk; returns (output text or None, diagnostics)."""
     context = make_context()
     collector = _Collector()
@@ -105,7 +129,8 @@ def process_chunk(chunk: str, offset: int, args, elements) -> tuple[str | None, 
     try:
         with context, ir.Location.unknown():
             try:
-                module = ir.Module.parse("\n" * offset + chunk)
+                source = chunk if isinstance(chunk, bytes) else "\n" * offset + chunk
+                module = ir.Module.parse(source)
                 pipelines.run_pipeline(
                     module,
                     elements,
@@ -188,31 +213,74 @@ def verify_diagnostics(text: str, diags: list[Diagnostic], name: str, err) -> bo
     return ok
 
 
+BYTECODE_MAGIC = b"ML\xefR"
+
+
+def read_input(path: str) -> str | bytes:
+    """The input as text, or as bytes when it is MLIR bytecode."""
+    if path == "-":
+        stream = getattr(sys.stdin, "buffer", sys.stdin)  # a StringIO has no .buffer
+        data = stream.read()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
+    if isinstance(data, str):
+        return data
+    if data.startswith(BYTECODE_MAGIC):
+        return data
+    return data.decode("utf-8")
+
+
+def check_pipeline(elements: list[str]) -> None:
+    """Build the pass manager once, so an unknown pass or a bad option is
+    reported once (not per split chunk) and before any input is parsed."""
+    with make_context():
+        pipelines.build_pass_manager(elements)
+
+
 def main(argv: list[str] | None = None) -> int:
+    pass_flags, argv = extract_pass_flags(sys.argv[1:] if argv is None else list(argv))
     args = build_parser().parse_args(argv)
+    args.pass_flags = pass_flags + args.pass_flags
     out, err = sys.stdout, sys.stderr
     if args.list_passes:
         list_passes(out)
         return 0
     name = "<stdin>" if args.input == "-" else args.input
     try:
-        text = sys.stdin.read() if args.input == "-" else open(args.input, encoding="utf-8").read()
-    except (OSError, UnicodeDecodeError) as e:
-        err.write(f"{name}: error: cannot read input: {e}\n")
+        text = read_input(args.input)
+    except OSError as e:
+        err.write(f"{name}: error: cannot read input: {e.strerror or e}\n")
+        return 1
+    except UnicodeDecodeError as e:
+        err.write(
+            f"{name}: error: not an MLIR file: byte {e.start} is not valid UTF-8 text "
+            "(expected MLIR text or MLIR bytecode)\n"
+        )
         return 1
     elements = []
-    if args.pass_pipeline:
-        try:
+    try:
+        if args.pass_pipeline:
             elements += pipelines.split_pipeline(args.pass_pipeline)
-        except pipelines.PipelineError as e:
-            err.write(f"error: {e}\n")
-            return 1
-    elements += args.pass_flags
+        elements += args.pass_flags
+        check_pipeline(elements)
+        if args.emit == "mil":
+            from .coreml import resolve_target
+
+            resolve_target(args.target)
+    except (pipelines.PipelineError, CompileError) as e:
+        err.write(f"error: {e}\n")
+        return 1
+    if isinstance(text, bytes):
+        chunks = [(text, 0)]  # bytecode: one module, nothing to split
+    else:
+        chunks = split_chunks(text, args.split_input_file)
     results, failed = [], False
-    for chunk, offset in split_chunks(text, args.split_input_file):
+    for chunk, offset in chunks:
         output, diags = process_chunk(chunk, offset, args, elements)
         if args.verify_diagnostics:
-            if not verify_diagnostics("\n" * offset + chunk, diags, name, err):
+            source = "" if isinstance(chunk, bytes) else "\n" * offset + chunk
+            if not verify_diagnostics(source, diags, name, err):
                 failed = True
         else:
             errors = [d for d in diags if d.severity == "error"]
@@ -225,9 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     text_out = "// -----\n".join(r if r.endswith("\n") else r + "\n" for r in results)
     if args.output == "-":
         out.write(text_out)
-    else:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text_out)
+    elif not failed:
+        # Like mlir-opt, leave no output file behind when processing failed.
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text_out)
+        except OSError as e:
+            err.write(f"{args.output}: error: cannot write output: {e.strerror or e}\n")
+            return 1
     return 1 if failed else 0
 
 

@@ -32,7 +32,11 @@ PREPARE_PIPELINE = [
 
 LEGALIZE_PASSES = [
     "hlo-coreml-narrow-types",
+    "hlo-coreml-split-complex",
+    "hlo-coreml-unroll-while",
+    "hlo-coreml-dot-general-to-matmul",
     "canonicalize",
+    "hlo-coreml-cap-rank",
     "hlo-coreml-verify-legal",
 ]
 
@@ -100,6 +104,8 @@ def expand(elements: list[str]) -> list[str]:
     for element in elements:
         name = _ELEMENT.match(element)
         if name and name.group(1) in NAMED_PIPELINES:
+            if name.group(2) is not None:
+                raise PipelineError(f"pipeline '{name.group(1)}' takes no options, got '{{{name.group(2)}}}'")
             out.extend(expand(NAMED_PIPELINES[name.group(1)][1]))
         else:
             out.append(element)

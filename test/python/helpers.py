@@ -64,16 +64,30 @@ def jax_reference(fn, *args):
     return [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(out)]
 
 
-def io_dtype(dtype) -> type:
-    """NumPy dtype of the Core ML feature carrying a JAX value of `dtype`."""
-    return _IO_NUMPY[np.dtype(dtype)]
+def _before_ios16(target) -> bool:
+    import coremltools as ct
+
+    if target is None:
+        return False  # hlo-coreml's default is iOS17
+    if isinstance(target, str):
+        target = {t.name.lower(): t for t in ct.target}[target.lower()]
+    return target.value < ct.target.iOS16.value
 
 
-def to_feature(value) -> np.ndarray:
+def io_dtype(dtype, target=None) -> type:
+    """NumPy dtype of the Core ML feature carrying a JAX value of `dtype`
+    (fp16 features exist from iOS16 on; before that they travel as fp32)."""
+    io = _IO_NUMPY[np.dtype(dtype)]
+    if io is np.float16 and _before_ios16(target):
+        return np.float32
+    return io
+
+
+def to_feature(value, target=None) -> np.ndarray:
     """A JAX argument as the interpreter receives it: narrowed dtype, bool
     as int32, rank 0 as shape (1,)."""
     a = np.asarray(value)
-    a = a.astype(io_dtype(a.dtype))
+    a = a.astype(io_dtype(a.dtype, target))
     return a.reshape(a.shape or (1,))
 
 
@@ -119,12 +133,11 @@ def max_rank_in_spec(spec) -> tuple[int, str]:
     return best
 
 
-def compile_and_save(fn, *args, precision="fp32", target=None, path=None, **kwargs):
-    """Compile `fn` for `args` and save it; returns (model, path)."""
+def compile_and_save(fn, *args, path, precision="fp32", target=None, **kwargs):
+    """Compile `fn` for `args`, saving the package at `path`; returns
+    (model, path)."""
     import hlo_coreml
 
-    if path is None:
-        path = os.path.join(tempfile.mkdtemp(prefix="hlo-coreml-test-"), "model.mlpackage")
     model = hlo_coreml.compile(
         fn,
         *args,
@@ -137,7 +150,7 @@ def compile_and_save(fn, *args, precision="fp32", target=None, path=None, **kwar
     return model, path
 
 
-def run_saved(model, path, *args) -> list[np.ndarray]:
+def run_saved(model, path, *args, target=None) -> list[np.ndarray]:
     """Run the package saved at `path` with the reference interpreter,
     feeding `args` under the model's input names (argument order); returns
     the outputs in the model's output order."""
@@ -146,9 +159,9 @@ def run_saved(model, path, *args) -> list[np.ndarray]:
     spec = model.get_spec()
     names = [i.name for i in spec.description.input]
     assert len(names) == len(args), f"model has inputs {names}, test passes {len(args)} arguments"
-    outputs = hlo_coreml.run(path, {n: to_feature(a) for n, a in zip(names, args)})
+    outputs = hlo_coreml.run(path, {n: to_feature(a, target) for n, a in zip(names, args)})
     order = [o.name for o in spec.description.output]
-    assert list(outputs) == order or set(outputs) == set(order), (list(outputs), order)
+    assert sorted(outputs) == sorted(order), (list(outputs), order)
     return [np.asarray(outputs[n]) for n in order]
 
 
@@ -161,8 +174,17 @@ def check_against_jax(fn, *args, rtol=None, atol=None, precision="fp32", target=
     i64/bool -> i32) and the JAX shapes (rank 0 -> (1,)).
 
     Floats are compared with assert_allclose(rtol, atol) (defaults by
-    precision); integers and booleans must match exactly. Returns the model.
+    precision); integers and booleans must match exactly. The package is
+    written under `tmp_path` if given, else to a temporary directory that is
+    removed afterwards. Returns the compiled model.
     """
+    if tmp_path is not None:
+        return _check_against_jax(fn, args, rtol, atol, precision, target, os.fspath(tmp_path))
+    with tempfile.TemporaryDirectory(prefix="hlo-coreml-test-") as tmp:
+        return _check_against_jax(fn, args, rtol, atol, precision, target, tmp)
+
+
+def _check_against_jax(fn, args, rtol, atol, precision, target, directory):
     fp16 = precision in ("fp16", "float16")
     if rtol is None:
         rtol = FP16_RTOL if fp16 else FP32_RTOL
@@ -170,9 +192,7 @@ def check_against_jax(fn, *args, rtol=None, atol=None, precision="fp32", target=
         atol = FP16_ATOL if fp16 else FP32_ATOL
 
     expected = jax_reference(fn, *args)
-    path = None
-    if tmp_path is not None:
-        path = os.path.join(os.fspath(tmp_path), "model.mlpackage")
+    path = os.path.join(directory, "model.mlpackage")
     model, path = compile_and_save(fn, *args, precision=precision, target=target, path=path)
 
     # -- the saved interface ----------------------------------------------
@@ -188,21 +208,21 @@ def check_against_jax(fn, *args, rtol=None, atol=None, precision="fp32", target=
     for feature, arg in zip(inputs, args):
         arg = np.asarray(arg)
         dtype, shape = _feature_type(feature)
-        want = _IO_SPEC_NAME[io_dtype(arg.dtype)]
+        want = _IO_SPEC_NAME[io_dtype(arg.dtype, target)]
         assert dtype == want, f"input {feature.name}: dtype {dtype}, expected {want} for {arg.dtype}"
         assert shape == (arg.shape or (1,)), f"input {feature.name}: shape {shape} for {arg.shape}"
     outputs = list(spec.description.output)
     assert len(outputs) == len(expected), f"{len(outputs)} outputs, JAX returns {len(expected)}"
     for feature, ref in zip(outputs, expected):
         dtype, shape = _feature_type(feature)
-        want = _IO_SPEC_NAME[io_dtype(ref.dtype)]
+        want = _IO_SPEC_NAME[io_dtype(ref.dtype, target)]
         assert dtype == want, f"output {feature.name}: dtype {dtype}, expected {want} for {ref.dtype}"
         assert shape == (ref.shape or (1,)), f"output {feature.name}: shape {shape} for {ref.shape}"
 
     # -- numerics ---------------------------------------------------------------
-    got = run_saved(model, path, *args)
+    got = run_saved(saved, path, *args, target=target)
     for feature, ref, out in zip(outputs, expected, got):
-        assert out.dtype == io_dtype(ref.dtype), f"output {feature.name}: interpreter gave {out.dtype}"
+        assert out.dtype == io_dtype(ref.dtype, target), f"output {feature.name}: interpreter gave {out.dtype}"
         assert out.size == ref.size, f"output {feature.name}: {out.shape} vs JAX {ref.shape}"
         out = out.reshape(ref.shape)
         msg = f"output {feature.name}"

@@ -96,8 +96,12 @@ def _log1p(ctx, op):
     um1 = mb.sub(x=u, y=one)
     is_one = mb.equal(x=um1, y=ctx.scalar(0, op.operands[0]))
     safe = mb.select(cond=is_one, a=one, b=um1)
-    scaled = mb.real_div(x=mb.mul(x=mb.log(x=u, epsilon=ctx.scalar(0, op.operands[0])), y=x), y=safe)
-    return mb.select(cond=is_one, a=x, b=scaled)
+    log_u = mb.log(x=u, epsilon=ctx.scalar(0, op.operands[0]))
+    scaled = mb.real_div(x=mb.mul(x=log_u, y=x), y=safe)
+    # For large x the correction is not needed, and for x = inf it would be
+    # inf / inf = nan: use log(u) there.
+    large = mb.greater(x=x, y=ctx.scalar(1e4, op.operands[0]))
+    return mb.select(cond=is_one, a=x, b=mb.select(cond=large, a=log_u, b=scaled))
 
 
 @emits("stablehlo.exponential_minus_one", check=_float_only, doc="`exp` minus 1, corrected for small x")
@@ -126,11 +130,16 @@ def _round_even(ctx, op):
     return ctx.mb.round(x=ctx[op.operands[0]])
 
 
-@emits("stablehlo.round_nearest_afz", check=_float_only, doc="`floor(|x| + 0.5) * sign(x)`")
+@emits("stablehlo.round_nearest_afz", check=_float_only, doc="`floor(|x|)`, +1 where the fraction is >= 0.5, times `sign(x)`")
 def _round_afz(ctx, op):
+    # Not floor(|x| + 0.5): that addition rounds (0.49999997 + 0.5 == 1.0 in
+    # f32, and 2**23 + 1.5 rounds to even). |x| - floor(|x|) is exact.
     mb, x, v = ctx.mb, ctx[op.operands[0]], op.operands[0]
-    mag = mb.floor(x=mb.add(x=mb.abs(x=x), y=ctx.scalar(0.5, v)))
-    return mb.mul(x=mag, y=mb.sign(x=x))
+    mag = mb.abs(x=x)
+    whole = mb.floor(x=mag)
+    up = mb.greater_equal(x=mb.sub(x=mag, y=whole), y=ctx.scalar(0.5, v))
+    rounded = mb.select(cond=up, a=mb.add(x=whole, y=ctx.scalar(1, v)), b=whole)
+    return mb.mul(x=rounded, y=mb.sign(x=x))
 
 
 # -- binary ------------------------------------------------------------------
@@ -232,9 +241,21 @@ def _compare(ctx, op):
     return _full_shape(ctx, getattr(mb, _COMPARE[direction])(x=x, y=y), op)
 
 
-@emits("stablehlo.select", doc="`select`")
+def _broadcast_shape(*shapes):
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
+    return tuple(max(dims) for dims in zip(*padded))
+
+
+@emits("stablehlo.select", doc="`select` (a branch is tiled when only the predicate has the full shape)")
 def _select(ctx, op):
     pred, a, b = ctx.operands(op)
+    # coremltools infers select's type from `a` and `b` only, ignoring the
+    # shape of `cond`: when both branches were lazily broadcast but the
+    # predicate is full-size, materialize one branch so the declared type
+    # matches what select computes.
+    if _broadcast_shape(a.shape, b.shape) != _broadcast_shape(pred.shape, a.shape, b.shape):
+        a = ctx.broadcast_to(a, _broadcast_shape(pred.shape, a.shape, b.shape))
     return _full_shape(ctx, ctx.mb.select(cond=pred, a=a, b=b), op)
 
 

@@ -31,6 +31,10 @@ class IOSpec:
     shape: tuple[int, ...]  # the StableHLO shape; () for scalars
     element: str  # 'f32', 'f16', 'i32' or 'i1' in the StableHLO program
     io_dtype: str  # dtype at the Core ML interface ('f32', 'f16', 'i32')
+    # Set on the two features a complex argument/result was split into by
+    # hlo-coreml-split-complex: the complex value's name and 'real'/'imag'.
+    complex_of: str | None = None
+    complex_part: str | None = None
 
     @property
     def io_shape(self) -> tuple[int, ...]:
@@ -109,24 +113,48 @@ def interface_of(main, input_names=None, output_names=None) -> Interface:
     `output_<i>`."""
     block = main.regions[0].blocks[0]
     ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
-    in_names = list(input_names or [])
+    # After hlo-coreml-split-complex, a complex argument `x` is two arguments
+    # named `x_real` / `x_imag`; given and default names (and `input_<i>`
+    # indices) refer to the original signature (see _split_origin).
+    given = list(input_names or [])
+    in_names, in_origin = [], []
     for i, arg in enumerate(block.arguments):
-        if i >= len(in_names):
-            in_names.append(sanitize(_argument_name(main, i, arg) or f"input_{i}"))
-    out_names = list(output_names or [])
+        source, part = _split_origin(main, "arg_attrs", i)
+        base = given[source] if source < len(given) else sanitize(_argument_name(main, i, arg) or f"input_{source}")
+        in_names.append(f"{base}_{part}" if part else base)
+        in_origin.append((base, part))
+    given = list(output_names or [])
+    out_names, out_origin = [], []
     for i in range(len(ftype.results)):
-        if i >= len(out_names):
-            out_names.append(sanitize(_result_info_name(_arg_attrs(main, "res_attrs", i)) or f"output_{i}"))
+        source, part = _split_origin(main, "res_attrs", i)
+        base = given[source] if source < len(given) else sanitize(
+            _result_info_name(_arg_attrs(main, "res_attrs", i)) or f"output_{source}"
+        )
+        out_names.append(f"{base}_{part}" if part else base)
+        out_origin.append((base, part))
     names = _unique(in_names + out_names)
     in_names, out_names = names[: len(in_names)], names[len(in_names) :]
     iface = Interface()
-    for name, arg in zip(in_names, block.arguments):
+    for name, arg, (base, part) in zip(in_names, block.arguments, in_origin):
         kind = kind_of(arg)
-        iface.inputs.append(IOSpec(name, shape_of(arg), kind, _IO_KIND[kind]))
-    for name, t in zip(out_names, ftype.results):
+        iface.inputs.append(IOSpec(name, shape_of(arg), kind, _IO_KIND[kind], part and base, part))
+    for name, t, (base, part) in zip(out_names, ftype.results, out_origin):
         kind = kind_of(t)
-        iface.outputs.append(IOSpec(name, shape_of(t), kind, _IO_KIND[kind]))
+        iface.outputs.append(IOSpec(name, shape_of(t), kind, _IO_KIND[kind], part and base, part))
     return iface
+
+
+def _split_origin(main, key: str, index: int) -> tuple[int, str | None]:
+    """(index in the original signature, 'real' / 'imag' / None) of argument
+    or result `index`, from the attributes hlo-coreml-split-complex leaves
+    on a signature it split; (index, None) on any other."""
+    attrs = _arg_attrs(main, key, index)
+    if attrs is None or "hlo_coreml.source_index" not in attrs:
+        return index, None
+    part = None
+    if "hlo_coreml.complex_part" in attrs:
+        part = ir.StringAttr(attrs["hlo_coreml.complex_part"]).value
+    return ir.IntegerAttr(attrs["hlo_coreml.source_index"]).value, part
 
 
 def find_main(module: ir.Module):
@@ -163,26 +191,40 @@ def build_program(module: ir.Module, target, interface: Interface | None = None)
             if spec.element != spec.io_dtype:
                 var = ctx.cast(var, spec.element) if spec.element != "i1" else mb.not_equal(x=var, y=np.int32(0))
             ctx.bind(arg, var)
-        outputs = None
-        for op in block.operations:
-            name = op.operation.name
-            if name == "func.return":
-                outputs = [ctx[v] for v in op.operands]
-                break
-            entry = table.get(name)
-            if entry is None:
-                raise EmitterBug(f"no emitter for '{name}' (verify-legal should have refused it)")
-            try:
-                result = entry.emit(ctx, op)
-            except Exception as e:  # noqa: BLE001 - re-raised with the op attached
-                raise EmitterBug(f"emitting '{name}' at {op.location} failed: {e}") from e
-            results = result if isinstance(result, (list, tuple)) else [result]
-            for value, var in zip(op.results, results):
-                ctx.bind(value, var)
+        outputs = emit_block(ctx, block, table)
         function.set_outputs(_name_outputs(mb, ctx, iface, outputs))
     program = Program()
     program.add_function("main", function)
     return program, iface
+
+
+# Terminators: the function's, and the one of every region (while, case, reduce).
+_TERMINATORS = ("func.return", "stablehlo.return")
+
+
+def emit_block(ctx: EmitContext, block, table=None) -> list:
+    """Emit the ops of `block` in order (binding each result in `ctx`) and
+    return the MIL vars its terminator yields. Region-holding emitters
+    (ops_control) call this for their blocks, after binding the block's
+    arguments."""
+    table = table if table is not None else emitter_table()
+    for op in block.operations:
+        name = op.operation.name
+        if name in _TERMINATORS:
+            return [ctx[v] for v in op.operands]
+        entry = table.get(name)
+        if entry is None:
+            raise EmitterBug(f"no emitter for '{name}' (verify-legal should have refused it)")
+        try:
+            result = entry.emit(ctx, op)
+        except EmitterBug:
+            raise
+        except Exception as e:  # noqa: BLE001 - re-raised with the op attached
+            raise EmitterBug(f"emitting '{name}' at {op.location} failed: {e}") from e
+        results = result if isinstance(result, (list, tuple)) else [result]
+        for value, var in zip(op.results, results):
+            ctx.bind(value, var)
+    return []
 
 
 def _name_outputs(mb, ctx, iface: Interface, outputs):

@@ -37,6 +37,7 @@ _OP_MODULES = (
     "ops_tensor",
     "ops_reduce",
     "ops_linalg",
+    "ops_control",
 )
 _loaded = False
 

@@ -114,7 +114,8 @@ class Env:
             if var in e.vals:
                 return e.vals[var]
             e = e.parent
-        if var.op is not None and var.op.op_type == "const" or var.val is not None and var.op is None:
+        is_const = var.op.op_type == "const" if var.op is not None else var.val is not None
+        if is_const:
             v = const_value(var)
             self.vals[var] = v
             return v

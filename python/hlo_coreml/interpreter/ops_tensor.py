@@ -167,8 +167,8 @@ def _index_slices(op, env, x):
     smask = blist(arg(op, env, "squeeze_mask"), rank)
     idx = []
     for i in range(rank):
-        if smask[i]:
-            idx.append(begin[i])  # python index at begin, drops the dim
+        if smask[i]:  # index at begin (0 if begin is masked), drops the dim
+            idx.append(0 if bmask[i] else begin[i])
         else:
             idx.append(slice(None if bmask[i] else begin[i], None if emask[i] else end[i], stride[i]))
     return tuple(idx)
