@@ -920,13 +920,8 @@ def _reshape_of_reshape(op, rewriter):
     return False
 
 
-_CLEANUP = None
-
-
 def _cleanup_patterns():
-    global _CLEANUP
-    if _CLEANUP is None:
-        patterns = rewrite.RewritePatternSet()
-        patterns.add("stablehlo.reshape", _reshape_of_reshape)
-        _CLEANUP = patterns.freeze()
-    return _CLEANUP
+    """Built per use: a frozen pattern set belongs to its MLIR context."""
+    patterns = rewrite.RewritePatternSet()
+    patterns.add("stablehlo.reshape", _reshape_of_reshape)
+    return patterns.freeze()

@@ -45,14 +45,16 @@ class DotGeneralToMatmulPass(ModulePass):
     Each operand gets at most one transpose (batch, free, contracting dims
     into that order) and one reshape (several contracting dims into one K,
     several free dims into one M or N, a K of 1 for an outer product); the
-    result gets at most one reshape back to the original shape. Among the
-    layouts that satisfy this, the pass takes the one with the fewest MIL ops
-    (its own transposes/reshapes plus what the emitter adds for vectors), so
-    batch dims are collapsed into one only when that is cheaper or needed to
-    stay within rank 5: no value (nor any MIL value the emitter derives from
-    it) has rank > 5 unless the original dot_general already had one.
-    Result element types (`preferred_element_type`), precision config and
-    algorithm are kept.
+    result gets at most one reshape and one transpose (when the operands are
+    swapped, or a transpose that followed the dot_general is folded in).
+    Among the layouts that satisfy this the pass takes the one with the
+    fewest MIL ops (its own transposes/reshapes plus what the emitter adds
+    for vectors), so batch dims are collapsed into one only when that is
+    cheaper or needed to stay within rank 5: no value (nor any MIL value the
+    emitter derives from it) has rank > 5 unless the original dot_general
+    already had one. Result element types (`preferred_element_type`),
+    precision config and algorithm are kept (operands are not swapped when
+    an algorithm is set).
 
     With `fuse-linear` (default on), `x . W` where W is a constant 2-D weight
     contracted with the last dim of x (rank 1-3), with no batch dims, becomes
@@ -73,11 +75,13 @@ class DotGeneralToMatmulPass(ModulePass):
            : (tensor<2x4x8x16xf32>, tensor<2x4x16x6xf32>) -> tensor<2x4x8x6xf32>
     ```
 
-    Afterwards every `dot_general` is in canonical form and no `dot`,
-    `einsum` or `unary_einsum` remains, except einsums with repeated labels
-    in one operand (diagonals) or ellipses, which are left for verify-legal
-    to report. Run `canonicalize` afterwards to merge the new reshapes and
-    transposes with neighbouring ones.
+    Afterwards every `dot_general` with static shapes is in canonical form
+    and no `dot`, `einsum` or `unary_einsum` remains, except einsums with
+    repeated labels in one operand (diagonals) or ellipses, which are left
+    for verify-legal to report. No identity transpose or reshape is created,
+    and the new ones compose with a transpose/reshape producing an operand
+    or consuming the result (jaxlib 0.10.2's `canonicalize` folds neither
+    identities nor such chains).
     """
 
     name: ClassVar[str] = "hlo-coreml-dot-general-to-matmul"
@@ -224,7 +228,9 @@ class MatmulPlan:
     max_rank: int
 
 
-def plan_matmul(lhs_shape, rhs_shape, lb, rb, lc, rc, order=None, lhs_from=None, rhs_from=None) -> MatmulPlan:
+def plan_matmul(
+    lhs_shape, rhs_shape, lb, rb, lc, rc, order=None, lhs_from=None, rhs_from=None, allow_swap=True
+) -> MatmulPlan:
     """The cheapest canonical layout of a dot_general with these operand
     shapes and dimension numbers (lists of ints; no IR involved).
 
@@ -233,7 +239,8 @@ def plan_matmul(lhs_shape, rhs_shape, lb, rb, lc, rc, order=None, lhs_from=None,
     itself), so a transpose that follows the dot_general can be folded in.
     `lhs_from` / `rhs_from` describe transposes producing the operands, if
     any, as (permutation, has one use): our transpose composes with such a
-    transpose, which then goes away if nothing else uses it.
+    transpose, which then goes away if nothing else uses it. With
+    `allow_swap`, lhs and rhs may trade places.
     """
     lhs_shape, rhs_shape = list(lhs_shape), list(rhs_shape)
     nb = len(lb)
@@ -254,7 +261,10 @@ def plan_matmul(lhs_shape, rhs_shape, lb, rb, lc, rc, order=None, lhs_from=None,
 
     best, best_key = None, None
     for swap, batch, lhs_free, rhs_free in itertools.product(
-        (False, True), group_orders("b", list(range(nb))), group_orders("l", lf), group_orders("r", rf)
+        (False, True) if allow_swap else (False,),
+        group_orders("b", list(range(nb))),
+        group_orders("l", lf),
+        group_orders("r", rf),
     ):
         a_from, b_from = (rhs_from, lhs_from) if swap else (lhs_from, rhs_from)
         if swap:
@@ -335,6 +345,7 @@ def dot_general_to_matmul(op, rewriter):
     plan_for = functools.partial(
         plan_matmul, lhs_shape, rhs_shape, lb, rb, lc, rc,
         lhs_from=_producer_perm(op.lhs), rhs_from=_producer_perm(op.rhs),
+        allow_swap="algorithm" not in op.attributes,  # its precisions are per side
     )
     form = matmul_form(op)
     if form is not None and matmul_max_rank(form) <= rank_limit:
@@ -405,14 +416,13 @@ def _transpose_user(op):
 
 
 def _swapped(attrs: dict) -> dict:
-    """precision_config is per operand: swap it with the operands."""
+    """precision_config is per operand: swap it with the operands (plans do
+    not swap operands of a dot_general with an algorithm)."""
     out = dict(attrs)
     if "precision_config" in out:
         config = ir.ArrayAttr(out["precision_config"])
         if len(config) == 2:
             out["precision_config"] = ir.ArrayAttr.get([config[1], config[0]])
-    if "algorithm" in out:
-        del out["algorithm"]  # lhs/rhs-specific precision types
     return out
 
 
@@ -700,6 +710,12 @@ def _linear_composite(dot, bias):
     return composite.results[0]
 
 
+def _type_mangle(t) -> str:
+    """tensor<8x16xf32> -> 8x16xf32, for function names."""
+    t = ir.RankedTensorType(t)
+    return "x".join([*(str(d) for d in t.shape), str(t.element_type)])
+
+
 def _linear_decomposition(anchor, input_types, result_type, contracting: int) -> str:
     """The name of a private function computing `x . W (+ b)` for these
     types, created next to the function holding `anchor` unless one with
@@ -707,15 +723,20 @@ def _linear_decomposition(anchor, input_types, result_type, contracting: int) ->
     module = anchor.operation.parent
     while module is not None and module.name != "builtin.module":
         module = module.parent
-    parts = ["x".join(str(d) for d in ir.RankedTensorType(t).shape) or "s" for t in input_types]
-    element = str(ir.RankedTensorType(result_type).element_type)
-    name = f"{LINEAR_COMPOSITE}_{'_'.join(parts)}_{element}_k{contracting}"
+    function_type = ir.FunctionType.get(list(input_types), [result_type])
+    parts = [_type_mangle(t) for t in [*input_types, result_type]]
+    base = f"{LINEAR_COMPOSITE}_{'_'.join(parts)}_k{contracting}"
     table = ir.SymbolTable(module.operation)
-    if name in table:
-        return name
+    name, suffix = base, 0
+    while name in table:
+        existing = table[name]
+        if ir.TypeAttr(existing.attributes["function_type"]).value == function_type:
+            return name
+        suffix += 1
+        name = f"{base}_{suffix}"
     body = module.regions[0].blocks[0]
     with ir.InsertionPoint(body), ir.Location.unknown():
-        fn = func.FuncOp(name, (list(input_types), [result_type]), visibility="private")
+        fn = func.FuncOp(name, function_type, visibility="private")
         block = fn.add_entry_block()
         with ir.InsertionPoint(block):
             x, w = block.arguments[0], block.arguments[1]

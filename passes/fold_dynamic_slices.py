@@ -46,7 +46,12 @@ class FoldDynamicSlicesPass(ModulePass):
       stacked outputs once unrolled) becomes one `concatenate` of the rows,
       without the buffer when every row is overwritten;
     - a `slice` that lies within one operand of a `concatenate` slices that
-      operand; a `slice` that takes everything is dropped.
+      operand; a `slice` of a `slice` is one `slice`; a `slice` that takes
+      everything is dropped;
+    - a constant that is only ever sliced (the stacked layer weights of an
+      unrolled `nnx.scan`) becomes one constant per slice (reshaped when a
+      reshape follows), so later passes see constant weights; a `reshape`
+      of a splat or of a constant of at most 64 elements becomes a constant.
 
     ```mlir
     %z = stablehlo.constant dense<0.0> : tensor<2x3xf32>
@@ -60,7 +65,8 @@ class FoldDynamicSlicesPass(ModulePass):
 
     Afterwards no `dynamic_slice` or `dynamic_update_slice` with constant
     indices remains. Float arithmetic is never folded (the emitter and
-    Core ML see the program the user wrote).
+    Core ML see the arithmetic the user wrote); constants are only cut and
+    reshaped, never duplicated.
     """
 
     name: ClassVar[str] = "hlo-coreml-fold-dynamic-slices"
@@ -70,23 +76,18 @@ class FoldDynamicSlicesPass(ModulePass):
         apply_folds(module)
 
 
-_FROZEN = None
-
-
 def fold_patterns():
-    """The frozen pattern set (built once per process; the callables are
-    module-level functions, so they stay alive)."""
-    global _FROZEN
-    if _FROZEN is None:
-        patterns = rewrite.RewritePatternSet()
-        for name in _FOLDABLE:
-            if name != "stablehlo.slice":  # _fold_slice folds constants too
-                patterns.add(name, _fold_to_constant)
-        patterns.add("stablehlo.dynamic_slice", _dynamic_slice_to_slice)
-        patterns.add("stablehlo.dynamic_update_slice", _dynamic_update_slice_to_concat)
-        patterns.add("stablehlo.slice", _fold_slice)
-        _FROZEN = patterns.freeze()
-    return _FROZEN
+    """The frozen pattern set. Built per use: a frozen set belongs to the
+    MLIR context it was built in, and every compile has its own context."""
+    patterns = rewrite.RewritePatternSet()
+    for name in _FOLDABLE:
+        if name not in ("stablehlo.slice", "stablehlo.reshape"):  # folded by their own patterns
+            patterns.add(name, _fold_to_constant)
+    patterns.add("stablehlo.reshape", _fold_reshape)
+    patterns.add("stablehlo.dynamic_slice", _dynamic_slice_to_slice)
+    patterns.add("stablehlo.dynamic_update_slice", _dynamic_update_slice_to_concat)
+    patterns.add("stablehlo.slice", _fold_slice)
+    return patterns.freeze()
 
 
 def apply_folds(op) -> None:
@@ -587,6 +588,56 @@ def _update_as_concat(buf, update, starts, dims) -> ir.Value:
     return concatenate(parts, d)
 
 
+def _only_sliced(value) -> bool:
+    return all(use.owner.operation.name == "stablehlo.slice" for use in value.uses)
+
+
+def _fold_reshape(op, rewriter):
+    """reshape of a splat or small constant -> a constant; reshape of a
+    piece of a constant that is only ever sliced -> that piece, reshaped
+    (copied once)."""
+    operand = op.operands[0]
+    owner = operand.owner
+    if isinstance(owner, ir.Block):
+        return _fold_to_constant(op, rewriter)
+    t = tensor_type(op.results[0].type)
+    if owner.operation.name == "stablehlo.slice" and len(list(operand.uses)) == 1:
+        array = _sliced_constant(owner)
+        if array is None:
+            return _fold_to_constant(op, rewriter)
+        with rewriter.ip, op.location:
+            value = make_constant(array.reshape(t.shape), t)
+        rewriter.replace_op(op, [value])
+        return False
+    if owner.operation.name != "stablehlo.constant":
+        return _fold_to_constant(op, rewriter)
+    attr = owner.attributes["value"]
+    if not isinstance(attr, ir.DenseElementsAttr) or not (attr.is_splat or math.prod(t.shape) <= MAX_FOLD_ELEMENTS):
+        return _fold_to_constant(op, rewriter)
+    if attr.is_splat:
+        new = ir.DenseElementsAttr.get_splat(t, attr.get_splat_value())
+    else:
+        new = ir.DenseElementsAttr.get(np.ascontiguousarray(attr_array(attr, shape_of(operand)).reshape(t.shape)), type=t)
+    with rewriter.ip, op.location:
+        value = stablehlo.ConstantOp(new).result
+    rewriter.replace_op(op, [value])
+    return False
+
+
+def _sliced_constant(op) -> np.ndarray | None:
+    """The value of `op` (a slice) if it slices a dense constant that only
+    slices read."""
+    operand = op.operands[0]
+    owner = operand.owner
+    if isinstance(owner, ir.Block) or owner.operation.name != "stablehlo.constant" or not _only_sliced(operand):
+        return None
+    array = attr_array(owner.attributes["value"], shape_of(operand))
+    if array is None:
+        return None
+    start, limit, strides = _i64s(op, "start_indices"), _i64s(op, "limit_indices"), _i64s(op, "strides")
+    return array[tuple(slice(b, e, st) for b, e, st in zip(start, limit, strides))]
+
+
 def _fold_slice(op, rewriter):
     operand = op.operands[0]
     start, limit, strides = _i64s(op, "start_indices"), _i64s(op, "limit_indices"), _i64s(op, "strides")
@@ -597,6 +648,23 @@ def _fold_slice(op, rewriter):
     owner = operand.owner
     if isinstance(owner, ir.Block):
         return _fold_to_constant(op, rewriter)
+    user = _single_user(op.results[0])
+    reshaped = user is not None and user.operation.name == "stablehlo.reshape"
+    piece = None if reshaped else _sliced_constant(op)
+    if piece is not None:
+        # A constant read piecewise (the stacked layer weights of nnx.scan,
+        # once unrolled): each piece becomes its own constant, so later
+        # passes see constant operands (e.g. a `linear` weight).
+        with rewriter.ip, op.location:
+            value = make_constant(piece, tensor_type(op.results[0].type))
+        rewriter.replace_op(op, [value])
+        return False
+    if owner.operation.name == "stablehlo.slice" and all(st == 1 for st in strides + _i64s(owner, "strides")):
+        outer = _i64s(owner, "start_indices")
+        with rewriter.ip, op.location:
+            value = slice_(owner.operands[0], [a + b for a, b in zip(outer, start)], [a + b for a, b in zip(outer, limit)])
+        rewriter.replace_op(op, [value])
+        return False
     if owner.operation.name == "stablehlo.concatenate":
         dim = ir.IntegerAttr(owner.attributes["dimension"]).value
         offset = 0

@@ -56,7 +56,7 @@ class SplitComplexPass(ModulePass):
       signature untouched.
     - Ops: complex, real, imag, add, subtract, multiply, divide, negate,
       abs, exponential, log, sqrt, sign, power, compare (EQ/NE), select,
-      convert, dot_general, convolution, reduce (add), reshape, transpose,
+      convert, dot_general, convolution, reduce (sum, product), reshape, transpose,
       broadcast_in_dim, slice, dynamic_slice, dynamic_update_slice,
       concatenate, pad, reverse, gather, optimization_barrier, and fft
       (FFT, IFFT, RFFT, IRFFT over 1 to 3 trailing dims) as real DFT
@@ -387,6 +387,7 @@ def _imag(s, op):
 def _add_sub(s, op):
     (a, b), (c, d) = s.pair(op.operands[0]), s.pair(op.operands[1])
     fn = s.b.add if op.operation.name == "stablehlo.add" else s.b.sub
+    re = fn(a, c)
     if b is None and d is None:
         im = None
     elif d is None:
@@ -395,7 +396,7 @@ def _add_sub(s, op):
         im = d if fn == s.b.add else s.b.neg(d)
     else:
         im = fn(b, d)
-    return [(fn(a, c), im)]
+    return [(re, im)]
 
 
 @handles("stablehlo.multiply")
@@ -531,30 +532,48 @@ def _reduce_check(op):
     from hlo_coreml.emit.ops_reduce import body_op_name
 
     if len(op.operands) != 2:
-        return "with several inputs is not supported (only a single-input sum)"
-    if body_op_name(op) != "stablehlo.add":
-        return "is only supported as a sum (a body that adds its two arguments)"
+        return "with several inputs is not supported (only a single-input sum or product)"
+    if body_op_name(op) not in ("stablehlo.add", "stablehlo.multiply"):
+        return "is only supported as a sum or a product (a body that adds or multiplies its two arguments)"
     return None
 
 
 @handles("stablehlo.reduce", check=_reduce_check)
 def _reduce(s, op):
+    """A sum: one real sum per part. A product: a real product when both
+    imaginary parts are zero (JAX's norm="ortho" scale), else in polar form,
+    prod |z| (cos sum arg z + i sin sum arg z), times the init value."""
+    from hlo_coreml.emit.ops_reduce import body_op_name
+
     x, init = s.pair(op.operands[0]), s.pair(op.operands[1])
     dims = [int(v) for v in ir.DenseI64ArrayAttr(op.attributes["dimensions"])]
     result_type = part_type(op.results[0].type)
-    re = _sum(x[0], init[0], dims, result_type)
-    im = None
-    if x[1] is not None or init[1] is not None:
-        im = _sum(s.imag(x), s.imag(init), dims, result_type)
-    return [(re, im)]
+    if body_op_name(op) == "stablehlo.add":
+        re = _reduce_real(x[0], init[0], dims, result_type, stablehlo.add)
+        im = None
+        if x[1] is not None or init[1] is not None:
+            im = _reduce_real(s.imag(x), s.imag(init), dims, result_type, stablehlo.add)
+        return [(re, im)]
+    if x[1] is None and init[1] is None:
+        return [(_reduce_real(x[0], init[0], dims, result_type, stablehlo.multiply), None)]
+    b = s.b
+    one = b.splat(1.0, ir.RankedTensorType.get([], result_type.element_type))
+    zero = b.splat(0.0, ir.RankedTensorType.get([], result_type.element_type))
+    magnitude = _reduce_real(s.math.abs(x), one, dims, result_type, stablehlo.multiply)
+    angle = _reduce_real(s.math.arg(x), zero, dims, result_type, stablehlo.add)
+    product = (b.mul(magnitude, b.cos(angle)), b.mul(magnitude, b.sin(angle)))
+    init_b = tuple(
+        None if v is None else stablehlo.broadcast_in_dim(result_type, v, []) for v in init
+    )
+    return [s.math.mul(product, init_b)]
 
 
-def _sum(x, init, dims, result_type):
+def _reduce_real(x, init, dims, result_type, combine):
     reduce = stablehlo.ReduceOp([result_type], [x], [init], dims)
     scalar = ir.RankedTensorType.get([], result_type.element_type)
     body = reduce.body.blocks.append(scalar, scalar)
     with ir.InsertionPoint(body):
-        stablehlo.ReturnOp([stablehlo.add(body.arguments[0], body.arguments[1])])
+        stablehlo.ReturnOp([combine(body.arguments[0], body.arguments[1])])
     return reduce.results[0]
 
 

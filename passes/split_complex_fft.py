@@ -69,19 +69,24 @@ def _angles(n: int, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
     return cos, sin
 
 
+def _clean(*matrices: np.ndarray) -> tuple[np.ndarray, ...]:
+    """No negative zeros in the constants (x + 0.0 turns -0.0 into 0.0)."""
+    return tuple(m + 0.0 for m in matrices)
+
+
 def c2c_matrices(n: int, inverse: bool) -> tuple[np.ndarray, np.ndarray]:
     """Real and imaginary parts of the [n, n] DFT matrix applied as
     y = x @ W (W symmetric)."""
     cos, sin = _angles(n, n, n)
     if inverse:
-        return cos / n, sin / n
-    return cos, -sin
+        return _clean(cos / n, sin / n)
+    return _clean(cos, -sin)
 
 
 def r2c_matrices(n: int) -> tuple[np.ndarray, np.ndarray]:
     """[n, n//2 + 1] matrices of the forward real DFT (bins 0..n/2)."""
     cos, sin = _angles(n, n, n // 2 + 1)
-    return cos, -sin
+    return _clean(cos, -sin)
 
 
 def c2r_matrices(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +97,7 @@ def c2r_matrices(n: int) -> tuple[np.ndarray, np.ndarray]:
     w[0] = 1.0
     if n % 2 == 0:
         w[-1] = 1.0
-    return w * cos / n, -w * sin / n
+    return _clean(w * cos / n, -w * sin / n)
 
 
 class _Axis:

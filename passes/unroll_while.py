@@ -317,8 +317,27 @@ def _remap(op, mapping) -> None:
                     inner.operation.walk(visit)
 
 
+def hoist_invariants(loop) -> None:
+    """Move the body ops that depend on no carried value (and have no side
+    effects or regions) in front of the loop, so unrolling does not copy
+    them once per trip."""
+    body = loop.regions[1].blocks[0]
+    ops = list(body.operations)[:-1]
+    variant = set(body.arguments)
+    for op in ops:
+        inner = op.operation
+        moves = inner.name not in _EFFECTFUL and not len(inner.regions) and not any(v in variant for v in inner.operands)
+        if moves:
+            inner.move_before(loop.operation)
+        else:
+            variant.update(inner.results)
+
+
 def unroll(loop, trip: TripCount) -> None:
-    """Replace `loop` by `trip.count` copies of its body."""
+    """Replace `loop` by `trip.count` copies of its body (after hoisting
+    its invariant ops)."""
+    if trip.count > 1:
+        hoist_invariants(loop)
     body = loop.regions[1].blocks[0]
     body_ops = list(body.operations)
     terminator = body_ops.pop()
@@ -444,7 +463,7 @@ def _unexpressible(loop) -> str | None:
             return f"carried value #{i} has dynamic shape {ty}"
         if ty.rank > MAX_RANK:
             return (
-                f"it carries a rank-{ty.rank} value (#{i}, {ty}) from one iteration to the next, "
-                f"and Core ML supports tensors of rank <= {MAX_RANK}"
+                f"it carries a rank-{ty.rank} value (#{i}, {ty}) from one iteration to the next "
+                f"(Core ML supports rank <= {MAX_RANK})"
             )
     return None

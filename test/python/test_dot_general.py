@@ -220,3 +220,53 @@ def test_bias_that_is_not_per_output_is_not_folded():
     x = _array((8, 16), np.float32, 3)
     final, emitted = _check(lambda x: x @ w1 + rows, [x])
     assert emitted == ["linear", "add"], emitted
+
+
+# -- random dimension numbers -------------------------------------------------------
+
+
+def _random_dot_general(seed):
+    """A lax.dot_general with random batch/contracting/free dims (0-2 of
+    each, operand rank <= 5) at random positions, sometimes followed by a
+    random transpose of the result (exercising the fold)."""
+    rng = np.random.default_rng(1000 + seed)
+    while True:
+        nb, nc, nlf, nrf = (int(rng.integers(0, 3)) for _ in range(4))
+        if nb + nc + nlf <= 5 and nb + nc + nrf <= 5 and nb + nlf + nrf >= 1:
+            break
+    sizes = iter(rng.permutation([2, 3, 4, 5, 6, 7, 2, 3, 4, 5]))
+    batch = [int(next(sizes)) for _ in range(nb)]
+    contract = [int(next(sizes)) for _ in range(nc)]
+    lhs_dims = [("b", i) for i in range(nb)] + [("c", i) for i in range(nc)] + [("f", int(next(sizes))) for _ in range(nlf)]
+    rhs_dims = [("b", i) for i in range(nb)] + [("c", i) for i in range(nc)] + [("f", int(next(sizes))) for _ in range(nrf)]
+    lhs_dims = [lhs_dims[i] for i in rng.permutation(len(lhs_dims))]
+    rhs_dims = [rhs_dims[i] for i in rng.permutation(len(rhs_dims))]
+
+    def shape(dims):
+        return [batch[i] if k == "b" else contract[i] if k == "c" else i for k, i in dims]
+
+    def positions(dims, kind, count):
+        return tuple(dims.index((kind, i)) for i in range(count))
+
+    dimension_numbers = (
+        (positions(lhs_dims, "c", nc), positions(rhs_dims, "c", nc)),
+        (positions(lhs_dims, "b", nb), positions(rhs_dims, "b", nb)),
+    )
+    result_rank = nb + nlf + nrf
+    perm = tuple(int(p) for p in rng.permutation(result_rank)) if rng.random() < 0.4 else None
+    args = [_array(shape(lhs_dims), np.float32, 0), _array(shape(rhs_dims), np.float32, 1)]
+
+    def fn(a, b):
+        out = lax.dot_general(a, b, dimension_numbers)
+        return out if perm is None else jnp.transpose(out, perm)
+
+    return fn, args
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_dimension_numbers(seed):
+    fn, args = _random_dot_general(seed)
+    final, emitted = _check(fn, args)
+    assert final.count("matmul") + final.count("linear") == 1, final
+    # the jnp.transpose of the result, when there is one, is included
+    assert len(emitted) <= 7, emitted

@@ -74,6 +74,15 @@ def test_bitwise_int_refused_with_hint():
     assert "'stablehlo.and'" in message and "bitwise" in message
 
 
+def test_dilated_conv_with_dynamic_kernel_refused():
+    def f(x, w):
+        return lax.conv_general_dilated(x, w, (1, 1), "SAME", rhs_dilation=(2, 2))
+
+    x, w = np.ones((1, 2, 8, 8), np.float32), np.ones((3, 2, 3, 3), np.float32)
+    message = compile_error(f, x, w, error=hlo_coreml.LegalizationError)
+    assert "'stablehlo.convolution'" in message and "dilation" in message
+
+
 def test_rank_above_five_at_the_interface_refused():
     # Rank-6 intermediates are capped (test_e2e_numerics), but the model's
     # inputs and outputs cannot be changed.

@@ -1,0 +1,377 @@
+"""Loops and branches end to end: lax.scan / fori_loop / while_loop /
+nnx.scan / lax.cond -> hlo_coreml.compile -> saved .mlpackage -> reference
+MIL interpreter, compared with JAX on CPU.
+
+Loops with a static trip count up to max_unroll are unrolled by
+hlo-coreml-unroll-while; the others become a MIL `while_loop`, which the
+interpreter runs. Every case also checks that no tensor in the saved MIL
+program (nested blocks included) has rank > 5.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+from helpers import (
+    FP16_ATOL,
+    FP16_RTOL,
+    FP32_ATOL,
+    FP32_RTOL,
+    MAX_RANK,
+    compile_and_save,
+    jax_reference,
+    max_rank_in_spec,
+    run_saved,
+)
+
+
+def f32(*shape, seed=0, scale=1.0):
+    return (np.random.default_rng(seed).normal(size=shape) * scale).astype(np.float32)
+
+
+def mil_op_types(model) -> set[str]:
+    """Op types in the compiled MIL program, nested blocks included."""
+    found = set()
+
+    def visit(block):
+        for op in block.operations:
+            found.add(op.op_type)
+            for inner in op.blocks:
+                visit(inner)
+
+    visit(model._mil_program.functions["main"])
+    return found
+
+
+def check(fn, *args, tmp_path, rtol=FP32_RTOL, atol=FP32_ATOL, precision="fp32", **compile_kwargs):
+    """Compile `fn` (fp32 unless told), save, run the saved package with
+    the interpreter and compare with JAX; assert rank <= 5 everywhere in the
+    saved program. Returns the model."""
+    expected = jax_reference(fn, *args)
+    model, path = compile_and_save(
+        fn, *args, precision=precision, path=os.path.join(os.fspath(tmp_path), "m.mlpackage"), **compile_kwargs
+    )
+    import coremltools as ct
+
+    rank, where = max_rank_in_spec(ct.models.MLModel(path, skip_model_load=True).get_spec())
+    assert rank <= MAX_RANK, f"tensor of rank {rank} in the saved program ({where})"
+    got = run_saved(model, path, *args)
+    assert len(got) == len(expected)
+    for i, (out, ref) in enumerate(zip(got, expected)):
+        out = out.reshape(ref.shape)
+        if np.issubdtype(ref.dtype, np.floating):
+            np.testing.assert_allclose(out, ref, rtol=rtol, atol=atol, err_msg=f"output {i}")
+        else:
+            np.testing.assert_array_equal(out, ref.astype(out.dtype), err_msg=f"output {i}")
+    return model
+
+
+# -- recurrent networks with lax.scan ---------------------------------------------------
+
+H, I = 8, 4
+W_RNN = (f32(H, H, seed=1, scale=0.3), f32(I, H, seed=2, scale=0.3))
+W_GRU = tuple(f32(*s, seed=10 + k, scale=0.3) for k, s in enumerate([(I, H), (H, H)] * 3))
+
+
+def rnn(h, xs):
+    w, u = W_RNN
+
+    def step(h, x):
+        h = jnp.tanh(h @ w + x @ u)
+        return h, h
+
+    return lax.scan(step, h, xs)
+
+
+def gru(h, xs):
+    wz, uz, wr, ur, wh, uh = W_GRU
+
+    def step(h, x):
+        z = jax.nn.sigmoid(x @ wz + h @ uz)
+        r = jax.nn.sigmoid(x @ wr + h @ ur)
+        c = jnp.tanh(x @ wh + (r * h) @ uh)
+        h = (1 - z) * h + z * c
+        return h, h
+
+    return lax.scan(step, h, xs)
+
+
+@pytest.mark.parametrize("steps", [16, 128])
+def test_rnn_scan_unrolled(steps, tmp_path):
+    model = check(rnn, f32(2, H), f32(steps, 2, I, seed=3), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+def test_gru_scan_16_unrolled(tmp_path):
+    model = check(gru, f32(2, H), f32(16, 2, I, seed=4), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+def test_gru_scan_128_as_while_loop(tmp_path):
+    # Above max_unroll the scan stays a loop: MIL while_loop, indexing xs
+    # with slice_by_size and writing ys with scatter.
+    model = check(gru, f32(2, H), f32(128, 2, I, seed=5), tmp_path=tmp_path, max_unroll=32)
+    ops = mil_op_types(model)
+    assert {"while_loop", "slice_by_size", "scatter"} <= ops
+
+
+def test_gru_scan_while_loop_fp16(tmp_path):
+    # while_loop stays fp32 under FP16ComputePrecision; the body computes in fp16.
+    check(gru, f32(2, H), f32(24, 2, I, seed=6), tmp_path=tmp_path, max_unroll=8, precision="fp16", rtol=FP16_RTOL, atol=FP16_ATOL)
+
+
+def test_reverse_scan_counts_down(tmp_path):
+    def f(c, xs):
+        return lax.scan(lambda c, x: (c * 0.5 + x, c), c, xs, reverse=True)
+
+    model = check(f, f32(3), f32(5, 3, seed=1), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+def test_scan_unroll_parameter(tmp_path):
+    # lax.scan(unroll=3) puts three steps in each trip (and a remainder loop).
+    def f(c, xs):
+        return lax.scan(lambda c, x: (jnp.sin(c) + x, c * 2), c, xs, unroll=3)
+
+    check(f, f32(4), f32(10, 4, seed=1), tmp_path=tmp_path)
+
+
+# -- fori_loop and hand-written counters --------------------------------------------------
+
+
+def test_fori_loop_accumulations(tmp_path):
+    def f(x):
+        a = lax.fori_loop(0, 10, lambda i, a: a + jnp.tanh(a) * 0.1 * i, x)
+        s = lax.fori_loop(3, 9, lambda i, s: s + i * i, 0)
+        p = lax.fori_loop(1, 6, lambda i, p: p * i.astype(jnp.float32), jnp.float32(1))
+        return a, s, p
+
+    model = check(f, f32(4), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+def test_while_counting_down_by_two(tmp_path):
+    def f(x):
+        return lax.while_loop(lambda c: c[0] > 0, lambda c: (c[0] - 2, c[1] * 1.5 + c[0].astype(jnp.float32)), (11, x))
+
+    model = check(f, f32(3), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+@pytest.mark.parametrize("trips", [0, 1])
+def test_trip_count_zero_and_one(trips, tmp_path):
+    def f(x):
+        return lax.fori_loop(0, trips, lambda i, a: a * 3.0 + 1.0, x)
+
+    model = check(f, f32(2, 2), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+# -- stacked outputs and rank ---------------------------------------------------------------
+
+
+def test_scan_stacking_rank4_outputs(tmp_path):
+    # Per-step rank-4 outputs stack into a rank-5 buffer, filled row by row:
+    # after unrolling it is one concatenation.
+    def f(c, xs):
+        def step(c, x):
+            c = jnp.tanh(c + x)
+            return c, c * 2
+
+        return lax.scan(step, c, xs)
+
+    model = check(f, f32(2, 3, 4, 5), f32(6, 2, 3, 4, 5, seed=1), tmp_path=tmp_path)
+    ops = mil_op_types(model)
+    assert "while_loop" not in ops and "scatter" not in ops
+
+
+def _nested(x, xs):
+    def outer(c, xo):
+        def inner(ci, xi):
+            ci = jnp.sin(ci) * 0.5 + xi
+            return ci, ci  # rank-4 ys: a rank-5 buffer
+
+        return lax.scan(inner, c, xo)  # stacked again: a rank-6 buffer
+
+    c, yss = lax.scan(outer, x, xs.reshape(3, 5, 2, 3, 4, 2))
+    return c, yss.sum(axis=(0, 1)), yss.reshape(-1, *yss.shape[3:])
+
+
+def test_nested_scans_rank6_buffer(tmp_path):
+    model = check(_nested, f32(2, 3, 4, 2), f32(15, 2, 3, 4, 2, seed=1), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+def test_nested_scans_inner_kept(tmp_path):
+    # The inner scan (5 trips) is kept as a while_loop; the outer one (3)
+    # is unrolled, so the rank-6 buffer never exists.
+    model = check(_nested, f32(2, 3, 4, 2), f32(15, 2, 3, 4, 2, seed=1), tmp_path=tmp_path, max_unroll=4)
+    assert "while_loop" in mil_op_types(model)
+
+
+def test_nested_fori_triangular(tmp_path):
+    # The inner trip count depends on the outer counter: static only after
+    # the outer loop is unrolled.
+    def f(x):
+        def outer(i, acc):
+            return lax.fori_loop(0, i, lambda j, a: a + jnp.cos(a) * 0.1, acc)
+
+        return lax.fori_loop(0, 4, outer, x)
+
+    model = check(f, f32(3), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+# -- nnx.scan over a stack of layers ----------------------------------------------------------
+
+
+def test_nnx_scan_over_layers(tmp_path):
+    nnx = pytest.importorskip("flax.nnx")
+
+    class Block(nnx.Module):
+        def __init__(self, rngs):
+            self.linear = nnx.Linear(8, 8, rngs=rngs)
+
+        def __call__(self, x):
+            return jnp.tanh(self.linear(x))
+
+    @nnx.vmap(in_axes=0, out_axes=0)
+    def make(key):
+        return Block(nnx.Rngs(key))
+
+    @nnx.scan(in_axes=(0, nnx.Carry), out_axes=nnx.Carry)
+    def forward(block, x):
+        return block(x)
+
+    graphdef, state = nnx.split(make(jax.random.split(jax.random.key(0), 6)))
+    leaves, treedef = jax.tree.flatten(state)
+    leaves = [np.asarray(leaf) for leaf in leaves]
+
+    def f(x):  # the weights are constants of the program
+        return forward(nnx.merge(graphdef, jax.tree.unflatten(treedef, [jnp.asarray(v) for v in leaves])), x)
+
+    x = f32(3, 8)
+    model = check(f, x, tmp_path=tmp_path)
+    ops = mil_op_types(model)
+    assert "while_loop" not in ops and "linear" in ops  # per-layer weights are constants again
+    check(f, x, tmp_path=tmp_path / "kept", max_unroll=2)
+
+
+# -- while_loop with a data-dependent trip count --------------------------------------------
+
+
+def test_while_loop_data_dependent(tmp_path):
+    def f(x):
+        return lax.while_loop(lambda c: c[1].sum() < 100.0, lambda c: (c[0] + 1, c[1] * 1.7 + 0.1), (0, x))
+
+    model = check(f, np.abs(f32(3, 4)), tmp_path=tmp_path)
+    assert "while_loop" in mil_op_types(model)
+
+
+def test_while_loop_newton_sqrt(tmp_path):
+    # Converges after an input-dependent number of iterations.
+    def f(a):
+        def body(c):
+            x, _ = c
+            return 0.5 * (x + a / x), x
+
+        return lax.while_loop(lambda c: jnp.max(jnp.abs(c[0] - c[1])) > 1e-6, body, (a, a + 1.0))[0]
+
+    model = check(f, np.abs(f32(5)) + 1.0, tmp_path=tmp_path)
+    assert "while_loop" in mil_op_types(model)
+
+
+# -- branches --------------------------------------------------------------------------------
+
+
+def test_cond_small_branches_become_select(tmp_path):
+    def f(p, x):
+        return lax.cond(p > 0, lambda x: x * 2, jnp.sin, x)
+
+    for p in (1.0, -1.0):
+        model = check(f, np.float32(p), f32(2, 3), tmp_path=tmp_path / str(p))
+    assert "cond" not in mil_op_types(model) and "select" in mil_op_types(model)
+
+
+def test_switch_large_branches_become_mil_cond(tmp_path):
+    def chain(fn, n):
+        def g(x):
+            for _ in range(n):
+                x = fn(x) * 0.9 + 0.1
+            return x
+
+        return g
+
+    def f(i, x):
+        return lax.switch(i, [chain(jnp.sin, 8), chain(jnp.cos, 8), chain(jnp.tanh, 8)], x)
+
+    for i in (0, 1, 2, 7, -3):
+        model = check(f, np.int32(i), f32(4), tmp_path=tmp_path / str(i))
+    assert "cond" in mil_op_types(model)
+
+
+def test_cond_in_scan_resolved_per_step(tmp_path):
+    # The predicate depends on the step only: each unrolled step takes its branch.
+    def f(c0):
+        def step(c, t):
+            c = lax.cond(t % 2 == 0, lambda: c + 1.0, lambda: c * 2.0)
+            return c, c
+
+        return lax.scan(step, c0, jnp.arange(6))
+
+    model = check(f, f32(3), tmp_path=tmp_path)
+    ops = mil_op_types(model)
+    assert not {"cond", "select", "while_loop"} & ops
+
+
+# -- options and diagnostics -------------------------------------------------------------------
+
+
+def test_max_unroll_reaches_the_pass(tmp_path):
+    from hlo_coreml.compiler import with_max_unroll
+
+    assert with_max_unroll(["hlo-coreml-unroll-while{max-select-ops=3}"], 7) == [
+        "hlo-coreml-unroll-while{max-select-ops=3,max-unroll=7}"
+    ]
+    model = check(rnn, f32(2, H), f32(5, 2, I, seed=3), tmp_path=tmp_path, max_unroll=4)
+    assert "while_loop" in mil_op_types(model)
+
+
+def test_cli_max_unroll(tmp_path):
+    from hlo_coreml.cli import main
+
+    src = tmp_path / "rnn.bin"
+    src.write_bytes(jax.export.export(jax.jit(rnn))(f32(2, H), f32(6, 2, I)).serialize())
+    out = tmp_path / "rnn.mlpackage"
+    assert main(["compile", str(src), "-o", str(out), "--precision", "fp32", "--max-unroll", "2"]) == 0
+    import coremltools as ct
+
+    from hlo_coreml.interpreter import load_program
+
+    program = load_program(ct.models.MLModel(str(out), skip_model_load=True))
+    assert any(op.op_type == "while_loop" for op in program.functions["main"].operations)
+
+
+def test_kept_loop_with_rank6_carry_is_an_error():
+    from hlo_coreml import compile as compile_model
+    from hlo_coreml.diagnostics import LegalizationError
+
+    def f(c, xs):
+        def step(c, x):
+            c = jnp.tanh(c + x)
+            return c, c  # rank-5 ys: a rank-6 buffer carried by the loop
+
+        _, ys = lax.scan(step, c, xs)
+        return ys.sum(axis=0)
+
+    with pytest.raises(LegalizationError) as info:
+        compile_model(f, f32(1, 2, 2, 2, 2), f32(12, 1, 2, 2, 2, 2), compute_precision="fp32", max_unroll=8)
+    message = str(info.value)
+    assert "test_loops.py" in message  # the loop's source location
+    assert "rank-6" in message and "runs 12 times, more than max-unroll=8" in message
