@@ -158,6 +158,8 @@ def _describe(value) -> str:
 
 
 def cap_block(block, max_rank: int) -> bool:
+    if any(_rank(a) > max_rank for a in block.arguments):
+        return False  # a loop carrying rank 6: reported at the loop, by the enclosing block
     ops = [op for op in block.operations if _high(op, max_rank)]
     if not ops:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -122,6 +123,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     context, module, _ = legalize(model, example_args, pipeline=legalize_pipeline, max_unroll=max_unroll)
     with context, ir.Location.unknown():
         iface = interface_of(find_main(module), inputs, outputs)
+        if target.value < ct.target.iOS16.value:
+            # fp16 features need iOS16; below it they travel as fp32, cast inside.
+            for spec in iface.inputs + iface.outputs:
+                if spec.io_dtype == "f16":
+                    spec.io_dtype = "f32"
         program, iface = build_program(module, target, iface)
     convert_kwargs = dict(
         source="milinternal",
@@ -132,8 +138,15 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     )
     if pass_pipeline is not None:
         convert_kwargs["pass_pipeline"] = pass_pipeline
-    with progress_bars(show_progress):
-        mlmodel = ct.convert(program, **convert_kwargs)
+    # ct.convert calls gc.collect() several times; with jax (and torch)
+    # loaded each full collection costs ~0.1 s. Freezing the objects that
+    # exist now makes those collections cheap without changing behaviour.
+    gc.freeze()
+    try:
+        with progress_bars(show_progress):
+            mlmodel = ct.convert(program, **convert_kwargs)
+    finally:
+        gc.unfreeze()
     mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
         {
             "inputs": [_spec_json(s) for s in iface.inputs],

@@ -141,5 +141,7 @@ def _from_callable(fn, example_args, context: ir.Context) -> ir.Module:
             "compiling a JAX function needs example arguments (arrays or "
             "jax.ShapeDtypeStruct) that give the input shapes and dtypes"
         )
-    exported = jax.export.export(jax.jit(fn))(*example_args)
+    # keep_unused: every Python argument stays a model input, even one the
+    # function ignores, so the interface matches the signature.
+    exported = jax.export.export(jax.jit(fn, keep_unused=True))(*example_args)
     return _from_exported(exported, context)

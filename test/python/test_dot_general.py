@@ -227,12 +227,12 @@ def test_bias_that_is_not_per_output_is_not_folded():
 
 def _random_dot_general(seed):
     """A lax.dot_general with random batch/contracting/free dims (0-2 of
-    each, operand rank <= 5) at random positions, sometimes followed by a
+    each, operand and result rank <= 5) at random positions, sometimes followed by a
     random transpose of the result (exercising the fold)."""
     rng = np.random.default_rng(1000 + seed)
     while True:
         nb, nc, nlf, nrf = (int(rng.integers(0, 3)) for _ in range(4))
-        if nb + nc + nlf <= 5 and nb + nc + nrf <= 5 and nb + nlf + nrf >= 1:
+        if max(nb + nc + nlf, nb + nc + nrf, nb + nlf + nrf) <= 5 and nb + nlf + nrf >= 1:
             break
     sizes = iter(rng.permutation([2, 3, 4, 5, 6, 7, 2, 3, 4, 5]))
     batch = [int(next(sizes)) for _ in range(nb)]

@@ -253,7 +253,6 @@ def test_f16_inputs_and_outputs(target):
     check_against_jax(lambda x: jnp.tanh(x) * 2.0 + x, F16_X, precision="fp16", target=target, rtol=2e-3, atol=2e-3)
 
 
-@pytest.mark.xfail(strict=False, reason="program.py records io_dtype f16 although coremltools made the iOS15 features fp32")
 def test_f16_interface_metadata_matches_model_before_ios16():
     import json
 
@@ -744,10 +743,6 @@ def test_dict_inputs():
     check_against_jax(flat, *leaves, f32(2, 4, seed=2))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="jax.jit drops unused arguments (keep_unused=False), so the model has fewer inputs than the function",
-)
 def test_unused_argument_is_kept():
     check_against_jax(lambda x, y: x * 2.0, f32(3), f32(2, seed=1))
 

@@ -17,5 +17,5 @@
 // HELP: usage: hlo-coreml-opt
 // HELP: passes (run in the order given):
 // HELP: --hlo-coreml-narrow-types
-// HELP: Narrow 64-bit integer and float types to 32 bits
+// HELP: Narrow 64-bit integer
 // HELP: --hlo-coreml-legalize-pipeline

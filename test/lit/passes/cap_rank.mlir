@@ -1,0 +1,224 @@
+// RUN: hlo-coreml-opt %s --split-input-file --hlo-coreml-cap-rank | filecheck %s
+// RUN: hlo-coreml-opt %s --split-input-file --hlo-coreml-cap-rank | filecheck %s --check-prefix=RANK
+
+// Nothing of rank 6 or more is left anywhere.
+// RANK-NOT: tensor<{{[0-9]+x[0-9]+x[0-9]+x[0-9]+x[0-9]+x[0-9]+x}}
+
+// Elementwise ops take any view: a rank-6 chain between reshapes becomes
+// rank 1 (the reshapes are pushed through).
+// CHECK-LABEL: func.func @elementwise_chain(
+// CHECK-SAME:    %[[X:.*]]: tensor<4x6x10xf32>, %[[Y:.*]]: tensor<4x60xf32>)
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<4x6x10xf32>) -> tensor<240xf32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.reshape %[[Y]] : (tensor<4x60xf32>) -> tensor<240xf32>
+// CHECK-NEXT:    %[[M:.*]] = stablehlo.multiply %[[A]], %[[B]] : tensor<240xf32>
+// CHECK-NEXT:    %[[T:.*]] = stablehlo.tanh %[[M]] : tensor<240xf32>
+// CHECK-NEXT:    return %[[T]]
+func.func @elementwise_chain(%x: tensor<4x6x10xf32>, %y: tensor<4x60xf32>) -> tensor<240xf32> {
+  %0 = stablehlo.reshape %x : (tensor<4x6x10xf32>) -> tensor<2x2x2x3x2x5xf32>
+  %1 = stablehlo.reshape %y : (tensor<4x60xf32>) -> tensor<2x2x2x3x2x5xf32>
+  %2 = stablehlo.multiply %0, %1 : tensor<2x2x2x3x2x5xf32>
+  %3 = stablehlo.tanh %2 : tensor<2x2x2x3x2x5xf32>
+  %4 = stablehlo.reshape %3 : (tensor<2x2x2x3x2x5xf32>) -> tensor<240xf32>
+  return %4 : tensor<240xf32>
+}
+
+// -----
+
+// Pixel shuffle: dims that move as a block ([N, C]) stay collapsed.
+// CHECK-LABEL: func.func @pixel_shuffle(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x12x4x5xf32>)
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<2x12x4x5xf32>) -> tensor<6x2x2x4x5xf32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.transpose %[[A]], dims = [0, 3, 1, 4, 2] : (tensor<6x2x2x4x5xf32>) -> tensor<6x4x2x5x2xf32>
+// CHECK-NEXT:    %[[C:.*]] = stablehlo.reshape %[[B]] : (tensor<6x4x2x5x2xf32>) -> tensor<2x3x8x10xf32>
+// CHECK-NEXT:    return %[[C]]
+func.func @pixel_shuffle(%x: tensor<2x12x4x5xf32>) -> tensor<2x3x8x10xf32> {
+  %0 = stablehlo.reshape %x : (tensor<2x12x4x5xf32>) -> tensor<2x3x2x2x4x5xf32>
+  %1 = stablehlo.transpose %0, dims = [0, 1, 4, 2, 5, 3] : (tensor<2x3x2x2x4x5xf32>) -> tensor<2x3x4x2x5x2xf32>
+  %2 = stablehlo.reshape %1 : (tensor<2x3x4x2x5x2xf32>) -> tensor<2x3x8x10xf32>
+  return %2 : tensor<2x3x8x10xf32>
+}
+
+// -----
+
+// Unit dims are squeezed out of a transpose first.
+// CHECK-LABEL: func.func @transpose_unit_dims(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x3x4x5xf32>)
+// CHECK-NEXT:    %[[T:.*]] = stablehlo.transpose %[[X]], dims = [3, 2, 1, 0] : (tensor<2x3x4x5xf32>) -> tensor<5x4x3x2xf32>
+// CHECK-NEXT:    return %[[T]]
+func.func @transpose_unit_dims(%a: tensor<2x3x4x5xf32>) -> tensor<5x4x3x2xf32> {
+  %x = stablehlo.reshape %a : (tensor<2x3x4x5xf32>) -> tensor<2x1x3x1x4x5xf32>
+  %0 = stablehlo.transpose %x, dims = [3, 5, 4, 1, 2, 0] : (tensor<2x1x3x1x4x5xf32>) -> tensor<1x5x4x1x3x2xf32>
+  %1 = stablehlo.reshape %0 : (tensor<1x5x4x1x3x2xf32>) -> tensor<5x4x3x2xf32>
+  return %1 : tensor<5x4x3x2xf32>
+}
+
+// -----
+
+// A 3-D pixel shuffle moves seven blocks: rank-4 transposes of collapsed
+// views, one block at a time.
+// CHECK-LABEL: func.func @pixel_shuffle_3d(
+// CHECK:         stablehlo.transpose %{{.*}}, dims = [0, 2, 1, 3] : (tensor<2x8x2x6xf32>) -> tensor<2x2x8x6xf32>
+// CHECK:         stablehlo.transpose %{{.*}}, dims = [0, 2, 1, 3] : (tensor<8x4x3x2xf32>) -> tensor<8x3x4x2xf32>
+// CHECK:         stablehlo.transpose %{{.*}}, dims = [0, 2, 1] : (tensor<48x2x2xf32>) -> tensor<48x2x2xf32>
+// CHECK:         stablehlo.reshape %{{.*}} : (tensor<48x2x2xf32>) -> tensor<2x4x6x4xf32>
+func.func @pixel_shuffle_3d(%x: tensor<16x2x3x2xf32>) -> tensor<2x4x6x4xf32> {
+  %0 = stablehlo.reshape %x : (tensor<16x2x3x2xf32>) -> tensor<2x2x2x2x2x3x2xf32>
+  %1 = stablehlo.transpose %0, dims = [0, 4, 1, 5, 2, 6, 3] : (tensor<2x2x2x2x2x3x2xf32>) -> tensor<2x2x2x3x2x2x2xf32>
+  %2 = stablehlo.reshape %1 : (tensor<2x2x2x3x2x2x2xf32>) -> tensor<2x4x6x4xf32>
+  return %2 : tensor<2x4x6x4xf32>
+}
+
+// -----
+
+// broadcast_in_dim: runs of new dims and runs of operand dims collapse.
+// CHECK-LABEL: func.func @broadcast_runs(
+// CHECK-SAME:    %[[X:.*]]: tensor<3x4xf32>, %[[Z:.*]]: tensor<10x12x42xf32>)
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<3x4xf32>) -> tensor<12xf32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.broadcast_in_dim %[[A]], dims = [1] : (tensor<12xf32>) -> tensor<10x12x42xf32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.add %[[B]], %[[Z]] : tensor<10x12x42xf32>
+// CHECK-NEXT:    return %[[S]]
+func.func @broadcast_runs(%x: tensor<3x4xf32>, %z: tensor<10x12x42xf32>) -> tensor<10x12x42xf32> {
+  %y = stablehlo.reshape %z : (tensor<10x12x42xf32>) -> tensor<2x5x3x4x6x7xf32>
+  %0 = stablehlo.broadcast_in_dim %x, dims = [2, 3] : (tensor<3x4xf32>) -> tensor<2x5x3x4x6x7xf32>
+  %1 = stablehlo.add %0, %y : tensor<2x5x3x4x6x7xf32>
+  %2 = stablehlo.reshape %1 : (tensor<2x5x3x4x6x7xf32>) -> tensor<10x12x42xf32>
+  return %2 : tensor<10x12x42xf32>
+}
+
+// -----
+
+// Reductions: runs of reduced dims and of kept dims collapse.
+// CHECK-LABEL: func.func @reduce_runs(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x20x42xf32>)
+// CHECK:         %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<6x20x42xf32>) -> tensor<6x120x7xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reduce(%[[A]] init: %{{.*}}) applies stablehlo.add across dimensions = [1] : (tensor<6x120x7xf32>, tensor<f32>) -> tensor<6x7xf32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.reshape %[[R]] : (tensor<6x7xf32>) -> tensor<2x3x7xf32>
+// CHECK-NEXT:    return %[[B]]
+func.func @reduce_runs(%a: tensor<6x20x42xf32>) -> tensor<2x3x7xf32> {
+  %x = stablehlo.reshape %a : (tensor<6x20x42xf32>) -> tensor<2x3x4x5x6x7xf32>
+  %zero = stablehlo.constant dense<0.0> : tensor<f32>
+  %0 = stablehlo.reduce(%x init: %zero) applies stablehlo.add across dimensions = [2, 3, 4] : (tensor<2x3x4x5x6x7xf32>, tensor<f32>) -> tensor<2x3x7xf32>
+  return %0 : tensor<2x3x7xf32>
+}
+
+// -----
+
+// Reduced and kept dims alternate (six blocks): a permutation into a 2-D
+// [kept, reduced] view, then one reduction.
+// CHECK-LABEL: func.func @reduce_interleaved(
+// CHECK:         stablehlo.transpose %{{.*}}, dims = [0, 2, 1, 3] : (tensor<2x3x4x210xf32>) -> tensor<2x4x3x210xf32>
+// CHECK:         stablehlo.transpose %{{.*}}, dims = [0, 2, 1, 3] : (tensor<8x15x6x7xf32>) -> tensor<8x6x15x7xf32>
+// CHECK:         %[[V:.*]] = stablehlo.reshape %{{.*}} : (tensor<8x6x15x7xf32>) -> tensor<48x105xf32>
+// CHECK:         stablehlo.reduce(%[[V]] init: %{{.*}}) applies stablehlo.add across dimensions = [1] : (tensor<48x105xf32>, tensor<f32>) -> tensor<48xf32>
+func.func @reduce_interleaved(%a: tensor<6x20x42xf32>) -> tensor<2x4x6xf32> {
+  %x = stablehlo.reshape %a : (tensor<6x20x42xf32>) -> tensor<2x3x4x5x6x7xf32>
+  %zero = stablehlo.constant dense<0.0> : tensor<f32>
+  %0 = stablehlo.reduce(%x init: %zero) applies stablehlo.add across dimensions = [1, 3, 5] : (tensor<2x3x4x5x6x7xf32>, tensor<f32>) -> tensor<2x4x6xf32>
+  return %0 : tensor<2x4x6xf32>
+}
+
+// -----
+
+// Broadcast dims and operand dims alternate (six blocks): broadcast into a
+// 2-D view, then move the blocks into place.
+// CHECK-LABEL: func.func @broadcast_interleaved(
+// CHECK:         stablehlo.broadcast_in_dim %{{.*}}, dims = [1] : (tensor<24xf32>) -> tensor<210x24xf32>
+// CHECK-COUNT-3: stablehlo.transpose
+// CHECK:         %[[E:.*]] = stablehlo.exponential %{{.*}} : tensor<2x2520xf32>
+// CHECK:         stablehlo.reduce(%[[E]] init: %{{.*}}) applies stablehlo.add across dimensions = [0] : (tensor<2x2520xf32>, tensor<f32>) -> tensor<2520xf32>
+func.func @broadcast_interleaved(%x: tensor<2x3x4xf32>) -> tensor<5x3x6x4x7xf32> {
+  %0 = stablehlo.broadcast_in_dim %x, dims = [0, 2, 4] : (tensor<2x3x4xf32>) -> tensor<2x5x3x6x4x7xf32>
+  %1 = stablehlo.exponential %0 : tensor<2x5x3x6x4x7xf32>
+  %zero = stablehlo.constant dense<0.0> : tensor<f32>
+  %2 = stablehlo.reduce(%1 init: %zero) applies stablehlo.add across dimensions = [0] : (tensor<2x5x3x6x4x7xf32>, tensor<f32>) -> tensor<5x3x6x4x7xf32>
+  return %2 : tensor<5x3x6x4x7xf32>
+}
+
+// -----
+
+// slice: a sliced dim leads its block; concatenate: the joined dim leads its block.
+// CHECK-LABEL: func.func @slice_concat(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x20x42xf32>)
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<6x20x42xf32>) -> tensor<24x210xf32>
+// CHECK-NEXT:    %[[S0:.*]] = stablehlo.slice %[[A]] [0:24, 42:126]
+// CHECK-NEXT:    %[[S1:.*]] = stablehlo.slice %[[A]] [0:24, 0:126]
+// CHECK-NEXT:    %[[C:.*]] = stablehlo.concatenate %[[S0]], %[[S1]], dim = 1 : (tensor<24x84xf32>, tensor<24x126xf32>) -> tensor<24x210xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[C]] : (tensor<24x210xf32>) -> tensor<6x20x42xf32>
+// CHECK-NEXT:    return %[[R]]
+func.func @slice_concat(%a: tensor<6x20x42xf32>) -> tensor<6x20x42xf32> {
+  %x = stablehlo.reshape %a : (tensor<6x20x42xf32>) -> tensor<2x3x4x5x6x7xf32>
+  %0 = stablehlo.slice %x [0:2, 0:3, 0:4, 1:3, 0:6, 0:7] : (tensor<2x3x4x5x6x7xf32>) -> tensor<2x3x4x2x6x7xf32>
+  %1 = stablehlo.slice %x [0:2, 0:3, 0:4, 0:3, 0:6, 0:7] : (tensor<2x3x4x5x6x7xf32>) -> tensor<2x3x4x3x6x7xf32>
+  %2 = stablehlo.concatenate %0, %1, dim = 3 : (tensor<2x3x4x2x6x7xf32>, tensor<2x3x4x3x6x7xf32>) -> tensor<2x3x4x5x6x7xf32>
+  %3 = stablehlo.reshape %2 : (tensor<2x3x4x5x6x7xf32>) -> tensor<6x20x42xf32>
+  return %3 : tensor<6x20x42xf32>
+}
+
+// -----
+
+// pad: a padded dim leads its block.
+// CHECK-LABEL: func.func @pad(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x20x42xf32>, %[[V:.*]]: tensor<f32>)
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<6x20x42xf32>) -> tensor<24x210xf32>
+// CHECK-NEXT:    %[[P:.*]] = stablehlo.pad %[[A]], %[[V]], low = [0, 42], high = [0, 42], interior = [0, 0] : (tensor<24x210xf32>, tensor<f32>) -> tensor<24x294xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[P]] : (tensor<24x294xf32>) -> tensor<6x28x42xf32>
+// CHECK-NEXT:    return %[[R]]
+func.func @pad(%a: tensor<6x20x42xf32>, %v: tensor<f32>) -> tensor<6x28x42xf32> {
+  %x = stablehlo.reshape %a : (tensor<6x20x42xf32>) -> tensor<2x3x4x5x6x7xf32>
+  %0 = stablehlo.pad %x, %v, low = [0, 0, 0, 1, 0, 0], high = [0, 0, 0, 1, 0, 0], interior = [0, 0, 0, 0, 0, 0] : (tensor<2x3x4x5x6x7xf32>, tensor<f32>) -> tensor<2x3x4x7x6x7xf32>
+  %1 = stablehlo.reshape %0 : (tensor<2x3x4x7x6x7xf32>) -> tensor<6x28x42xf32>
+  return %1 : tensor<6x28x42xf32>
+}
+
+// -----
+
+// iota: its dim stands alone; a rank-6 constant is reshaped at compile time.
+// CHECK-LABEL: func.func @iota_constant(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x20x42xf32>)
+// CHECK-DAG:     %[[C:.*]] = stablehlo.constant dense<2.000000e+00> : tensor<24x5x42xf32>
+// CHECK-DAG:     %[[A:.*]] = stablehlo.reshape %[[X]] : (tensor<6x20x42xf32>) -> tensor<24x5x42xf32>
+// CHECK-DAG:     %[[I:.*]] = stablehlo.iota dim = 1 : tensor<24x5x42xf32>
+// CHECK:         %[[M:.*]] = stablehlo.multiply %[[A]], %[[I]] : tensor<24x5x42xf32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.add %[[M]], %[[C]] : tensor<24x5x42xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[S]] : (tensor<24x5x42xf32>) -> tensor<6x20x42xf32>
+// CHECK-NEXT:    return %[[R]]
+func.func @iota_constant(%a: tensor<6x20x42xf32>) -> tensor<6x20x42xf32> {
+  %x = stablehlo.reshape %a : (tensor<6x20x42xf32>) -> tensor<2x3x4x5x6x7xf32>
+  %0 = stablehlo.iota dim = 3 : tensor<2x3x4x5x6x7xf32>
+  %c = stablehlo.constant dense<2.0> : tensor<2x3x4x5x6x7xf32>
+  %1 = stablehlo.multiply %x, %0 : tensor<2x3x4x5x6x7xf32>
+  %2 = stablehlo.add %1, %c : tensor<2x3x4x5x6x7xf32>
+  %3 = stablehlo.reshape %2 : (tensor<2x3x4x5x6x7xf32>) -> tensor<6x20x42xf32>
+  return %3 : tensor<6x20x42xf32>
+}
+
+// -----
+
+// dot_general: adjacent batch dims collapse (attention with heads split in two).
+// CHECK-LABEL: func.func @dot_general_batch(
+// CHECK-SAME:    %[[A:.*]]: tensor<6x4x4x8xf32>, %[[B:.*]]: tensor<6x4x8x5xf32>)
+// CHECK-NEXT:    %[[Q:.*]] = stablehlo.reshape %[[A]] : (tensor<6x4x4x8xf32>) -> tensor<24x4x8xf32>
+// CHECK-NEXT:    %[[K:.*]] = stablehlo.reshape %[[B]] : (tensor<6x4x8x5xf32>) -> tensor<24x8x5xf32>
+// CHECK-NEXT:    %[[D:.*]] = stablehlo.dot_general %[[Q]], %[[K]], batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<24x4x8xf32>, tensor<24x8x5xf32>) -> tensor<24x4x5xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[D]] : (tensor<24x4x5xf32>) -> tensor<6x4x4x5xf32>
+// CHECK-NEXT:    return %[[R]]
+func.func @dot_general_batch(%a: tensor<6x4x4x8xf32>, %b: tensor<6x4x8x5xf32>) -> tensor<6x4x4x5xf32> {
+  %q = stablehlo.reshape %a : (tensor<6x4x4x8xf32>) -> tensor<2x3x2x2x4x8xf32>
+  %k = stablehlo.reshape %b : (tensor<6x4x8x5xf32>) -> tensor<2x3x2x2x8x5xf32>
+  %0 = stablehlo.dot_general %q, %k, batching_dims = [0, 1, 2, 3] x [0, 1, 2, 3], contracting_dims = [5] x [4] : (tensor<2x3x2x2x4x8xf32>, tensor<2x3x2x2x8x5xf32>) -> tensor<2x3x2x2x4x5xf32>
+  %1 = stablehlo.reshape %0 : (tensor<2x3x2x2x4x5xf32>) -> tensor<6x4x4x5xf32>
+  return %1 : tensor<6x4x4x5xf32>
+}
+
+// -----
+
+// Rank <= 5 programs are left alone.
+// CHECK-LABEL: func.func @low_rank(
+// CHECK-NEXT:    stablehlo.transpose %{{.*}}, dims = [4, 3, 2, 1, 0]
+// CHECK-NEXT:    stablehlo.transpose %{{.*}}, dims = [4, 3, 2, 1, 0]
+// CHECK-NEXT:    return
+func.func @low_rank(%x: tensor<2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
+  %0 = stablehlo.transpose %x, dims = [4, 3, 2, 1, 0] : (tensor<2x3x4x5x6xf32>) -> tensor<6x5x4x3x2xf32>
+  %1 = stablehlo.transpose %0, dims = [4, 3, 2, 1, 0] : (tensor<6x5x4x3x2xf32>) -> tensor<2x3x4x5x6xf32>
+  return %1 : tensor<2x3x4x5x6xf32>
+}

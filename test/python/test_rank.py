@@ -1,0 +1,149 @@
+"""Programs that pass through rank 6, 7 and 8 on the way (attention with
+split heads, pixel shuffles, patch embeddings, einops rearranges,
+broadcasting through 6-D): hlo-coreml-cap-rank rewrites them into rank <= 5,
+and the result matches JAX on CPU. `check` asserts that no tensor of the
+saved MIL program has rank > 5.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from helpers import FP16_ATOL, FP16_RTOL
+from test_loops import check, f32
+
+
+def window_attention(q, k, v):
+    # [batch, windows, tokens, heads*groups*dim] -> heads split into two dims: rank 6.
+    def split(t):
+        return t.reshape(t.shape[:3] + (2, 2, 8))
+
+    q, k, v = split(q), split(k), split(v)
+    s = jnp.einsum("bwthgd,bwshgd->bwhgts", q, k) / 4.0
+    p = jax.nn.softmax(s, axis=-1)
+    o = jnp.einsum("bwhgts,bwshgd->bwthgd", p, v)
+    return o.reshape(o.shape[:3] + (-1,))
+
+
+def pixel_shuffle(x, r=2):
+    n, c, h, w = x.shape
+    x = x.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return x.reshape(n, c // (r * r), h * r, w * r)
+
+
+def space_to_depth(x, r=2):
+    n, h, w, c = x.shape
+    x = x.reshape(n, h // r, r, w // r, r, c).transpose(0, 1, 3, 2, 4, 5)
+    return x.reshape(n, h // r, w // r, r * r * c)
+
+
+def pixel_shuffle_3d(x, r=2):
+    # Eight dims, seven of them moving: no single rank-5 transpose exists.
+    n, c, d, h, w = x.shape
+    x = x.reshape(n, c // r**3, r, r, r, d, h, w).transpose(0, 1, 5, 2, 6, 3, 7, 4)
+    return x.reshape(n, c // r**3, d * r, h * r, w * r)
+
+
+W_PATCH = f32(24, 5, seed=7)
+
+
+def patch_embed_3d(video):
+    # Video [B, C, T, H, W] -> 2x2x2 tubelets via an 8-D reshape -> linear.
+    b, c, t, h, w = video.shape
+    p = 2
+    x = video.reshape(b, c, t // p, p, h // p, p, w // p, p).transpose(0, 2, 4, 6, 1, 3, 5, 7)
+    x = x.reshape(b, (t // p) * (h // p) * (w // p), c * p**3)
+    return x @ W_PATCH
+
+
+def unpatchify(x, h=2, w=3, p1=2, p2=2, c=3):
+    # einops: "b (h w) (p1 p2 c) -> b (h p1) (w p2) c"
+    b = x.shape[0]
+    x = x.reshape(b, h, w, p1, p2, c).transpose(0, 1, 3, 2, 4, 5)
+    return x.reshape(b, h * p1, w * p2, c)
+
+
+def patchify(x, p1=2, p2=2):
+    # einops: "b c (h p1) (w p2) -> b (h w) (p1 p2 c)"
+    b, c, hh, ww = x.shape
+    h, w = hh // p1, ww // p2
+    x = x.reshape(b, c, h, p1, w, p2).transpose(0, 2, 4, 3, 5, 1)
+    return x.reshape(b, h * w, p1 * p2 * c)
+
+
+def broadcast_6d(a, b):
+    y = a[:, None, :, None, :, None] * b[None, :, None, :, None, :]
+    return y.sum(axis=(1, 3)), jnp.tanh(y).max(axis=(0, 5))
+
+
+def layer_norm_heads_7d(x):
+    # Normalize over two non-adjacent axes of a 7-D view, scale per axis.
+    y = x.reshape(2, 3, 2, 2, 3, 2, 4)
+    mu = y.mean(axis=(2, 5), keepdims=True)
+    var = ((y - mu) ** 2).mean(axis=(2, 5), keepdims=True)
+    scale = jnp.arange(4, dtype=jnp.float32) + 1.0
+    out = (y - mu) / jnp.sqrt(var + 1e-5) * scale
+    return out.reshape(x.shape)
+
+
+def slice_pad_concat_6d(x):
+    y = x.reshape(2, 3, 4, 5, 6, 2)
+    z = jnp.concatenate([y[:, :, 1:3], y[:, :, :2] * 2], axis=2)
+    z = jnp.pad(z[..., 2:5, :], ((0, 0), (0, 0), (0, 0), (1, 1), (0, 0), (0, 0)))
+    return z.reshape(2, 3, 4, -1)
+
+
+def iota_7d(x):
+    y = x.reshape(1, 2, 3, 2, 2, 3, 2)
+    ramp = jnp.arange(3, dtype=jnp.float32)[None, None, :, None, None, None, None]
+    return (y * ramp + jnp.arange(2, dtype=jnp.float32)).reshape(12, 12)
+
+
+CASES = [
+    ("window_attention", window_attention, (f32(2, 3, 4, 32), f32(2, 3, 5, 32, seed=1), f32(2, 3, 5, 32, seed=2))),
+    ("pixel_shuffle", pixel_shuffle, (f32(2, 12, 4, 5),)),
+    ("space_to_depth", space_to_depth, (f32(2, 8, 6, 3),)),
+    ("pixel_shuffle_3d", pixel_shuffle_3d, (f32(2, 16, 2, 3, 2),)),
+    ("patch_embed_3d", patch_embed_3d, (f32(2, 3, 4, 4, 6),)),
+    ("einops_unpatchify", unpatchify, (f32(2, 6, 12),)),
+    ("einops_patchify", patchify, (f32(2, 3, 4, 6),)),
+    ("broadcast_6d", broadcast_6d, (f32(2, 3, 4), f32(5, 3, 2, seed=1))),
+    ("layer_norm_7d", layer_norm_heads_7d, (f32(6, 8, 12),)),
+    ("slice_pad_concat_6d", slice_pad_concat_6d, (f32(6, 20, 12),)),
+    ("iota_7d", iota_7d, (f32(12, 12),)),
+]
+
+
+@pytest.mark.parametrize("name,fn,args", CASES, ids=[c[0] for c in CASES])
+def test_rank_capped(name, fn, args, tmp_path):
+    check(fn, *args, tmp_path=tmp_path, rtol=1e-5, atol=1e-5)
+
+
+def test_rank_capped_fp16(tmp_path):
+    check(window_attention, *CASES[0][2], tmp_path=tmp_path, precision="fp16", rtol=FP16_RTOL, atol=FP16_ATOL)
+
+
+def test_rank6_input_is_an_error():
+    from hlo_coreml import compile as compile_model
+    from hlo_coreml.diagnostics import LegalizationError
+
+    with pytest.raises(LegalizationError, match=r"argument #0 of @main has rank 6 \(tensor<1x2x3x4x5x6xf32>\)"):
+        compile_model(lambda x: x * 2, f32(1, 2, 3, 4, 5, 6), compute_precision="fp32")
+
+
+def test_rank6_without_rewrite_names_the_op():
+    from hlo_coreml import compile as compile_model
+    from hlo_coreml.diagnostics import LegalizationError
+
+    def f(x, i):
+        y = x.reshape(2, 2, 3, 4, 5, 6)
+        return jax.lax.dynamic_slice(y, (i, 0, 0, 0, 0, 0), (1, 2, 3, 4, 5, 6)).reshape(-1)
+
+    with pytest.raises(LegalizationError) as info:
+        compile_model(f, f32(1440), np.int32(1), compute_precision="fp32")
+    message = str(info.value)
+    assert "test_rank.py" in message
+    assert "'stablehlo.dynamic_slice' has a value of rank 6 (tensor<1x2x3x4x5x6xf32>)" in message
