@@ -33,17 +33,20 @@ class SplitComplexPass(ModulePass):
     function's body in order.
 
     ```mlir
-    func.func @main(%z: tensor<4xcomplex<f32>> loc("z")) -> tensor<4xcomplex<f32>> {
-      %0 = stablehlo.multiply %z, %z : tensor<4xcomplex<f32>>
+    func.func @main(%z: tensor<4xcomplex<f32>> loc("z"), %x: tensor<4xf32> loc("x"))
+        -> tensor<4xcomplex<f32>> {
+      %xc = stablehlo.convert %x : (tensor<4xf32>) -> tensor<4xcomplex<f32>>
+      %0 = stablehlo.multiply %z, %xc : tensor<4xcomplex<f32>>
       return %0 : tensor<4xcomplex<f32>>
     }
     ==>
-    func.func @main(%re: tensor<4xf32> {hlo_coreml.complex_part = "real", hlo_coreml.source_index = 0},
-                    %im: tensor<4xf32> {hlo_coreml.complex_part = "imag", hlo_coreml.source_index = 0})
-        -> (tensor<4xf32> {... "real" ...}, tensor<4xf32> {... "imag" ...}) {
-      %0 = stablehlo.multiply %re, %re   %1 = stablehlo.multiply %im, %im
-      %2 = stablehlo.subtract %0, %1     (and re*im + im*re for the imaginary part)
-      ...
+    func.func @main(%re: tensor<4xf32> {hlo_coreml.complex_part = "real", hlo_coreml.source_index = 0 : i64},
+                    %im: tensor<4xf32> {hlo_coreml.complex_part = "imag", hlo_coreml.source_index = 0 : i64},
+                    %x: tensor<4xf32> {hlo_coreml.source_index = 1 : i64})
+        -> (tensor<4xf32> {...real...}, tensor<4xf32> {...imag...}) {
+      %0 = stablehlo.multiply %re, %x : tensor<4xf32>
+      %1 = stablehlo.multiply %im, %x : tensor<4xf32>
+      return %0, %1 : tensor<4xf32>, tensor<4xf32>
     }
     ```
 
@@ -56,8 +59,8 @@ class SplitComplexPass(ModulePass):
       signature untouched.
     - Ops: complex, real, imag, add, subtract, multiply, divide, negate,
       abs, exponential, log, sqrt, sign, power, compare (EQ/NE), select,
-      convert, dot_general, convolution, reduce (sum, product), reshape, transpose,
-      broadcast_in_dim, slice, dynamic_slice, dynamic_update_slice,
+      convert, dot_general, convolution, reduce (sum, product), reshape,
+      transpose, broadcast_in_dim, slice, dynamic_slice, dynamic_update_slice,
       concatenate, pad, reverse, gather, optimization_barrier, and fft
       (FFT, IFFT, RFFT, IRFFT over 1 to 3 trailing dims) as real DFT
       matmuls (see split_complex_fft). Ops nested in the regions of real

@@ -148,11 +148,6 @@ def test_fft_not_last_axis():
     check(lambda x: (jnp.fft.fft(x, axis=0), jnp.fft.irfft(jnp.fft.rfft(x, axis=0), n=6, axis=0)), x)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emitter bug outside split-complex: sqrt of a rank-0 value that coremltools "
-    "constant-folds (reduce of a constant) fails with \"'float' object has no attribute 'ndim'\"",
-)
 def test_fft_norm_ortho():
     # norm="ortho" scales by 1/sqrt(prod of a complex constant): a complex
     # product reduction (split to a real one) and a complex sqrt.
@@ -192,7 +187,9 @@ def test_spectrogram_abs_angle():
 def test_angle_all_quadrants_and_axes():
     # atan2 (expanded into a polynomial while the emitter has none) on
     # every octant boundary, the axes and the origin.
-    values = np.array([1, 1 + 1j, 1j, -1 + 1j, -1, -1 - 1j, -1j, 1 - 1j, 0, 3 + 0.1j, 0.1 + 3j, -3 + 0.2j, -0.2 - 3j], np.complex64)
+    values = np.array(
+        [1, 1 + 1j, 1j, -1 + 1j, -1, -1 - 1j, -1j, 1 - 1j, 0, 3 + 0.1j, 0.1 + 3j, -3 + 0.2j, -0.2 - 3j], np.complex64
+    )
     check(lambda z: (jnp.angle(z), jnp.abs(z)), values, rtol=2e-6, scale_tol=1e-6)
 
 
@@ -369,7 +366,12 @@ def test_complex_inputs_and_outputs_interface():
 def test_given_names_refer_to_the_original_signature():
     z, x = cplx(4, seed=28), real(4, seed=29)
     model = hlo_coreml.compile(
-        lambda z, x: (z * x, jnp.abs(z)), z, x, compute_precision="fp32", inputs=["signal", "gain"], outputs=["y", "mag"]
+        lambda z, x: (z * x, jnp.abs(z)),
+        z,
+        x,
+        compute_precision="fp32",
+        inputs=["signal", "gain"],
+        outputs=["y", "mag"],
     )
     iface = model.hlo_coreml_interface
     assert [s.name for s in iface.inputs] == ["signal_real", "signal_imag", "gain"]
@@ -389,9 +391,8 @@ def test_real_interface_unchanged_by_internal_complex_math():
     args = (real(8, seed=30), real(6, seed=31))
     model = check(with_complex, *args)
     plain = hlo_coreml.compile(without_complex, *args, compute_precision="fp32")
-    for got, want in ((model.hlo_coreml_interface, plain.hlo_coreml_interface),):
-        assert got.inputs == want.inputs
-        assert got.outputs == want.outputs
+    assert model.hlo_coreml_interface.inputs == plain.hlo_coreml_interface.inputs
+    assert model.hlo_coreml_interface.outputs == plain.hlo_coreml_interface.outputs
     assert [s.name for s in model.hlo_coreml_interface.inputs] == ["signal", "gain"]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._mlir import ir
 from ..diagnostics import location_name
-from ..element_types import kind_of, shape_of
+from ..element_types import NUMPY_DTYPES, kind_of, shape_of
 from .context import EmitContext
 from .registry import emitter_table
 
@@ -223,8 +223,20 @@ def emit_block(ctx: EmitContext, block, table=None) -> list:
             raise EmitterBug(f"emitting '{name}' at {op.location} failed: {e}") from e
         results = result if isinstance(result, (list, tuple)) else [result]
         for value, var in zip(op.results, results):
-            ctx.bind(value, var)
+            ctx.bind(value, _materialize_folded_scalar(ctx, value, var))
     return []
+
+
+def _materialize_folded_scalar(ctx: EmitContext, value, var):
+    """The builder constant-folds ops whose inputs are known; some of
+    coremltools' value inferences (reductions to rank 0) leave a Python
+    float as the value, which other ops' value inference then cannot read
+    (`'float' object has no attribute 'ndim'`). Re-emit such a value as a
+    NumPy const of the right dtype."""
+    folded = getattr(var, "val", None)
+    if folded is None or isinstance(folded, np.ndarray) or var.op is None or var.op.op_type == "const":
+        return var
+    return ctx.const(np.asarray(folded, dtype=NUMPY_DTYPES[kind_of(value)]))
 
 
 def _name_outputs(mb, ctx, iface: Interface, outputs):
