@@ -1,4 +1,4 @@
-"""hlo-coreml-fold-dynamic-slices: index arithmetic on constants is folded,
+"""hlo-coreml-unroll-while-folds: index arithmetic on constants is folded,
 dynamic slices at constant offsets become static ones, and a buffer written
 row by row becomes a concatenation.
 
@@ -31,7 +31,7 @@ _MAX_DEPTH = 24
 
 @register_pass
 @dataclass(frozen=True)
-class FoldDynamicSlicesPass(ModulePass):
+class UnrollWhileFoldsPass(ModulePass):
     """Local folds, applied with one greedy-driver run:
 
     - integer and boolean elementwise ops (add, subtract, multiply, divide,
@@ -69,7 +69,7 @@ class FoldDynamicSlicesPass(ModulePass):
     reshaped, never duplicated.
     """
 
-    name: ClassVar[str] = "hlo-coreml-fold-dynamic-slices"
+    name: ClassVar[str] = "hlo-coreml-unroll-while-folds"
     summary: ClassVar[str] = "Fold constant index arithmetic; static dynamic slices/updates become slices/concatenations"
 
     def run(self, module, pass_) -> None:

@@ -54,7 +54,7 @@ class UnrollWhilePass(ModulePass):
     `nnx.scan` (counting up or down, any constant step, any comparison).
     The pass evaluates that part of the loop with NumPy to count the trips,
     then clones the body once per trip with the counters replaced by their
-    constant values. After each round it runs hlo-coreml-fold-dynamic-slices:
+    constant values. After each round it runs hlo-coreml-unroll-while-folds:
     `dynamic_slice` at a now-constant step becomes `slice`, and the stacked
     output buffer that the steps overwrite row by row becomes one
     `concatenate`, so no step-indexed carry survives. Inner loops are

@@ -51,7 +51,7 @@ def target_names() -> list[str]:
     """Every deployment target name coremltools offers for mlprogram."""
     ct = coremltools()
     lowest = ct.target.iOS15.value
-    return [t.name for t in ct.target if t.value >= lowest]
+    return [name for name, t in ct.target.__members__.items() if t.value >= lowest]
 
 
 def resolve_target(target):
@@ -60,8 +60,10 @@ def resolve_target(target):
     ct = coremltools()
     if target is None:
         target = DEFAULT_TARGET
+    given = target
     if isinstance(target, str):
-        match = {t.name.lower(): t for t in ct.target}.get(target.lower())
+        # __members__ includes the aliases (macOS14, watchOS10, tvOS17 ...).
+        match = {name.lower(): t for name, t in ct.target.__members__.items()}.get(target.lower())
         if match is None:
             raise CompileError(
                 f"unknown deployment target '{target}'; use one of: {', '.join(target_names())}"
@@ -71,7 +73,7 @@ def resolve_target(target):
         raise CompileError(f"minimum_deployment_target must be a ct.target or its name, got {target!r}")
     if target.value < ct.target.iOS15.value:
         raise CompileError(
-            f"deployment target {target.name} is too old for an ML program; the oldest is "
+            f"deployment target {given if isinstance(given, str) else target.name} is too old for an ML program; the oldest is "
             "iOS15 / macOS12 (use minimum_deployment_target='iOS15' or newer)"
         )
     return target

@@ -19,6 +19,10 @@ from jax import lax
 
 import hlo_coreml
 from hlo_coreml import interpreter
+from hlo_coreml._mlir import ir
+from hlo_coreml.compiler import legalize
+from hlo_coreml.emit.ops_linalg import matmul_form
+from hlo_coreml.ir_utils import i64_array
 from helpers import FP16_ATOL, FP16_RTOL, FP32_ATOL, FP32_RTOL, jax_reference, max_rank_in_spec
 
 MAX_CONTRACTION_OPS = 5
@@ -114,8 +118,29 @@ def _ops(model) -> list[str]:
     return [op.op_type for op in model._mil_program.functions["main"].operations if op.op_type != "const"]
 
 
+def _check_legal_ir(fn, args):
+    """After the legalize pipeline: every dot_general is canonical, and no
+    transpose or reshape is an identity."""
+    context, module, _ = legalize(fn, args)
+    with context:
+
+        def visit(op):
+            name = op.name
+            if name == "stablehlo.dot_general":
+                assert matmul_form(op) is not None, str(op)
+            elif name == "stablehlo.transpose":
+                perm = i64_array(op, "permutation")
+                assert perm != sorted(perm), f"identity transpose: {op}"
+            elif name == "stablehlo.reshape":
+                assert op.operands[0].type != op.results[0].type, f"identity reshape: {op}"
+            return ir.WalkResult.ADVANCE
+
+        module.operation.walk(visit)
+
+
 def _check(fn, args):
     """Compile (fp32), run, compare with JAX; returns (final ops, emitted ops)."""
+    _check_legal_ir(fn, args)
     (expected,) = jax_reference(fn, *args)
     model = hlo_coreml.compile(fn, *args, compute_precision="fp32")
     (got,) = _run(model, args)

@@ -1,6 +1,6 @@
-// RUN: hlo-coreml-opt %s --split-input-file --hlo-coreml-fold-dynamic-slices | filecheck %s
+// RUN: hlo-coreml-opt %s --split-input-file --hlo-coreml-unroll-while-folds | filecheck %s
 
-// hlo-coreml-fold-dynamic-slices: the folds hlo-coreml-unroll-while runs after each round.
+// hlo-coreml-unroll-while-folds: the folds hlo-coreml-unroll-while runs after each round.
 
 // dynamic_slice at constant indices becomes slice; the start index is
 // clamped into range as StableHLO specifies (5 -> 2 for 2 rows of 4).
