@@ -332,7 +332,11 @@ def _evaluate(op, name, args, out_shape, dtype):
     if name == "stablehlo.not":
         return np.logical_not(args[0]) if dtype == np.bool_ else np.invert(args[0])
     if name == "stablehlo.compare":
-        return _COMPARE[_direction(op)](args[0], args[1])
+        x, y = args
+        if "compare_type" in op.attributes and x.dtype.kind == "i":
+            if stablehlo.ComparisonTypeAttr(op.attributes["compare_type"]).value == "UNSIGNED":
+                x, y = x.view(x.dtype.str.replace("i", "u")), y.view(y.dtype.str.replace("i", "u"))
+        return _COMPARE[_direction(op)](x, y)
     if name == "stablehlo.select":
         return np.where(args[0], args[1], args[2])
     if name == "stablehlo.clamp":
@@ -376,7 +380,9 @@ def static_value(value: ir.Value, env: dict | None = None, _depth: int = 0, _mem
     MAX_FOLD_ELEMENTS elements along the way; else None."""
     if env is not None and value in env:
         return env[value]
-    if _memo is not None and value in _memo:
+    if _memo is None:
+        _memo = {}  # one per top-level query: shared operands are evaluated once
+    if value in _memo:
         return _memo[value]
     owner = value.owner
     if isinstance(owner, ir.Block) or _depth > _MAX_DEPTH:
