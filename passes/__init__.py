@@ -3,6 +3,9 @@
 from . import dot_general_to_matmul, inline_calls, inline_composites, narrow_types, verify_legal  # noqa: F401  (registration)
 from . import cap_rank, fold_dynamic_slices, unroll_while  # noqa: F401  (registration; loops, rank)
 from . import split_complex  # noqa: F401  (registration; complex -> real pairs)
+from . import remove_tuples  # noqa: F401  (registration; tuples, barriers, shape assertions)
+from . import legalize_gather_scatter  # noqa: F401  (registration; gather/scatter/dynamic slices)
+from . import legalize_reduce_window  # noqa: F401  (registration; pooling layout)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

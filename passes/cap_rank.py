@@ -294,9 +294,10 @@ def _normalize_units(op, max_rank: int) -> None:
         new_dims = [index[d] for d in dims if shape[d] != 1]
         kept = [shape[d] for d in keep if d not in dims]
         with ir.InsertionPoint(op.operation), op.location:
+            squeezed = [reshape(x, [shape[d] for d in keep]) for x in inputs]
             new = op.operation.clone()
-            for j, x in enumerate(inputs):
-                new.operands[j] = reshape(x, [shape[d] for d in keep])
+            for j, x in enumerate(squeezed):
+                new.operands[j] = x
             for k in range(n):
                 new.results[k].set_type(ranked(kept, tensor_type(op.results[k]).element_type))
             new.attributes["dimensions"] = ir.DenseI64ArrayAttr.get(new_dims)

@@ -280,7 +280,7 @@ _FOLDABLE = sorted(
 )
 # Ops static_value looks through without folding them (they stay in the IR
 # unless a folded op consumed them).
-_EVALUABLE = set(_FOLDABLE) | {
+EVALUABLE = set(_FOLDABLE) | {
     "stablehlo.constant",
     "stablehlo.iota",
     "stablehlo.broadcast_in_dim",
@@ -388,7 +388,7 @@ def static_value(value: ir.Value, env: dict | None = None, _depth: int = 0, _mem
     if isinstance(owner, ir.Block) or _depth > _MAX_DEPTH:
         return None
     name = owner.operation.name
-    if name not in _EVALUABLE or len(owner.results) != 1:
+    if name not in EVALUABLE or len(owner.results) != 1:
         return None
     t = value.type
     if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:

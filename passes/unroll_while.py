@@ -11,7 +11,7 @@ import numpy as np
 from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.element_types import MAX_RANK
 
-from .fold_dynamic_slices import apply_folds, evaluate_op, make_constant, static_value, tensor_type
+from .fold_dynamic_slices import EVALUABLE, apply_folds, evaluate_op, make_constant, static_value, tensor_type
 from .registry import ModulePass, register_pass
 
 # Unrolling an outer loop may make inner trip counts static; each round
@@ -179,9 +179,7 @@ def _dependencies(value, block, memo) -> set[int] | None:
         memo[value] = set()
         return memo[value]
     name = owner.operation.name
-    from .fold_dynamic_slices import _EVALUABLE
-
-    if name not in _EVALUABLE or len(owner.results) != 1:
+    if name not in EVALUABLE or len(owner.results) != 1:
         memo[value] = None
         return None
     deps: set[int] = set()

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from hlo_coreml._mlir import ir
 from hlo_coreml.element_types import MAX_RANK, element_kind
+from hlo_coreml.emit.refused import refusal
 from hlo_coreml.emit.registry import emitter_table
 
 from .registry import ModulePass, register_pass, walk_functions
@@ -110,7 +111,7 @@ class _Checker:
             return
         entry = self.table.get(name)
         if entry is None:
-            self.report(op, f"'{name}' is not supported by Core ML (hlo-coreml has no lowering for it)")
+            self.report(op, _unsupported_message(op, name))
             return
         for i, operand in enumerate(op.operands):
             problem = _type_problem(operand.type)
@@ -121,6 +122,21 @@ class _Checker:
             problem = entry.check(op)
             if problem:
                 self.report(op, f"'{name}' {problem}")
+
+
+def _unsupported_message(op, name: str) -> str:
+    """Why `op` (which has no emitter entry) cannot be converted."""
+    if name == "stablehlo.custom_call":
+        target = ir.StringAttr(op.attributes["call_target_name"]).value
+        return (
+            f"'{name}' with target '{target}' is not supported by Core ML: a custom call runs "
+            "code only the exporting runtime has (only jax.export's 'shape_assertion' is "
+            "understood, and removed). Express the computation with ordinary JAX ops"
+        )
+    reason = refusal(name)
+    if reason is not None:
+        return f"'{name}' {reason}"
+    return f"'{name}' is not supported by Core ML (hlo-coreml has no lowering for it)"
 
 
 def _type_problem(t: ir.Type) -> str | None:

@@ -16,7 +16,7 @@ from ._mlir import ir, passmanager
 
 # CHLO ops with a native MIL op: wrapped in composites before CHLO is
 # legalized, so the emitter sees one op instead of a polynomial.
-KEPT_CHLO_OPS = ("chlo.erf",)
+KEPT_CHLO_OPS = ("chlo.erf", "chlo.top_k")
 
 PREPARE_PIPELINE = [
     "stablehlo-wrap-in-composite{op-names=" + ",".join(KEPT_CHLO_OPS) + "}",
@@ -31,11 +31,14 @@ PREPARE_PIPELINE = [
 ]
 
 LEGALIZE_PASSES = [
+    "hlo-coreml-remove-tuples",
     "hlo-coreml-narrow-types",
     "hlo-coreml-split-complex",
     "hlo-coreml-unroll-while",
     "hlo-coreml-dot-general-to-matmul",
     "canonicalize",
+    "hlo-coreml-legalize-gather-scatter",
+    "hlo-coreml-legalize-reduce-window",
     "hlo-coreml-cap-rank",
     "hlo-coreml-verify-legal",
 ]

@@ -295,3 +295,46 @@ def test_random_dimension_numbers(seed):
     assert final.count("matmul") + final.count("linear") == 1, final
     # the jnp.transpose of the result, when there is one, is included
     assert len(emitted) <= 7, emitted
+
+
+# -- the deprecated contraction ops (JAX does not emit them; other producers may) --------
+
+_DEPRECATED = {
+    "einsum": (
+        '%0 = "stablehlo.einsum"(%a, %b) {einsum_config = "ijk,kjl->li"} : (tensor<3x4x5xf32>, tensor<5x4x6xf32>) -> tensor<6x3xf32>',
+        [(3, 4, 5), (5, 4, 6)],
+        (6, 3),
+        lambda a, b: np.einsum("ijk,kjl->li", a, b),
+    ),
+    "einsum_summed_label": (
+        '%0 = "stablehlo.einsum"(%a, %b) {einsum_config = "ij,jk->k"} : (tensor<3x4xf32>, tensor<4x6xf32>) -> tensor<6xf32>',
+        [(3, 4), (4, 6)],
+        (6,),
+        lambda a, b: np.einsum("ij,jk->k", a, b),
+    ),
+    "unary_einsum": (
+        '%0 = "stablehlo.unary_einsum"(%a) {einsum_config = "ijk->ki"} : (tensor<3x4x5xf32>) -> tensor<5x3xf32>',
+        [(3, 4, 5)],
+        (5, 3),
+        lambda a: np.einsum("ijk->ki", a),
+    ),
+    "dot": (
+        "%0 = stablehlo.dot %a, %b : (tensor<4x5xf32>, tensor<5xf32>) -> tensor<4xf32>",
+        [(4, 5), (5,)],
+        (4,),
+        lambda a, b: a @ b,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DEPRECATED))
+def test_deprecated_contraction_ops(name):
+    body, shapes, result, reference = _DEPRECATED[name]
+    names = ["%a", "%b"][: len(shapes)]
+    params = ", ".join(f"{n}: tensor<{'x'.join(map(str, s))}xf32>" for n, s in zip(names, shapes))
+    result_type = f"tensor<{'x'.join(map(str, result))}xf32>"
+    text = f"func.func @main({params}) -> {result_type} {{\n  {body}\n  return %0 : {result_type}\n}}\n"
+    args = [_array(s, np.float32, i) for i, s in enumerate(shapes)]
+    model = hlo_coreml.compile(text, compute_precision="fp32")
+    (got,) = _run(model, args)
+    np.testing.assert_allclose(got.reshape(result), reference(*args), rtol=FP32_RTOL, atol=1e-5)

@@ -191,6 +191,37 @@ def test_scan_stacking_rank4_outputs(tmp_path):
     assert "while_loop" not in ops and "scatter" not in ops
 
 
+def test_scan_stacking_rank5_outputs(tmp_path):
+    # Rank-5 per-step outputs: the stacked buffer has rank 6. Unrolled, it
+    # is a concatenation that hlo-coreml-cap-rank collapses together with
+    # the reduction, reshape and transpose reading it.
+    def f(c, xs):
+        def step(c, x):
+            c = jnp.tanh(c * 0.9 + x)
+            return c, c
+
+        c, ys = lax.scan(step, c, xs.reshape(4, 1, 2, 3, 2, 2))
+        return c, ys.mean(axis=0), ys.reshape(4, 2, -1).sum(axis=1), jnp.swapaxes(ys, 0, 3).reshape(3, -1)
+
+    model = check(f, f32(1, 2, 3, 2, 2), f32(4, 2, 3, 2, 2, seed=1), tmp_path=tmp_path)
+    assert "while_loop" not in mil_op_types(model)
+
+
+def test_kept_loop_with_rank6_inside(tmp_path):
+    # A rank-6 value that lives within one iteration of a kept loop is
+    # capped inside the loop body.
+    def f(x):
+        def body(c):
+            i, v = c
+            v6 = v.reshape(2, 2, 3, 2, 2, 2).transpose(0, 1, 3, 2, 4, 5)
+            return i + 1, jnp.sin(v6).reshape(v.shape) + 0.5 * v
+
+        return lax.while_loop(lambda c: jnp.sum(jnp.abs(c[1])) < 500.0, body, (0, x))
+
+    model = check(f, f32(8, 12) + 1.0, tmp_path=tmp_path)
+    assert "while_loop" in mil_op_types(model)
+
+
 def _nested(x, xs):
     def outer(c, xo):
         def inner(ci, xi):
@@ -375,3 +406,55 @@ def test_kept_loop_with_rank6_carry_is_an_error():
     message = str(info.value)
     assert "test_loops.py" in message  # the loop's source location
     assert "rank-6" in message and "runs 12 times, more than max-unroll=8" in message
+
+
+# -- kept loops with dynamic slices; stablehlo.if -----------------------------------------
+
+
+def test_kept_loop_dynamic_slices_clamp_and_patch(tmp_path):
+    # In a kept loop the indices stay dynamic: slice_by_size with clamped
+    # starts, and a 2-D patch written with two nested scatters.
+    def f(buf, x):
+        def body(i, carry):
+            b, acc = carry
+            window = lax.dynamic_slice(x, (i - 2,), (3,))  # clamped at both ends
+            b = lax.dynamic_update_slice(b, window[None, :2] * (i + 1.0), (i, i))
+            return b, acc + window.sum()
+
+        return lax.fori_loop(0, 6, body, (buf, jnp.float32(0)))
+
+    model = check(f, f32(6, 7), f32(8, seed=1), tmp_path=tmp_path, max_unroll=0)
+    assert {"while_loop", "slice_by_size", "scatter"} <= mil_op_types(model)
+
+
+_IF_PROGRAM = """
+func.func @main(%p: tensor<i1>, %x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "stablehlo.if"(%p) ({
+    %1 = stablehlo.sine %x : tensor<4xf32>
+    %2 = stablehlo.multiply %1, %x : tensor<4xf32>
+    stablehlo.return %2 : tensor<4xf32>
+  }, {
+    %1 = stablehlo.cosine %x : tensor<4xf32>
+    stablehlo.return %1 : tensor<4xf32>
+  }) : (tensor<i1>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+
+
+def test_stablehlo_if_as_mil_cond(tmp_path):
+    import hlo_coreml
+    from hlo_coreml.pipeline import LEGALIZE_PASSES, PREPARE_PIPELINE
+
+    pipeline = [
+        "hlo-coreml-unroll-while{max-select-ops=0}" if e == "hlo-coreml-unroll-while" else e
+        for e in PREPARE_PIPELINE + LEGALIZE_PASSES
+    ]
+    path = os.path.join(os.fspath(tmp_path), "if.mlpackage")
+    model = hlo_coreml.compile(_IF_PROGRAM, compute_precision="fp32", legalize_pipeline=pipeline, output_path=path)
+    assert "cond" in mil_op_types(model)
+    x = f32(4)
+    names = [i.name for i in model.get_spec().description.input]
+    for p, want in ((1, np.sin(x) * x), (0, np.cos(x))):
+        out = hlo_coreml.run(path, {names[0]: np.array([p], np.int32), names[1]: x})
+        np.testing.assert_allclose(list(out.values())[0], want, rtol=1e-6, atol=1e-6)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..element_types import kind_of, shape_of
 from .._mlir import stablehlo
 from .registry import emits, emits_composite
@@ -16,6 +18,15 @@ BROADCASTING_OPS = frozenset(
         "compare select clamp"
     ).split()
 )
+
+
+def _filled(ctx, value, shape, kind="i32"):
+    """A constant of `shape` filled with `value` (a one-element const tiled:
+    select infers its type from its branches, so they must be full-size)."""
+    from ..element_types import NUMPY_DTYPES
+
+    one = ctx.const(np.full([1] * len(shape), value, dtype=NUMPY_DTYPES[kind]))
+    return ctx.broadcast_to(one, shape)
 
 
 def _full_shape(ctx, var, op):
@@ -45,6 +56,7 @@ _UNARY_FLOAT = {
     "stablehlo.floor": "floor",
     "stablehlo.ceil": "ceil",
     "stablehlo.sqrt": "sqrt",
+    "stablehlo.tan": "tan",
 }
 
 
@@ -150,7 +162,6 @@ _BINARY = {
     "stablehlo.multiply": "mul",
     "stablehlo.maximum": "maximum",
     "stablehlo.minimum": "minimum",
-    "stablehlo.power": "pow",
 }
 
 
@@ -158,7 +169,14 @@ def _emit_binary(ctx, op):
     if kind_of(op.results[0]) == "i1":
         return _emit_bool_binary(ctx, op)
     x, y = ctx.operands(op)
-    out = getattr(ctx.mb, _BINARY[op.operation.name])(x=x, y=y)
+    name = op.operation.name
+    if name == "stablehlo.subtract" and getattr(y, "val", None) is not None and x.val is None:
+        # x - c as x + (-c) (exact): coremltools' common::fuse_conv_bias
+        # negates the constant of a `sub` after a conv in place, corrupting
+        # every other op sharing that const (and failing on read-only
+        # buffers); for `add` it computes a fresh bias.
+        return _full_shape(ctx, ctx.mb.add(x=x, y=ctx.const(-np.asarray(y.val))), op)
+    out = getattr(ctx.mb, _BINARY[name])(x=x, y=y)
     return _full_shape(ctx, out, op)
 
 
@@ -179,7 +197,43 @@ def _binary_check(op):
     return None
 
 
-emits(*_BINARY, check=_binary_check, doc="`add`/`sub`/`mul`/`maximum`/`minimum`/`pow`")(_emit_binary)
+emits(*_BINARY, check=_binary_check, doc="`add`/`sub` (`add` of the negated constant for x - c)/`mul`/`maximum`/`minimum`; on i1 `logical_or`/`logical_and`")(_emit_binary)
+
+
+@emits(
+    "stablehlo.power",
+    check=_not_bool,
+    doc="`pow` (floats); i32 by square-and-multiply over the exponent's bits with wraparound "
+    "(negative exponents: 1, -1 or 0 as StableHLO defines)",
+)
+def _power(ctx, op):
+    mb = ctx.mb
+    x, y = ctx.operands(op)
+    if kind_of(op.results[0]) != "i32":
+        return _full_shape(ctx, mb.pow(x=x, y=y), op)
+    shape = shape_of(op.results[0])
+    x, y = ctx.broadcast_to(x, shape), ctx.broadcast_to(y, shape)
+    v = op.results[0]
+    zero, one, two = ctx.scalar(0, v), ctx.scalar(1, v), ctx.scalar(2, v)
+    ones = _filled(ctx, 1, shape)
+    result, base, e = None, x, mb.maximum(x=y, y=zero)
+    for i in range(31):
+        bit = mb.equal(x=mb.mod(x=e, y=two), y=one)
+        factor = mb.select(cond=bit, a=base, b=ones)
+        result = factor if result is None else mb.mul(x=result, y=factor)
+        if i < 30:
+            e = mb.floor_div(x=e, y=two)
+            base = mb.mul(x=base, y=base)
+    # Negative exponents: x**-n is 1 for x == 1, (-1)**n for x == -1, else 0
+    # (integer division semantics; 0**-n is 0 here, as in XLA).
+    odd = mb.equal(x=mb.mod(x=y, y=two), y=one)
+    neg_one_pow = mb.select(cond=odd, a=_filled(ctx, -1, shape), b=ones)
+    negative = mb.select(
+        cond=mb.equal(x=x, y=one),
+        a=ones,
+        b=mb.select(cond=mb.equal(x=x, y=ctx.scalar(-1, v)), a=neg_one_pow, b=_filled(ctx, 0, shape)),
+    )
+    return mb.select(cond=mb.less(x=y, y=zero), a=negative, b=result)
 
 
 @emits("stablehlo.divide", check=_not_bool, doc="`real_div` (floats); truncating division from `floor_div` (i32)")

@@ -1,5 +1,5 @@
-"""dot_general in canonical batched-matmul form, the `hlo_coreml.linear`
-composite, and convolution."""
+"""dot_general in canonical batched-matmul form and the `hlo_coreml.linear`
+composite (convolution is in ops_conv)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 
 from .._mlir import ir, stablehlo
 from ..element_types import NUMPY_DTYPES, kind_of, shape_of
-from ..ir_utils import constant_value, i64_array, int_attr
+from ..ir_utils import constant_value
 from .registry import emits, emits_composite
 
 # -- dot_general ---------------------------------------------------------------
@@ -210,75 +210,3 @@ def _linear_composite(ctx, op):
             weight = weight.T
     bias = constant_value(op.operands[2]) if len(op.operands) == 3 else None
     return _linear(ctx, x, weight, bias, out_kind)
-
-
-# -- convolution ---------------------------------------------------------------
-
-
-def _conv_layout(op):
-    dims = stablehlo.ConvDimensionNumbers(op.attributes["dimension_numbers"])
-    return dims
-
-
-def _conv_check(op):
-    dims = _conv_layout(op)
-    spatial = len(dims.input_spatial_dimensions)
-    if spatial not in (1, 2, 3):
-        return f"with {spatial} spatial dimensions is not supported (Core ML conv has 1 to 3)"
-    if any(d != 1 for d in i64_array(op, "lhs_dilation")):
-        return "with lhs (input) dilation (a transposed convolution) is not supported yet"
-    if (int_attr(op, "batch_group_count", 1) or 1) != 1:
-        return "with batch_group_count > 1 is not supported yet"
-    if any(i64_array(op, "window_reversal")):
-        return "with window_reversal is not supported yet"
-    if any(p < 0 for p in i64_array(op, "padding")):
-        return "with negative padding is not supported yet"
-    if kind_of(op.results[0]) not in ("f16", "f32"):
-        return "on integer tensors is not supported (Core ML conv is float only)"
-    dilated = any(d != 1 for d in i64_array(op, "rhs_dilation"))
-    if dilated and constant_value(op.operands[1]) is None:
-        return "with a non-constant kernel and dilation is not supported by Core ML"
-    return None
-
-
-def _permutation(first: list[int]) -> list[int]:
-    return [int(d) for d in first]
-
-
-@emits("stablehlo.convolution", check=_conv_check, doc="`conv` (1-3 spatial dims, any layout via `transpose`, groups, strides, padding, kernel dilation)")
-def _convolution(ctx, op):
-    mb = ctx.mb
-    dims = _conv_layout(op)
-    spatial = len(dims.input_spatial_dimensions)
-    x, w = ctx.operands(op)
-    to_nc = _permutation([dims.input_batch_dimension, dims.input_feature_dimension, *dims.input_spatial_dimensions])
-    to_oi = _permutation(
-        [dims.kernel_output_feature_dimension, dims.kernel_input_feature_dimension, *dims.kernel_spatial_dimensions]
-    )
-    if to_nc != sorted(to_nc):
-        x = mb.transpose(x=x, perm=np.array(to_nc, dtype=np.int32))
-    kernel = constant_value(op.operands[1])
-    if kernel is not None:
-        w = ctx.const(np.ascontiguousarray(np.transpose(kernel, to_oi)))
-    elif to_oi != sorted(to_oi):
-        w = mb.transpose(x=w, perm=np.array(to_oi, dtype=np.int32))
-    strides = i64_array(op, "window_strides", [1] * spatial)
-    dilations = i64_array(op, "rhs_dilation", [1] * spatial)
-    padding = i64_array(op, "padding", [0] * (2 * spatial))
-    out = mb.conv(
-        x=x,
-        weight=w,
-        strides=np.array(strides, dtype=np.int32),
-        pad_type="custom",
-        pad=np.array(padding, dtype=np.int32),
-        dilations=np.array(dilations, dtype=np.int32),
-        groups=int_attr(op, "feature_group_count", 1) or 1,
-    )
-    from_nc = [dims.output_batch_dimension, dims.output_feature_dimension, *dims.output_spatial_dimensions]
-    # `out` is [N, C, *spatial]; put each of those at its output position.
-    inverse = [0] * len(from_nc)
-    for source, target in enumerate(from_nc):
-        inverse[target] = source
-    if inverse != sorted(inverse):
-        out = mb.transpose(x=out, perm=np.array(inverse, dtype=np.int32))
-    return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..element_types import kind_of
+from .._mlir import ir
+from ..element_types import kind_of, shape_of
 from ..ir_utils import constant_value, i64_array
 from .registry import emits
 
@@ -50,7 +51,7 @@ def body_op_name(op) -> str | None:
 
 def _check(op):
     if len(op.results) != 1:
-        return "with several operands (e.g. argmax/argmin) is not supported yet"
+        return _arg_reduce_check(op)
     body = body_op_name(op)
     kind = kind_of(op.results[0])
     table = _BOOL_REDUCTIONS if kind == "i1" else _REDUCTIONS
@@ -72,9 +73,17 @@ def _is_identity(init: np.ndarray | None, body: str, kind: str) -> bool:
     return bool(value == identity)
 
 
-@emits("stablehlo.reduce", check=_check, doc="`reduce_sum`/`reduce_prod`/`reduce_max`/`reduce_min` (i1 and/or via int32)")
+@emits(
+    "stablehlo.reduce",
+    check=_check,
+    doc="`reduce_sum`/`reduce_prod`/`reduce_max`/`reduce_min` (i1 and/or via int32); the (value, iota) "
+    "reduce of argmax/argmin: `reduce_argmax`/`reduce_argmin` (first index wins ties, NaN counts as the "
+    "largest/smallest like JAX) plus `reduce_max`/`reduce_min` for the value",
+)
 def _reduce(ctx, op):
     mb = ctx.mb
+    if len(op.results) != 1:
+        return _arg_reduce(ctx, op)
     x, init = ctx[op.operands[0]], ctx[op.operands[1]]
     axes = np.array(i64_array(op, "dimensions"), dtype=np.int32)
     body = body_op_name(op)
@@ -94,3 +103,100 @@ def _reduce(ctx, op):
     if not _is_identity(constant_value(op.operands[1]), body, kind):
         out = getattr(mb, _COMBINE[body])(x=out, y=init)
     return out
+
+
+# -- argmax / argmin: the variadic (value, index) reduce ---------------------------------
+#
+# JAX's argmax/argmin reduce (x, iota along the axis) with init (-inf | +inf, 0)
+# and a body that keeps the larger (smaller) value, NaN first, and the lower
+# index among equal values: exactly MIL reduce_argmax/argmin (first index of
+# the maximum; np.argmax also stops at the first NaN).
+
+
+def _arg_direction(op) -> str | None:
+    """'max' or 'min' when the body selects between the two value block
+    arguments (0 and 2) on a `compare GT` / `LT` of them, else None."""
+    block = op.regions[0].blocks[0]
+    args = list(block.arguments)
+    if len(args) != 4:
+        return None
+    ops = list(block.operations)
+    ret = ops[-1]
+    if ret.operation.name != "stablehlo.return" or len(ret.operands) != 2:
+        return None
+    chosen = ret.operands[0].owner
+    if isinstance(chosen, ir.Block) or chosen.operation.name != "stablehlo.select":
+        return None
+    if list(chosen.operands[1:]) != [args[0], args[2]]:
+        return None
+    index = ret.operands[1].owner
+    if isinstance(index, ir.Block) or index.operation.name != "stablehlo.select":
+        return None
+    if list(index.operands[1:]) != [args[1], args[3]]:
+        return None
+    for inner in ops:
+        if inner.operation.name != "stablehlo.compare" or list(inner.operands) not in (
+            [args[0], args[2]],
+            [args[2], args[0]],
+        ):
+            continue
+        direction = str(inner.attributes["comparison_direction"]).split()[-1].rstrip(">")
+        if list(inner.operands) == [args[2], args[0]]:
+            direction = {"GT": "LT", "LT": "GT"}.get(direction, direction)
+        return {"GT": "max", "LT": "min"}.get(direction)
+    return None
+
+
+def _is_iota(value, dim: int) -> bool:
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return False
+    if owner.operation.name == "stablehlo.iota":
+        return ir.IntegerAttr(owner.attributes["iota_dimension"]).value == dim
+    if owner.operation.name == "stablehlo.broadcast_in_dim":
+        dims = i64_array(owner, "broadcast_dimensions")
+        inner = owner.operands[0].owner
+        return (
+            dim in dims
+            and not isinstance(inner, ir.Block)
+            and inner.operation.name == "stablehlo.iota"
+            and dims[ir.IntegerAttr(inner.attributes["iota_dimension"]).value] == dim
+            and shape_of(owner.operands[0])[dims.index(dim)] == shape_of(value)[dim]
+        )
+    return False
+
+
+def _arg_reduce_check(op):
+    hint = "only the (value, iota index) reduce of argmax/argmin is supported"
+    if len(op.results) != 2:
+        return f"with {len(op.results)} operands is not supported ({hint})"
+    axes = i64_array(op, "dimensions")
+    if len(axes) != 1:
+        return f"with several operands over {len(axes)} dims is not supported ({hint})"
+    if _arg_direction(op) is None:
+        return f"with several operands and this body is not supported ({hint})"
+    if not _is_iota(op.operands[1], axes[0]):
+        return f"with several operands needs an iota along the reduced dim as second operand ({hint})"
+    init = constant_value(op.operands[3])
+    if init is None or int(init.reshape(())) != 0:
+        return f"with several operands needs an initial index of 0 ({hint})"
+    if kind_of(op.operands[0]) not in ("f16", "f32", "i32") or kind_of(op.results[1]) != "i32":
+        return "argmax/argmin is supported on f16, f32 and i32 values with i32 indices"
+    body = "stablehlo.maximum" if _arg_direction(op) == "max" else "stablehlo.minimum"
+    if not _is_identity(constant_value(op.operands[2]), body, kind_of(op.operands[0])):
+        return "argmax/argmin needs the identity (-inf / +inf or the int32 limit) as initial value"
+    return None
+
+
+def _arg_reduce(ctx, op):
+    mb = ctx.mb
+    x = ctx[op.operands[0]]
+    axis = i64_array(op, "dimensions")[0]
+    if shape_of(op.operands[0])[axis] == 0:
+        raise ValueError("argmax over an empty dim")
+    direction = _arg_direction(op)
+    arg = mb.reduce_argmax if direction == "max" else mb.reduce_argmin
+    value = mb.reduce_max if direction == "max" else mb.reduce_min
+    indices = arg(x=x, axis=axis, keep_dims=False)
+    values = value(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=False)
+    return [values, indices]

@@ -37,7 +37,11 @@ _OP_MODULES = (
     "ops_tensor",
     "ops_reduce",
     "ops_linalg",
+    "ops_conv",
     "ops_control",
+    "ops_indexing",
+    "ops_sort",
+    "ops_window",
 )
 _loaded = False
 

@@ -1,0 +1,333 @@
+"""hlo-coreml-legalize-gather-scatter: general gather / scatter into the canonical, in-bounds forms that map 1:1 onto MIL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from hlo_coreml._mlir import ir, rewrite, stablehlo
+from hlo_coreml.emit.ops_indexing import IN_BOUNDS, SCATTER_MODES, gather_is_canonical, scatter_is_canonical, scatter_mode
+from hlo_coreml.ir_utils import constant_value
+
+from .registry import ModulePass, register_pass
+
+
+
+@register_pass
+@dataclass(frozen=True)
+class LegalizeGatherScatterPass(ModulePass):
+    """Rewrites `stablehlo.gather` and `stablehlo.scatter` into canonical
+    forms with in-bounds indices.
+
+    Canonical gather (MIL `gather_nd`, or `gather` with one index):
+
+        operand [D_0..D_{K-1}, R...], indices [B..., K] (index_vector_dim
+        last), collapsed_slice_dims = start_index_map = [0..K-1],
+        offset_dims trailing, slice_sizes = [1 x K, R...], no batching dims
+        -> result [B..., R...]
+
+    obtained by transposing the indexed dims of the operand to the front
+    (statically slicing the other dims when the slice is smaller than the
+    dim), moving the index vector last, turning batching dims
+    (`take_along_axis`) into explicit iota index components, and a
+    reshape/transpose of the result. Indices are clamped to [0, D_k - 1]
+    exactly as StableHLO clamps start indices (for slice size 1), unless
+    they are constants already in bounds.
+
+    Canonical scatter (MIL `scatter_nd`): the same layout for operand,
+    indices [N..., K] and updates [N..., R...]. StableHLO skips updates whose
+    window is out of bounds; this pass guarantees it exactly by padding
+    every indexed dim of the operand by one element on both sides, mapping
+    indices through clamp(-1, i, D) + 1 (any out-of-bounds index lands in
+    the padding, which is sliced off afterwards). Constant in-bounds indices
+    need neither. Single-operand scatters whose body is `return update`
+    (mode update), or add / multiply / maximum / minimum of the two block
+    arguments are rewritten; the body is rebuilt from the mode.
+
+    Supported: indexed dims with slice/window size 1 (every jnp indexing
+    pattern, `take`, `take_along_axis`, `.at[...]` updates, embedding
+    lookups); other dims taken whole (gather may also take a leading
+    sub-range). Anything else (e.g. a gather window larger than one along an
+    indexed dim) is left for verify-legal to report.
+
+    Every rewritten op carries the `hlo_coreml.in_bounds` unit attribute.
+    """
+
+    name: ClassVar[str] = "hlo-coreml-legalize-gather-scatter"
+    summary: ClassVar[str] = "Canonical in-bounds gather/scatter for MIL gather/gather_nd/scatter_nd"
+
+    def run(self, module, pass_) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add(stablehlo.GatherOp, legalize_gather)
+        patterns.add(stablehlo.ScatterOp, legalize_scatter)
+        rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _shape(value) -> list[int]:
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+def _element(value) -> ir.Type:
+    return ir.RankedTensorType(value.type).element_type
+
+
+def _tensor(shape, element) -> ir.RankedTensorType:
+    return ir.RankedTensorType.get([int(d) for d in shape], element)
+
+
+def _static(*values) -> bool:
+    return all(isinstance(v.type, ir.RankedTensorType) and ir.RankedTensorType(v.type).has_static_shape for v in values)
+
+
+def _int_dtype(element):
+    if isinstance(element, ir.IntegerType) and not element.is_unsigned and element.width in (32, 64):
+        return np.int32 if element.width == 32 else np.int64
+    return None
+
+
+def _const(array, element):
+    array = np.asarray(array)
+    t = _tensor(array.shape, element)
+    if isinstance(element, ir.IntegerType):
+        array = array.astype(_int_dtype(element) or np.int32)
+    return stablehlo.ConstantOp(ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=t)).result
+
+
+def _zero(element):
+    t = _tensor([], element)
+    if isinstance(element, ir.IntegerType):
+        attr = ir.IntegerAttr.get(element, 0)
+    else:
+        attr = ir.FloatAttr.get(element, 0.0)
+    return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, attr)).result
+
+
+def _transpose(value, perm):
+    perm = [int(p) for p in perm]
+    if perm == list(range(len(perm))):
+        return value
+    shape = _shape(value)
+    return stablehlo.TransposeOp(value, perm, results=[_tensor([shape[p] for p in perm], _element(value))]).result
+
+
+def _reshape(value, shape):
+    if _shape(value) == list(shape):
+        return value
+    return stablehlo.ReshapeOp(_tensor(shape, _element(value)), value).result
+
+
+def _in_bounds(indices, bounds) -> bool:
+    """True if `indices` ([..., K]) is a constant with 0 <= i_k < bounds[k]."""
+    array = constant_value(indices)
+    if array is None:
+        return False
+    return bool(((array >= 0) & (array < np.asarray(bounds))).all())
+
+
+def _index_vectors(indices, ivd: int, batch_pairs):
+    """indices with the index vector moved last (a dim of 1 appended when
+    index_vector_dim == rank), then one iota component per batching pair
+    (operand dim, indices dim) appended; returns (value [B..., K'], batch
+    shape B)."""
+    shape = _shape(indices)
+    rank = len(shape)
+    batch = [d for d in range(rank) if d != ivd]
+    if ivd == rank:
+        value = _reshape(indices, shape + [1])
+    else:
+        value = _transpose(indices, batch + [ivd])
+    bshape = [shape[d] for d in batch]
+    if batch_pairs:
+        element = _element(indices)
+        parts = [value]
+        for _, idim in batch_pairs:
+            parts.append(stablehlo.IotaOp(_tensor(bshape + [1], element), batch.index(idim)).result)
+        k = sum(_shape(p)[-1] for p in parts)
+        value = stablehlo.ConcatenateOp(parts, len(bshape), results=[_tensor(bshape + [k], element)]).result
+    return value, bshape
+
+
+def _bound(value, limit, element, scalar_ok=True):
+    """A clamp bound for `value` [B..., K]: rank-0 if all of `limit` is the
+    same, else the [K] vector broadcast to the value's shape."""
+    limit = np.asarray(limit)
+    if scalar_ok and (limit == limit.reshape(-1)[0]).all():
+        return _const(np.array(limit.reshape(-1)[0]), element)
+    shape = _shape(value)
+    vec = _const(limit, element)
+    return stablehlo.BroadcastInDimOp(_tensor(shape, element), vec, [len(shape) - 1]).result
+
+
+def _mark(op):
+    op.operation.attributes[IN_BOUNDS] = ir.UnitAttr.get()
+
+
+# -- gather -------------------------------------------------------------------------
+
+
+
+def legalize_gather(op, rewriter):
+    if IN_BOUNDS in op.attributes or not _static(op.operands[0], op.operands[1], op.result):
+        return True
+    element = _element(op.operands[1])
+    if _int_dtype(element) is None:
+        return True
+    d = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    operand, indices = op.operands[0], op.operands[1]
+    oshape = _shape(operand)
+    sizes = list(ir.DenseI64ArrayAttr(op.attributes["slice_sizes"]))
+    smap = list(d.start_index_map) + list(d.operand_batching_dims)
+    if not smap or any(sizes[dim] != 1 for dim in smap):
+        return True
+    if gather_is_canonical(op) and _in_bounds(indices, oshape[: len(smap)]):
+        return True
+    rest = [dim for dim in range(len(oshape)) if dim not in smap]
+    collapsed = set(d.collapsed_slice_dims) | set(d.operand_batching_dims)
+    window = [dim for dim in range(len(oshape)) if dim not in collapsed]
+    with rewriter.ip, op.location:
+        idx, bshape = _index_vectors(
+            indices, d.index_vector_dim, list(zip(d.operand_batching_dims, d.start_indices_batching_dims))
+        )
+        bounds = [oshape[dim] for dim in smap]
+        if not _in_bounds(idx, bounds):
+            idx_element = _element(idx)
+            idx = stablehlo.ClampOp(
+                _const(np.array(0), idx_element), idx, _bound(idx, np.array(bounds) - 1, idx_element)
+            ).result
+        x = operand
+        if any(sizes[dim] != oshape[dim] for dim in rest):
+            limits = [sizes[dim] if dim in rest else oshape[dim] for dim in range(len(oshape))]
+            x = stablehlo.SliceOp(x, [0] * len(oshape), limits, [1] * len(oshape)).result
+        xshape = _shape(x)
+        x = _transpose(x, smap + rest)
+        nb, k = len(bshape), len(smap)
+        dims = stablehlo.GatherDimensionNumbers.get(
+            offset_dims=list(range(nb, nb + len(rest))),
+            collapsed_slice_dims=list(range(k)),
+            operand_batching_dims=[],
+            start_indices_batching_dims=[],
+            start_index_map=list(range(k)),
+            index_vector_dim=nb,
+        )
+        out_shape = bshape + [xshape[dim] for dim in rest]
+        gather = stablehlo.GatherOp(
+            x, idx, dims, [1] * k + [xshape[dim] for dim in rest], results=[_tensor(out_shape, _element(op.result))]
+        )
+        _mark(gather)
+        out = _reshape(gather.result, bshape + [sizes[dim] for dim in window])
+        offset = list(d.offset_dims)
+        rank = len(_shape(op.result))
+        perm, batch_source = [], iter(range(nb))
+        for pos in range(rank):
+            perm.append(nb + offset.index(pos) if pos in offset else next(batch_source))
+        out = _transpose(out, perm)
+    rewriter.replace_op(op, [out])
+    return False
+
+
+# -- scatter ------------------------------------------------------------------------
+
+
+
+
+
+def _scatter_body(scatter, mode: str, element) -> None:
+    scalar = _tensor([], element)
+    block = scatter.regions[0].blocks.append(scalar, scalar)
+    with ir.InsertionPoint(block):
+        a, b = block.arguments
+        if mode == "update":
+            stablehlo.ReturnOp([b])
+            return
+        name = {v: k for k, v in SCATTER_MODES.items()}[mode]
+        cls = {
+            "stablehlo.add": stablehlo.AddOp,
+            "stablehlo.multiply": stablehlo.MulOp,
+            "stablehlo.maximum": stablehlo.MaxOp,
+            "stablehlo.minimum": stablehlo.MinOp,
+        }[name]
+        stablehlo.ReturnOp([cls(a, b).result])
+
+
+def legalize_scatter(op, rewriter):
+    if IN_BOUNDS in op.attributes or len(op.operands) != 3:
+        return True
+    operand, indices, updates = op.operands
+    if not _static(operand, indices, updates) or _int_dtype(_element(indices)) is None:
+        return True
+    mode = scatter_mode(op)
+    if mode is None:
+        return True
+    d = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+    oshape, ushape = _shape(operand), _shape(updates)
+    smap = list(d.scattered_dims_to_operand_dims) + list(d.input_batching_dims)
+    inserted = set(d.inserted_window_dims) | set(d.input_batching_dims)
+    window = [dim for dim in range(len(oshape)) if dim not in inserted]
+    uwd = list(d.update_window_dims)
+    wsize = {dim: ushape[u] for dim, u in zip(window, uwd)}
+    if not smap or any(wsize.get(dim, 1) != 1 for dim in smap):
+        return True
+    rest = [dim for dim in range(len(oshape)) if dim not in smap]
+    if any(wsize[dim] != oshape[dim] for dim in rest):
+        return True
+    if scatter_is_canonical(op) and _in_bounds(indices, oshape[: len(smap)]):
+        return True
+    element = _element(operand)
+    with rewriter.ip, op.location:
+        idx, bshape = _index_vectors(
+            indices, d.index_vector_dim, list(zip(d.input_batching_dims, d.scatter_indices_batching_dims))
+        )
+        nb, k = len(bshape), len(smap)
+        scatter_dims = [j for j in range(len(ushape)) if j not in uwd]
+        u = _transpose(updates, scatter_dims + uwd)
+        u = _reshape(u, bshape + [oshape[dim] for dim in rest])
+        perm = smap + rest
+        x = _transpose(operand, perm)
+        xshape = _shape(x)
+        bounds = [oshape[dim] for dim in smap]
+        padded = not _in_bounds(idx, bounds)
+        if padded:
+            ie = _element(idx)
+            idx = stablehlo.ClampOp(_const(np.array(-1), ie), idx, _bound(idx, np.array(bounds), ie)).result
+            idx = stablehlo.AddOp(idx, stablehlo.BroadcastInDimOp(idx.type, _const(np.array(1), ie), []).result).result
+            pads = [1] * k + [0] * len(rest)
+            pshape = [s + 2 * p for s, p in zip(xshape, pads)]
+            x = stablehlo.PadOp(
+                x, _zero(element), pads, pads, [0] * len(xshape), results=[_tensor(pshape, element)]
+            ).result
+        dims = stablehlo.ScatterDimensionNumbers.get(
+            update_window_dims=list(range(nb, nb + len(rest))),
+            inserted_window_dims=list(range(k)),
+            input_batching_dims=[],
+            scatter_indices_batching_dims=[],
+            scattered_dims_to_operand_dims=list(range(k)),
+            index_vector_dim=nb,
+        )
+        scatter = stablehlo.ScatterOp([x.type], [x], idx, [u], dims)
+        _scatter_body(scatter, mode, element)
+        _mark(scatter)
+        out = scatter.results[0]
+        if padded:
+            out = stablehlo.SliceOp(
+                out, [1] * k + [0] * len(rest), [s + 1 if i < k else s for i, s in enumerate(xshape)], [1] * len(xshape)
+            ).result
+        inverse = [perm.index(i) for i in range(len(perm))]
+        out = _transpose(out, inverse)
+    rewriter.replace_op(op, [out])
+    return False
+
+
+__all__ = [
+    "IN_BOUNDS",
+    "LegalizeGatherScatterPass",
+    "gather_is_canonical",
+    "scatter_is_canonical",
+    "scatter_mode",
+    "legalize_gather",
+    "legalize_scatter",
+]

@@ -1,0 +1,128 @@
+"""StableHLO ops hlo-coreml refuses on purpose, and ops that passes remove.
+
+`REFUSED` maps an op name to why Core ML cannot run it and what the user can
+do instead; `hlo-coreml-verify-legal` quotes it in its diagnostic, and the
+README's op table (`hlo_coreml.docs`) lists it. `REWRITTEN` maps ops that never
+reach the emitter to the pass that removes or rewrites them. Like the emitter
+table, this module imports no coremltools.
+"""
+
+from __future__ import annotations
+
+_MULTI_DEVICE = (
+    "is a multi-device (collective) op; a Core ML model runs on one device. "
+    "Export the single-device program (no pmap/shard_map/sharding constraints over several devices)"
+)
+_HOST_IO = (
+    "talks to the host or another device while running; Core ML models have no side channels. "
+    "Pass the data as model inputs/outputs instead"
+)
+_RANDOM = (
+    "draws random numbers; Core ML has no random-number op with StableHLO's semantics. "
+    "Generate the random values outside the model and pass them in as an input"
+)
+_DYNAMIC = (
+    "has a dynamic shape that shape refinement could not make static; Core ML needs static "
+    "shapes here. Export with concrete shapes (jax.export with fixed input shapes)"
+)
+_QUANT = (
+    "works on quantized types, which Core ML's MIL does not model this way. Export the float "
+    "model and quantize with coremltools.optimize after conversion"
+)
+
+REFUSED: dict[str, str] = {
+    # randomness
+    "stablehlo.rng": _RANDOM,
+    "stablehlo.rng_bit_generator": _RANDOM,
+    # multi-device
+    "stablehlo.all_reduce": _MULTI_DEVICE,
+    "stablehlo.all_gather": _MULTI_DEVICE,
+    "stablehlo.all_to_all": _MULTI_DEVICE,
+    "stablehlo.collective_permute": _MULTI_DEVICE,
+    "stablehlo.collective_broadcast": _MULTI_DEVICE,
+    "stablehlo.reduce_scatter": _MULTI_DEVICE,
+    "stablehlo.cross-replica-sum": _MULTI_DEVICE,
+    "stablehlo.partition_id": _MULTI_DEVICE,
+    "stablehlo.replica_id": _MULTI_DEVICE,
+    "stablehlo.async_start": _MULTI_DEVICE,
+    "stablehlo.async_done": _MULTI_DEVICE,
+    # host / device communication, tokens
+    "stablehlo.infeed": _HOST_IO,
+    "stablehlo.outfeed": _HOST_IO,
+    "stablehlo.send": _HOST_IO,
+    "stablehlo.recv": _HOST_IO,
+    "stablehlo.after_all": _HOST_IO + " (tokens order side effects, which Core ML does not have)",
+    "stablehlo.create_token": _HOST_IO + " (tokens order side effects, which Core ML does not have)",
+    # training-only
+    "stablehlo.select_and_scatter": (
+        "is the gradient of max pooling (training); Core ML models run inference only. "
+        "Export the forward (inference) function"
+    ),
+    "stablehlo.batch_norm_training": (
+        "computes batch statistics (training mode); Core ML models run inference only. "
+        "Export with batch norm in inference mode (flax: use_running_average=True)"
+    ),
+    "stablehlo.batch_norm_grad": (
+        "is a gradient (training); Core ML models run inference only. Export the forward function"
+    ),
+    # linear algebra without a MIL counterpart
+    "stablehlo.cholesky": (
+        "has no Core ML counterpart (no matrix factorizations in MIL). Compute the "
+        "factorization outside the model, or pass its result in as an input"
+    ),
+    "stablehlo.triangular_solve": (
+        "has no Core ML counterpart (no triangular solves in MIL). Solve outside the model, "
+        "or pass the inverse in and use a matmul"
+    ),
+    # quantization
+    "stablehlo.uniform_quantize": _QUANT,
+    "stablehlo.uniform_dequantize": _QUANT,
+    # dynamism
+    "stablehlo.dynamic_broadcast_in_dim": _DYNAMIC,
+    "stablehlo.dynamic_conv": _DYNAMIC,
+    "stablehlo.dynamic_gather": _DYNAMIC,
+    "stablehlo.dynamic_iota": _DYNAMIC,
+    "stablehlo.dynamic_pad": _DYNAMIC,
+    "stablehlo.dynamic_reshape": _DYNAMIC,
+    "stablehlo.real_dynamic_slice": _DYNAMIC,
+    "stablehlo.get_dimension_size": _DYNAMIC,
+    "stablehlo.set_dimension_size": _DYNAMIC,
+    # other
+    "stablehlo.reduce_precision": (
+        "rounds to a custom float format; Core ML computes in f16/f32 only. Remove the "
+        "reduce_precision (or cast to f16 explicitly)"
+    ),
+    "stablehlo.map": (
+        "applies a computation elementwise; hlo-coreml does not lower it. Write the body as "
+        "ordinary (vectorized) array ops instead"
+    ),
+}
+
+# Ops that never reach the emitter: a pass removes or rewrites them.
+REWRITTEN: dict[str, str] = {
+    "stablehlo.tuple": "removed by hlo-coreml-remove-tuples (with get_tuple_element)",
+    "stablehlo.get_tuple_element": "removed by hlo-coreml-remove-tuples",
+    "stablehlo.optimization_barrier": "removed by hlo-coreml-remove-tuples (its operands pass through)",
+    "stablehlo.custom_call": (
+        "only `shape_assertion` (jax.export's shape checks; removed by hlo-coreml-remove-tuples); "
+        "any other target is refused with its name"
+    ),
+    "stablehlo.complex": "split into (real, imag) pairs by hlo-coreml-split-complex",
+    "stablehlo.real": "split-complex",
+    "stablehlo.imag": "split-complex",
+    "stablehlo.fft": "split-complex (DFT as matmuls)",
+    "stablehlo.dot": "rewritten to dot_general (stablehlo-legalize-deprecated-ops)",
+    "stablehlo.broadcast": "rewritten to broadcast_in_dim (stablehlo-legalize-deprecated-ops)",
+    "stablehlo.einsum": "rewritten by stablehlo-legalize-deprecated-ops",
+    "stablehlo.unary_einsum": "rewritten by stablehlo-legalize-deprecated-ops",
+    "stablehlo.torch_index_select": "rewritten to gather (stablehlo-legalize-deprecated-ops)",
+    "stablehlo.return": "region terminator (part of its parent op)",
+}
+
+
+def refusal(name: str) -> str | None:
+    """The diagnostic text (after the op name) for a refused op, or None."""
+    reason = REFUSED.get(name)
+    if reason is None:
+        return None
+    return f"is not supported by Core ML: it {reason}"
