@@ -91,7 +91,7 @@ def gpt2(size="full", seed=0, **over):
 
     def fn(tokens):
         B = tokens.shape[0]
-        x = wte[tokens] + wpe[None, :T]
+        x = jnp.asarray(wte)[tokens] + wpe[None, :T]
         for p in blocks:
             h = _layer_norm(x, p["ln1_g"], p["ln1_b"])
             qkv = h @ p["w_qkv"] + p["b_qkv"]

@@ -14,6 +14,7 @@ examples:
   hlo-coreml compile model.mlir -o model.mlpackage
   hlo-coreml compile exported.bin -o model.mlpackage --target iOS18 --precision fp32
   hlo-coreml run model.mlpackage --input x=x.npy --input y=y.npy -o outputs.npz
+  hlo-coreml inspect model.mlpackage [--json]
 
 Inputs to `compile` may be StableHLO text (.mlir), MLIR bytecode or a StableHLO
 portable artifact (.mlirbc), or a serialized jax.export artifact
@@ -63,7 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="an input array (repeat for each input)",
     )
     r.add_argument("-o", "--output", default=None, help="save all outputs to this .npz file instead of printing them")
+    i = sub.add_parser(
+        "inspect",
+        help="describe an .mlpackage: interface, ops, precision, rank, Neural Engine notes",
+        description="Describe an .mlpackage (reads the spec only; works on Linux).",
+    )
+    i.add_argument("model", help="path to an .mlpackage")
+    i.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
+
+
+def _inspect(args) -> int:
+    from .inspect_model import format_json, format_text, inspect
+
+    if not os.path.isdir(args.model):
+        raise CompileError(f"{args.model}: not an .mlpackage directory")
+    try:
+        report = inspect(args.model)
+    except Exception as e:  # noqa: BLE001 - a damaged or foreign package
+        raise CompileError(f"{args.model}: cannot read the model: {e}") from None
+    print(format_json(report) if args.json else format_text(report))
+    return 0
 
 
 def _split_names(text):
@@ -140,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        return {"compile": _compile, "run": _run}[args.command](args)
+        return {"compile": _compile, "run": _run, "inspect": _inspect}[args.command](args)
     except CompileError as e:
         for line in str(e).splitlines():
             print(line if ": error:" in line or ": note:" in line else f"error: {line}", file=sys.stderr)

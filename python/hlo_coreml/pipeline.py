@@ -16,7 +16,7 @@ from ._mlir import ir, passmanager
 
 # CHLO ops with a native MIL op: wrapped in composites before CHLO is
 # legalized, so the emitter sees one op instead of a polynomial.
-KEPT_CHLO_OPS = ("chlo.erf", "chlo.top_k")
+KEPT_CHLO_OPS = ("chlo.erf", "chlo.top_k", "chlo.asin", "chlo.acos", "chlo.atan", "chlo.sinh", "chlo.cosh", "chlo.atanh")
 
 PREPARE_PIPELINE = [
     "stablehlo-wrap-in-composite{op-names=" + ",".join(KEPT_CHLO_OPS) + "}",

@@ -257,21 +257,33 @@ def _divide(ctx, op):
 _LOGICAL = {"stablehlo.and": "logical_and", "stablehlo.or": "logical_or", "stablehlo.xor": "logical_xor"}
 
 
-def _bool_only(op):
-    if kind_of(op.results[0]) != "i1":
-        return "on integer tensors (bitwise) is not supported yet; only on i1"
+def _bool_or_i32(op):
+    if kind_of(op.results[0]) not in ("i1", "i32"):
+        return f"on {kind_of(op.results[0])} tensors is not supported (i1 and i32 only)"
     return None
 
 
-@emits(*_LOGICAL, check=_bool_only, doc="`logical_and`/`logical_or`/`logical_xor` (i1)")
+@emits(
+    *_LOGICAL,
+    check=_bool_or_i32,
+    doc="`logical_and`/`logical_or`/`logical_xor` (i1); i32: exact bit arithmetic (`floor_div`/`mod` "
+    "by powers of two, `reduce_sum`), `mod` for a constant low mask",
+)
 def _logical(ctx, op):
+    if kind_of(op.results[0]) == "i32":
+        from .ops_bitwise import emit_bitwise
+
+        return emit_bitwise(ctx, op)
     x, y = ctx.operands(op)
     return _full_shape(ctx, getattr(ctx.mb, _LOGICAL[op.operation.name])(x=x, y=y), op)
 
 
-@emits("stablehlo.not", check=_bool_only, doc="`logical_not` (i1)")
+@emits("stablehlo.not", check=_bool_or_i32, doc="`logical_not` (i1); i32: -1 - x")
 def _not(ctx, op):
-    return ctx.mb.logical_not(x=ctx[op.operands[0]])
+    x = ctx[op.operands[0]]
+    if kind_of(op.results[0]) == "i32":
+        return ctx.mb.sub(x=ctx.scalar(-1, op.operands[0]), y=x)
+    return ctx.mb.logical_not(x=x)
 
 
 _COMPARE = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
@@ -334,3 +346,125 @@ def _convert(ctx, op):
 @emits_composite("chlo.erf", check=_float_only, doc="`erf`")
 def _erf(ctx, op):
     return ctx.mb.erf(x=ctx[op.operands[0]])
+
+
+# -- more math -------------------------------------------------------------------
+
+
+@emits(
+    "stablehlo.remainder",
+    check=_not_bool,
+    doc="C-style (sign of the dividend): floats `mod(|x|, |y|)` times `sign(x)`; "
+    "i32 `mod` corrected where the signs differ, x where y == 0",
+)
+def _remainder(ctx, op):
+    mb = ctx.mb
+    shape = shape_of(op.results[0])
+    x, y = (ctx.broadcast_to(v, shape) for v in ctx.operands(op))
+    v = op.results[0]
+    zero = ctx.scalar(0, v)
+    if kind_of(v) != "i32":
+        # |x| mod |y| has no rounding (both positive: floor-mod == fmod).
+        r = mb.mod(x=mb.abs(x=x), y=mb.abs(x=y))
+        return mb.mul(x=r, y=mb.sign(x=x))
+    # MIL mod is floor-mod (sign of the divisor): subtract y where the result
+    # is non-zero and the operand signs differ.
+    r = mb.mod(x=x, y=y)
+    fix = mb.logical_and(
+        x=mb.not_equal(x=r, y=zero),
+        y=mb.logical_xor(x=mb.less(x=x, y=zero), y=mb.less(x=y, y=zero)),
+    )
+    r = mb.select(cond=fix, a=mb.sub(x=r, y=y), b=r)
+    return mb.select(cond=mb.equal(x=y, y=zero), a=x, b=r)
+
+
+@emits("stablehlo.atan2", check=_float_only, doc="`atan` of min(|x|,|y|)/max(|x|,|y|) with octant corrections")
+def _atan2(ctx, op):
+    mb = ctx.mb
+    shape = shape_of(op.results[0])
+    y, x = (ctx.broadcast_to(a, shape) for a in ctx.operands(op))
+    v = op.results[0]
+    zero = ctx.scalar(0, v)
+    ax, ay = mb.abs(x=x), mb.abs(x=y)
+    big, small = mb.maximum(x=ax, y=ay), mb.minimum(x=ax, y=ay)
+    both_zero = mb.equal(x=big, y=zero)
+    ratio = mb.real_div(x=small, y=mb.select(cond=both_zero, a=mb.add(x=big, y=ctx.scalar(1, v)), b=big))
+    a = mb.atan(x=ratio)
+    a = mb.select(cond=mb.greater(x=ay, y=ax), a=mb.sub(x=ctx.scalar(np.pi / 2, v), y=a), b=a)
+    a = mb.select(cond=mb.less(x=x, y=zero), a=mb.sub(x=ctx.scalar(np.pi, v), y=a), b=a)
+    return mb.select(cond=mb.less(x=y, y=zero), a=mb.mul(x=a, y=ctx.scalar(-1, v)), b=a)
+
+
+@emits("stablehlo.is_finite", doc="x - x == 0 (NaN for inf and NaN)")
+def _is_finite(ctx, op):
+    mb = ctx.mb
+    x = ctx[op.operands[0]]
+    return mb.equal(x=mb.sub(x=x, y=x), y=ctx.scalar(0, op.operands[0]))
+
+
+@emits("stablehlo.cbrt", check=_float_only, doc="`sign(x)` times `pow(|x|, 1/3)`")
+def _cbrt(ctx, op):
+    mb = ctx.mb
+    x = ctx[op.operands[0]]
+    root = mb.pow(x=mb.abs(x=x), y=ctx.scalar(1.0 / 3.0, op.operands[0]))
+    return mb.mul(x=root, y=mb.sign(x=x))
+
+
+def _feature_shape(op, rank):
+    feature = int(ir_int(op, "feature_index"))
+    shape = [1] * rank
+    shape[feature] = shape_of(op.operands[0])[feature]
+    return shape
+
+
+def ir_int(op, name):
+    from ..ir_utils import int_attr
+
+    return int_attr(op, name)
+
+
+@emits(
+    "stablehlo.batch_norm_inference",
+    check=_float_only,
+    doc="(x - mean) * scale * `rsqrt`(variance + epsilon) + offset, parameters broadcast along the feature dim",
+)
+def _batch_norm_inference(ctx, op):
+    from .._mlir import ir
+
+    mb = ctx.mb
+    x, scale, offset, mean, variance = ctx.operands(op)
+    rank = len(shape_of(op.operands[0]))
+    shape = _feature_shape(op, rank)
+    eps = ir.FloatAttr(op.attributes["epsilon"]).value
+    v = op.results[0]
+    inv = mb.rsqrt(x=mb.add(x=variance, y=ctx.scalar(eps, v)), epsilon=ctx.scalar(0, v))
+    factor = ctx.reshape(mb.mul(x=scale, y=inv), shape)
+    # x + (-mean), not sub: see _emit_binary (fuse_conv_bias mutates a sub's constant).
+    centered = mb.add(x=x, y=ctx.reshape(mb.mul(x=mean, y=ctx.scalar(-1, v)), shape))
+    return mb.add(x=mb.mul(x=centered, y=factor), y=ctx.reshape(offset, shape))
+
+
+# CHLO ops with a MIL op of the same meaning (kept as composites by the
+# prepare pipeline; see pipeline.KEPT_CHLO_OPS).
+_CHLO_UNARY = {
+    "chlo.asin": "asin",
+    "chlo.acos": "acos",
+    "chlo.atan": "atan",
+    "chlo.sinh": "sinh",
+    "chlo.cosh": "cosh",
+    "chlo.atanh": "atanh",
+}
+
+
+def _emit_chlo_unary(ctx, op):
+    name = _composite_name(op)
+    return getattr(ctx.mb, _CHLO_UNARY[name])(x=ctx[op.operands[0]])
+
+
+def _composite_name(op):
+    from .._mlir import ir
+
+    return ir.StringAttr(op.attributes["name"]).value
+
+
+emits_composite(*_CHLO_UNARY, check=_float_only, doc="one MIL op of the same name (`asin`, `acos`, ...)")(_emit_chlo_unary)

@@ -38,6 +38,7 @@ _OP_MODULES = (
     "ops_reduce",
     "ops_linalg",
     "ops_conv",
+    "ops_bitwise",
     "ops_control",
     "ops_indexing",
     "ops_sort",

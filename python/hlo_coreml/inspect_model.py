@@ -1,0 +1,215 @@
+"""`hlo-coreml inspect`: what is inside an .mlpackage, read from its spec.
+
+Reports the specification version and the deployment target it implies,
+the inputs and outputs, op counts by type, the precision mix (ops and
+output elements per dtype, and the share of matmul/conv compute in fp16),
+the highest tensor rank, and Neural Engine notes: patterns known to keep
+ops off the Neural Engine. Works on Linux: it only reads the protobuf.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from .coreml import coremltools
+
+# specificationVersion -> the oldest deployment targets that read it.
+_SPEC_TARGETS = {
+    6: "iOS15 / macOS12",
+    7: "iOS16 / macOS13",
+    8: "iOS17 / macOS14",
+    9: "iOS18 / macOS15",
+    10: "iOS26 / macOS26",
+}
+# Ops counted as "compute" for the fp16 share (weighted by output elements).
+_MAC_OPS = {"matmul", "linear", "conv", "conv_transpose", "einsum", "scaled_dot_product_attention"}
+# The Neural Engine's documented dimension limit (see shared/reference/coreml-target.md §3).
+_ANE_MAX_DIM = 16384
+_CONTROL_FLOW = {"while_loop", "cond"}
+
+
+@dataclass
+class Feature:
+    name: str
+    shape: list
+    dtype: str
+
+
+@dataclass
+class Report:
+    path: str
+    specification_version: int
+    deployment_target: str
+    opset: str
+    inputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+    states: list = field(default_factory=list)
+    op_counts: dict = field(default_factory=dict)
+    ops_by_dtype: dict = field(default_factory=dict)
+    compute_elements_by_dtype: dict = field(default_factory=dict)
+    fp16_compute_share: float | None = None
+    max_rank: int = 0
+    neural_engine_notes: list = field(default_factory=list)
+
+
+def _feature(desc) -> Feature:
+    t = desc.type
+    kind = t.WhichOneof("Type")
+    if kind == "multiArrayType":
+        from coremltools.proto import FeatureTypes_pb2
+
+        dtype = FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
+        shape = list(t.multiArrayType.shape)
+        if t.multiArrayType.WhichOneof("ShapeFlexibility") is not None:
+            shape = shape + ["(flexible)"]
+        return Feature(desc.name, shape, dtype)
+    if kind == "stateType":
+        from coremltools.proto import FeatureTypes_pb2
+
+        arr = t.stateType.arrayType
+        return Feature(desc.name, list(arr.shape), FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(arr.dataType))
+    return Feature(desc.name, [], kind or "unknown")
+
+
+def _walk(operations):
+    for op in operations:
+        yield op
+        for block in op.blocks:
+            yield from _walk(block.operations)
+
+
+def _dims(tensor_type) -> list:
+    dims = []
+    for d in tensor_type.dimensions:
+        dims.append(d.constant.size if d.WhichOneof("dimension") == "constant" else None)
+    return dims
+
+
+def _output_elements(op) -> int:
+    """Elements of the op's first output: the proxy we use for the compute
+    of matmul/conv ops (the contracted length is not in the proto)."""
+    if not op.outputs:
+        return 0
+    out = _dims(op.outputs[0].type.tensorType)
+    if any(d is None for d in out):
+        return 0
+    elements = 1
+    for d in out:
+        elements *= d
+    return elements
+
+
+def inspect(path: str) -> Report:
+    ct = coremltools()
+    from coremltools.proto import MIL_pb2
+
+    spec = ct.utils.load_spec(path)
+    if spec.WhichOneof("Type") != "mlProgram":
+        raise ValueError(f"{path}: not an ML program (found {spec.WhichOneof('Type')})")
+    function = spec.mlProgram.functions["main"]
+    block = function.block_specializations[function.opset]
+    report = Report(
+        path=path,
+        specification_version=spec.specificationVersion,
+        deployment_target=_SPEC_TARGETS.get(spec.specificationVersion, f"spec {spec.specificationVersion}"),
+        opset=function.opset,
+        inputs=[asdict(_feature(d)) for d in spec.description.input],
+        outputs=[asdict(_feature(d)) for d in spec.description.output],
+        states=[asdict(_feature(d)) for d in spec.description.state],
+    )
+    counts, by_dtype, macs = Counter(), Counter(), Counter()
+    notes: list[str] = []
+    high_rank, big_dims, dynamic, int_ops, control = Counter(), Counter(), Counter(), Counter(), Counter()
+    for op in _walk(block.operations):
+        if op.type == "const":
+            continue
+        counts[op.type] += 1
+        for out in op.outputs:
+            if out.type.WhichOneof("type") != "tensorType":
+                continue
+            tensor = out.type.tensorType
+            dtype = MIL_pb2.DataType.Name(tensor.dataType)
+            dims = _dims(tensor)
+            report.max_rank = max(report.max_rank, tensor.rank)
+            if out is op.outputs[0] and op.type != "cast":
+                by_dtype[dtype] += 1
+                if op.type in _MAC_OPS:
+                    macs[dtype] += _output_elements(op)
+                if dtype in ("INT32", "INT16", "INT8", "UINT8", "UINT16") and op.type not in ("cast", "shape"):
+                    int_ops[op.type] += 1
+            if tensor.rank > 4:
+                high_rank[op.type] += 1
+            if any(d is None for d in dims):
+                dynamic[op.type] += 1
+            if any(d is not None and d > _ANE_MAX_DIM for d in dims):
+                big_dims[op.type] += 1
+        if op.type in _CONTROL_FLOW:
+            control[op.type] += 1
+    report.op_counts = dict(counts.most_common())
+    report.ops_by_dtype = dict(by_dtype)
+    report.compute_elements_by_dtype = dict(macs)
+    total_macs = sum(macs.values())
+    if total_macs:
+        report.fp16_compute_share = macs.get("FLOAT16", 0) / total_macs
+    fp32 = by_dtype.get("FLOAT32", 0)
+    if fp32:
+        notes.append(
+            f"{fp32} op(s) compute in fp32: the Neural Engine runs fp16 only, so they run on CPU/GPU "
+            "(convert with compute_precision='fp16' unless they need fp32)"
+        )
+    if high_rank:
+        notes.append(f"rank-5 tensors in {_list(high_rank)}: the Neural Engine prefers rank <= 4")
+    if dynamic:
+        notes.append(f"dynamic shapes in {_list(dynamic)}: fixed or enumerated shapes keep ops on the Neural Engine")
+    if big_dims:
+        notes.append(f"dimensions > {_ANE_MAX_DIM} in {_list(big_dims)}: beyond the Neural Engine's range, these run on CPU/GPU")
+    if int_ops:
+        notes.append(f"integer compute in {_list(int_ops)}: usually scheduled on the CPU")
+    if control:
+        notes.append(f"control flow ({_list(control)}): runs on the CPU and splits the Neural Engine graph")
+    gathers = sum(counts.get(t, 0) for t in ("gather", "gather_nd", "gather_along_axis", "scatter", "scatter_nd", "scatter_along_axis"))
+    if gathers:
+        notes.append(f"{gathers} gather/scatter op(s): often run on the CPU")
+    report.neural_engine_notes = notes
+    return report
+
+
+def _list(counter: Counter) -> str:
+    return ", ".join(f"{name} x{n}" for name, n in counter.most_common(6))
+
+
+def format_text(report: Report) -> str:
+    lines = [
+        f"{report.path}",
+        f"  specification version {report.specification_version} "
+        f"(deployment target {report.deployment_target}, opset {report.opset})",
+        "  inputs:",
+    ]
+    for f in report.inputs:
+        lines.append(f"    {f['name']}: {f['shape']} {f['dtype']}")
+    lines.append("  outputs:")
+    for f in report.outputs:
+        lines.append(f"    {f['name']}: {f['shape']} {f['dtype']}")
+    if report.states:
+        lines.append("  states:")
+        for f in report.states:
+            lines.append(f"    {f['name']}: {f['shape']} {f['dtype']}")
+    total = sum(report.op_counts.values())
+    lines.append(f"  ops: {total} (excluding const)")
+    for name, n in report.op_counts.items():
+        lines.append(f"    {name:<28} {n}")
+    mix = ", ".join(f"{k} {v}" for k, v in sorted(report.ops_by_dtype.items()))
+    lines.append(f"  precision mix (ops by output dtype, casts excluded): {mix or 'none'}")
+    if report.fp16_compute_share is not None:
+        lines.append(f"  matmul/conv compute in fp16: {report.fp16_compute_share:.0%} (by output elements)")
+    lines.append(f"  highest tensor rank: {report.max_rank}")
+    lines.append("  Neural Engine notes:" if report.neural_engine_notes else "  Neural Engine notes: none")
+    for note in report.neural_engine_notes:
+        lines.append(f"    - {note}")
+    return "\n".join(lines)
+
+
+def format_json(report: Report) -> str:
+    return json.dumps(asdict(report), indent=2)
