@@ -11,6 +11,7 @@ from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.emit.ops_indexing import IN_BOUNDS, SCATTER_MODES, gather_is_canonical, scatter_is_canonical, scatter_mode
 from hlo_coreml.ir_utils import constant_value
 
+from .fold_dynamic_slices import static_value
 from .registry import ModulePass, register_pass
 
 
@@ -46,11 +47,16 @@ class LegalizeGatherScatterPass(ModulePass):
     (mode update), or add / multiply / maximum / minimum of the two block
     arguments are rewritten; the body is rebuilt from the mode.
 
-    Supported: indexed dims with slice/window size 1 (every jnp indexing
-    pattern, `take`, `take_along_axis`, `.at[...]` updates, embedding
-    lookups); other dims taken whole (gather may also take a leading
-    sub-range). Anything else (e.g. a gather window larger than one along an
-    indexed dim) is left for verify-legal to report.
+    A gather window wider than 1 along an indexed dim (`x[i, 1:3]`, where
+    JAX folds the static start into the index vector) becomes one more
+    batch dim of the index tensor per such dim: the clamped start (to
+    [0, D - size]) plus a constant grid of offsets; the window dims of
+    non-indexed dims may take a leading sub-range (a static slice).
+
+    Supported: every gather (static shapes, integer indices) with at least
+    one indexed dim; scatters with update windows of size 1 along indexed
+    dims and whole other dims (every jnp `.at[...]` pattern, embedding
+    updates). Anything else is left for verify-legal to report.
 
     Every rewritten op carries the `hlo_coreml.in_bounds` unit attribute.
     """
@@ -122,8 +128,12 @@ def _reshape(value, shape):
 
 
 def _in_bounds(indices, bounds) -> bool:
-    """True if `indices` ([..., K]) is a constant with 0 <= i_k < bounds[k]."""
+    """True if `indices` ([..., K]) is a constant (or folds to one: a
+    broadcast of a constant, jnp's wrapping of negative constants) with
+    0 <= i_k < bounds[k]."""
     array = constant_value(indices)
+    if array is None:
+        array = static_value(indices)
     if array is None:
         return False
     return bool(((array >= 0) & (array < np.asarray(bounds))).all())
@@ -182,30 +192,51 @@ def legalize_gather(op, rewriter):
     oshape = _shape(operand)
     sizes = list(ir.DenseI64ArrayAttr(op.attributes["slice_sizes"]))
     smap = list(d.start_index_map) + list(d.operand_batching_dims)
-    if not smap or any(sizes[dim] != 1 for dim in smap):
+    if not smap:
         return True
     if gather_is_canonical(op) and _in_bounds(indices, oshape[: len(smap)]):
-        return True
+        if constant_value(indices) is not None:
+            return True
+        _mark(op)  # in bounds, but the emitter cannot see it: say so
+        return False
     rest = [dim for dim in range(len(oshape)) if dim not in smap]
     collapsed = set(d.collapsed_slice_dims) | set(d.operand_batching_dims)
     window = [dim for dim in range(len(oshape)) if dim not in collapsed]
+    # Indexed dims with a window wider than 1 (x[i, 1:3] folds the static
+    # start 1 into the index vector): one more batch dim per such dim,
+    # enumerating the window's positions.
+    wide = [k for k, dim in enumerate(smap) if sizes[dim] != 1]
     with rewriter.ip, op.location:
         idx, bshape = _index_vectors(
             indices, d.index_vector_dim, list(zip(d.operand_batching_dims, d.start_indices_batching_dims))
         )
-        bounds = [oshape[dim] for dim in smap]
+        idx_element = _element(idx)
+        k = len(smap)
+        bounds = [oshape[dim] - sizes[dim] + 1 for dim in smap]
         if not _in_bounds(idx, bounds):
-            idx_element = _element(idx)
             idx = stablehlo.ClampOp(
                 _const(np.array(0), idx_element), idx, _bound(idx, np.array(bounds) - 1, idx_element)
             ).result
+        if wide:
+            wshape = [sizes[smap[j]] for j in wide]
+            offsets = np.zeros(wshape + [k], dtype=_int_dtype(idx_element))
+            for axis, j in enumerate(wide):
+                shape = [1] * len(wshape)
+                shape[axis] = wshape[axis]
+                offsets[..., j] = np.arange(wshape[axis]).reshape(shape)
+            full = _tensor(bshape + wshape + [k], idx_element)
+            nb0 = len(bshape)
+            spread = stablehlo.BroadcastInDimOp(full, idx, list(range(nb0)) + [nb0 + len(wshape)]).result
+            steps = stablehlo.BroadcastInDimOp(full, _const(offsets, idx_element), list(range(nb0, nb0 + len(wshape) + 1))).result
+            idx = stablehlo.AddOp(spread, steps).result
+            bshape = bshape + wshape
         x = operand
         if any(sizes[dim] != oshape[dim] for dim in rest):
             limits = [sizes[dim] if dim in rest else oshape[dim] for dim in range(len(oshape))]
             x = stablehlo.SliceOp(x, [0] * len(oshape), limits, [1] * len(oshape)).result
         xshape = _shape(x)
         x = _transpose(x, smap + rest)
-        nb, k = len(bshape), len(smap)
+        nb = len(bshape)
         dims = stablehlo.GatherDimensionNumbers.get(
             offset_dims=list(range(nb, nb + len(rest))),
             collapsed_slice_dims=list(range(k)),
@@ -219,12 +250,18 @@ def legalize_gather(op, rewriter):
             x, idx, dims, [1] * k + [xshape[dim] for dim in rest], results=[_tensor(out_shape, _element(op.result))]
         )
         _mark(gather)
-        out = _reshape(gather.result, bshape + [sizes[dim] for dim in window])
+        out = gather.result
+        # [B..., wide dims..., rest...] -> [B..., window dims in operand order]
+        nb0 = nb - len(wide)
+        labels = [smap[j] for j in wide] + rest
+        order = sorted(range(len(labels)), key=lambda i: labels[i])
+        out = _transpose(out, list(range(nb0)) + [nb0 + i for i in order])
+        out = _reshape(out, bshape[:nb0] + [sizes[dim] for dim in window])
         offset = list(d.offset_dims)
         rank = len(_shape(op.result))
-        perm, batch_source = [], iter(range(nb))
+        perm, batch_source = [], iter(range(nb0))
         for pos in range(rank):
-            perm.append(nb + offset.index(pos) if pos in offset else next(batch_source))
+            perm.append(nb0 + offset.index(pos) if pos in offset else next(batch_source))
         out = _transpose(out, perm)
     rewriter.replace_op(op, [out])
     return False
@@ -276,7 +313,10 @@ def legalize_scatter(op, rewriter):
     if any(wsize[dim] != oshape[dim] for dim in rest):
         return True
     if scatter_is_canonical(op) and _in_bounds(indices, oshape[: len(smap)]):
-        return True
+        if constant_value(indices) is not None:
+            return True
+        _mark(op)
+        return False
     element = _element(operand)
     with rewriter.ip, op.location:
         idx, bshape = _index_vectors(

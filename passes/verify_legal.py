@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from hlo_coreml._mlir import ir
 from hlo_coreml.element_types import MAX_RANK, element_kind
-from hlo_coreml.emit.refused import refusal
+from hlo_coreml.emit.refused import REFUSED, refusal
 from hlo_coreml.emit.registry import emitter_table
 
 from .registry import ModulePass, register_pass, walk_functions
@@ -102,6 +102,10 @@ class _Checker:
 
     def check_op(self, op) -> None:
         name = op.operation.name
+        if name not in self.table and (name in REFUSED or name == "stablehlo.custom_call"):
+            # Refused whatever its types (tokens, quantized types): say why.
+            self.report(op, _unsupported_message(op, name))
+            return
         for i, result in enumerate(op.results):
             problem = _type_problem(result.type)
             if problem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .emit.refused import REFUSED, REWRITTEN
 from .emit.registry import COMPOSITES, emitter_table
 from .passes import PASS_REGISTRY
 from .pipeline import NAMED_PIPELINES
@@ -19,15 +20,47 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def all_stablehlo_ops() -> list[str]:
+    """Every op of the StableHLO dialect, from the Python bindings' OpView classes."""
+    from ._mlir import stablehlo
+
+    names = {
+        getattr(cls, "OPERATION_NAME")
+        for cls in vars(stablehlo).values()
+        if isinstance(cls, type) and isinstance(getattr(cls, "OPERATION_NAME", None), str)
+    }
+    return sorted(n for n in names if n.startswith("stablehlo."))
+
+
+def op_status(name: str) -> tuple[str, str]:
+    """(status, details) of one StableHLO op for the README table."""
+    table = emitter_table()
+    if name in table:
+        entry = table[name]
+        status = "supported with conditions" if entry.check is not None else "supported"
+        return status, entry.doc
+    if name in REWRITTEN:
+        return "rewritten by a pass", REWRITTEN[name]
+    if name in REFUSED:
+        return "refused", "it " + REFUSED[name]
+    return "not supported yet", "no lowering yet (verify-legal reports it at its location)"
+
+
 def op_table() -> str:
     table = emitter_table()
-    rows = ["| StableHLO op | MIL lowering and conditions |", "| --- | --- |"]
-    for name in sorted(table):
+    rows = ["| StableHLO op | status | MIL lowering, conditions, or why not |", "| --- | --- | --- |"]
+    names = sorted(set(all_stablehlo_ops()) | {n for n in table if n.startswith("stablehlo.")})
+    for name in names:
         if name == "stablehlo.composite":
-            continue
-        rows.append(f"| `{name}` | {_cell(table[name].doc)} |")
+            status, doc = "supported with conditions", table[name].doc
+        else:
+            status, doc = op_status(name)
+        rows.append(f"| `{name}` | {status} | {_cell(doc)} |")
+    for name in sorted(table):
+        if not name.startswith("stablehlo."):
+            rows.append(f"| `{name}` | supported with conditions | {_cell(table[name].doc)} |")
     for name in sorted(COMPOSITES):
-        rows.append(f"| `stablehlo.composite \"{name}\"` | {_cell(COMPOSITES[name].doc)} |")
+        rows.append(f"| `stablehlo.composite \"{name}\"` | supported | {_cell(COMPOSITES[name].doc)} |")
     return "\n".join(rows)
 
 

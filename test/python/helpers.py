@@ -34,6 +34,13 @@ _IO_NUMPY = {
     np.dtype(np.int32): np.int32,
     np.dtype(np.int64): np.int32,
     np.dtype(np.bool_): np.int32,
+    # Integer types Core ML lacks are computed in int32 (hlo-coreml-widen-small-ints)
+    # and travel as int32; uint32 as its bit pattern.
+    np.dtype(np.int8): np.int32,
+    np.dtype(np.int16): np.int32,
+    np.dtype(np.uint8): np.int32,
+    np.dtype(np.uint16): np.int32,
+    np.dtype(np.uint32): np.int32,
 }
 _IO_SPEC_NAME = {np.float32: "FLOAT32", np.float16: "FLOAT16", np.int32: "INT32"}
 

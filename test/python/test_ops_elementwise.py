@@ -71,12 +71,43 @@ def test_remainder_int():
     check_against_jax(lax.rem, x, y)
 
 
+def run_text(text, *args):
+    """Compile StableHLO text, run it in the interpreter; the outputs."""
+    import os
+    import tempfile
+
+    import hlo_coreml
+
+    model = hlo_coreml.compile(text, compute_precision="fp32")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.mlpackage")
+        model.save(path)
+        spec = model.get_spec()
+        names = [i.name for i in spec.description.input]
+        out = hlo_coreml.run(path, dict(zip(names, [np.asarray(a).reshape(np.shape(a) or (1,)) for a in args])))
+        return [np.asarray(out[o.name]) for o in spec.description.output]
+
+
+def _int_pow(x, y):
+    if y < 0:
+        return 1 if x == 1 else ((-1) ** (-y) if x == -1 else 0)
+    r = pow(int(x), int(y), 2**32)
+    return np.int32(np.uint32(r).view(np.int32) if r < 2**32 else 0)
+
+
 def test_power_float_and_int():
     check_against_jax(jnp.power, f32(8, lo=0.1, hi=3), f32(8, lo=-2, hi=2, seed=1))
+    check_against_jax(lambda x: x**3, i32(10, lo=-50, hi=50))
     x = np.array([2, -3, 5, 1, -1, -1, 0, 7, 3, 2, 0, 2], np.int32)
     y = np.array([10, 3, 0, -4, -3, -2, 5, 11, 20, 31, 0, -1], np.int32)
-    check_against_jax(lax.pow, x, y)
-    check_against_jax(lambda x: x**3, i32(10, lo=-50, hi=50))
+    text = """
+    func.func @main(%x: tensor<12xi32>, %y: tensor<12xi32>) -> tensor<12xi32> {
+      %0 = stablehlo.power %x, %y : tensor<12xi32>
+      return %0 : tensor<12xi32>
+    }"""
+    [got] = run_text(text, x, y)
+    expected = np.array([_int_pow(a, b) for a, b in zip(x, y)], np.int32)
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_atan2():
@@ -139,8 +170,6 @@ def test_pad_interior(dtype):
 
 
 def test_batch_norm_inference_op():
-    import hlo_coreml
-
     text = """
     func.func @main(%x: tensor<2x3x4xf32>, %s: tensor<4xf32>, %o: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<2x3x4xf32> {
       %0 = "stablehlo.batch_norm_inference"(%x, %s, %o, %m, %v) {epsilon = 1.0e-3 : f32, feature_index = 2 : i64}
@@ -149,17 +178,9 @@ def test_batch_norm_inference_op():
     }"""
     x, s, o, m = f32(2, 3, 4), f32(4, seed=1), f32(4, seed=2), f32(4, seed=3)
     v = f32(4, lo=0.2, hi=2.0, seed=4)
-    model = hlo_coreml.compile(text, compute_precision="fp32")
-    import os
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.mlpackage")
-        model.save(path)
-        names = [i.name for i in model.get_spec().description.input]
-        out = hlo_coreml.run(path, dict(zip(names, [x, s, o, m, v])))
+    [got] = run_text(text, x, s, o, m, v)
     expected = (x - m) / np.sqrt(v + 1e-3) * s + o
-    np.testing.assert_allclose(np.asarray(list(out.values())[0]).reshape(x.shape), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got.reshape(x.shape), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_optimization_barrier_and_scalars():

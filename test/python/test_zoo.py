@@ -32,17 +32,18 @@ from examples.zoo import build, names  # noqa: E402
 RTOL, ATOL = 1e-4, 1e-5
 
 # name -> reason the model does not convert/match yet (filled from running them).
-_MAXPOOL = (
-    "stablehlo.reduce_window from Flax nn.max_pool: its init value arrives as "
-    "broadcast_in_dim(constant -inf), which the reduce_window legalization does not "
-    "recognise as max pooling ('supported as max pooling (init -inf) or sum pooling (init 0) only')"
-)
 BLOCKED: dict[str, str] = {
-    "resnet18_224": _MAXPOOL,
-    "unet": _MAXPOOL,
     "fno": (
         "complex support: stablehlo.scatter on complex tensors (the `.at[].set` placing the kept "
         "Fourier modes) has no real/imaginary lowering in hlo-coreml-split-complex"
+    ),
+}
+# Blocked in fp16 compute only (in addition to BLOCKED).
+BLOCKED_FP16: dict[str, str] = {
+    "bert": (
+        "fp16 overflow: Flax's attention mask bias is jnp.finfo(float32).min, which becomes -inf "
+        "when coremltools casts constants to fp16; rows of padded queries are then all -inf and "
+        "softmax gives NaN (needs saturating fp16 constant casts)"
     ),
 }
 # fp16 compute (coremltools casts every op to fp16; I/O stays fp32): the
@@ -51,10 +52,11 @@ BLOCKED: dict[str, str] = {
 FP16_RTOL, FP16_ATOL = 5e-2, 5e-2
 
 
-def _params():
+def _params(fp16=False):
+    blocked = {**BLOCKED_FP16, **BLOCKED} if fp16 else BLOCKED
     out = []
     for name in names():
-        marks = [pytest.mark.xfail(strict=False, reason=f"blocked by issue: {BLOCKED[name]}")] if name in BLOCKED else []
+        marks = [pytest.mark.xfail(strict=False, reason=f"blocked by issue: {blocked[name]}")] if name in blocked else []
         out.append(pytest.param(name, marks=marks, id=name))
     return out
 
@@ -65,7 +67,7 @@ def test_zoo_small_fp32(name, tmp_path):
     check_against_jax(model.fn, *model.args, precision="fp32", target="iOS18", rtol=RTOL, atol=ATOL, tmp_path=tmp_path)
 
 
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", _params(fp16=True))
 def test_zoo_small_fp16(name, tmp_path):
     model = build(name, "small")
     check_against_jax(

@@ -99,19 +99,43 @@ def _slice(ctx, op):
     )
 
 
-def _pad_check(op):
-    if any(i != 0 for i in i64_array(op, "interior_padding")):
-        return "with interior padding is not supported yet"
-    return None
+def _interior(ctx, x, fill, shape, interior):
+    """Insert `interior[axis]` copies of the (rank-N, all-ones-shaped) `fill`
+    between neighbouring elements along each axis: `expand_dims` after the
+    axis, `concat` with a filled block, `reshape`, drop the trailing fill."""
+    mb = ctx.mb
+    shape = list(shape)
+    for axis, amount in enumerate(interior):
+        if amount == 0 or shape[axis] <= 1:
+            continue
+        length = shape[axis]
+        expanded = mb.expand_dims(x=x, axes=[axis + 1])
+        block = shape[: axis + 1] + [amount] + shape[axis + 1 :]
+        filler = ctx.broadcast_to(ctx.reshape(fill, [1] * len(block)), block)
+        joined = mb.concat(values=[expanded, filler], axis=axis + 1)
+        flat = shape[:axis] + [length * (amount + 1)] + shape[axis + 1 :]
+        x = ctx.reshape(joined, flat)
+        end = list(flat)
+        end[axis] = (length - 1) * (amount + 1) + 1
+        x = mb.slice_by_index(x=x, begin=np.zeros(len(flat), np.int32), end=np.array(end, np.int32))
+        shape = end
+    return x, shape
 
 
-@emits("stablehlo.pad", check=_pad_check, doc="`slice_by_index` for negative edges; `pad` (floats, constant value) or `concat` with filled blocks")
+@emits(
+    "stablehlo.pad",
+    doc="interior padding: `expand_dims` + `concat` with the pad value + `reshape` + `slice_by_index`; "
+    "negative edges: `slice_by_index`; edges: `pad` (floats, constant value) or `concat` with filled blocks",
+)
 def _pad(ctx, op):
     mb = ctx.mb
     x = ctx[op.operands[0]]
+    shape = list(shape_of(op.operands[0]))
+    interior = i64_array(op, "interior_padding")
+    if any(interior):
+        x, shape = _interior(ctx, x, ctx[op.operands[1]], shape, interior)
     low = i64_array(op, "edge_padding_low")
     high = i64_array(op, "edge_padding_high")
-    shape = list(shape_of(op.operands[0]))
     # Negative padding removes elements: slice them off first.
     if any(p < 0 for p in low + high):
         begin = [max(0, -lo) for lo in low]

@@ -105,12 +105,19 @@ func.func @partial_window(%x: tensor<5x4xf32>, %i: tensor<2xi32>) -> tensor<2x1x
 
 // -----
 
-// A window of 2 along an indexed dim is not supported: left unchanged for
-// verify-legal to report.
+// A window of 2 along an indexed dim (JAX folds the start of `x[i, 1:3]`
+// into the index vector): the start is clamped to [0, 5 - 2], and a new
+// batch dim enumerates the window through constant offsets.
 // CHECK-LABEL: func.func @window_along_indexed_dim(
 // CHECK-SAME:    %[[X:.*]]: tensor<5x4xf32>, %[[I:.*]]: tensor<2x1xi32>)
-// CHECK-NEXT:    %[[G:.*]] = "stablehlo.gather"(%[[X]], %[[I]])
-// CHECK-NOT:     hlo_coreml.in_bounds
+// CHECK-DAG:     %[[OFF:.*]] = stablehlo.constant dense<{{\[\[}}0], [1]]> : tensor<2x1xi32>
+// CHECK-DAG:     %[[LO:.*]] = stablehlo.constant dense<0> : tensor<i32>
+// CHECK-DAG:     %[[HI:.*]] = stablehlo.constant dense<3> : tensor<i32>
+// CHECK:         %[[C:.*]] = stablehlo.clamp %[[LO]], %[[I]], %[[HI]]
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.broadcast_in_dim %[[C]], dims = [0, 2] : (tensor<2x1xi32>) -> tensor<2x2x1xi32>
+// CHECK-NEXT:    %[[O:.*]] = stablehlo.broadcast_in_dim %[[OFF]], dims = [1, 2] : (tensor<2x1xi32>) -> tensor<2x2x1xi32>
+// CHECK-NEXT:    %[[IDX:.*]] = stablehlo.add %[[S]], %[[O]] : tensor<2x2x1xi32>
+// CHECK-NEXT:    %[[G:.*]] = "stablehlo.gather"(%[[X]], %[[IDX]]) <{dimension_numbers = #stablehlo.gather<offset_dims = [2], collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 2>, slice_sizes = array<i64: 1, 4>}> {hlo_coreml.in_bounds} : (tensor<5x4xf32>, tensor<2x2x1xi32>) -> tensor<2x2x4xf32>
 // CHECK-NEXT:    return %[[G]]
 func.func @window_along_indexed_dim(%x: tensor<5x4xf32>, %i: tensor<2x1xi32>) -> tensor<2x2x4xf32> {
   %0 = "stablehlo.gather"(%x, %i) <{dimension_numbers = #stablehlo.gather<offset_dims = [1, 2], start_index_map = [0], index_vector_dim = 1>, indices_are_sorted = false, slice_sizes = array<i64: 2, 4>}> : (tensor<5x4xf32>, tensor<2x1xi32>) -> tensor<2x2x4xf32>

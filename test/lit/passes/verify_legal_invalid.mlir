@@ -2,9 +2,9 @@
 // RUN: not hlo-coreml-opt %s --split-input-file --hlo-coreml-verify-legal 2>&1 | filecheck %s --check-prefix=ERR
 
 // An op without an emitter entry is named, at its own location.
-// ERR: verify_legal_invalid.mlir:[[# @LINE + 3]]:8: error: 'stablehlo.custom_call' is not supported by Core ML
+// ERR: verify_legal_invalid.mlir:[[# @LINE + 3]]:8: error: 'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML
 func.func @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error@+1 {{'stablehlo.custom_call' is not supported by Core ML}}
+  // expected-error@+1 {{'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML}}
   %0 = stablehlo.custom_call @my_kernel(%arg0) : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -115,19 +115,23 @@ func.func @main(%arg0: tensor<2x8x3xf32>, %arg1: tensor<8x3x4xf32>) -> tensor<8x
 
 // -----
 
-// Several errors in one function are all reported, in order.
-// ERR: verify_legal_invalid.mlir:[[# @LINE + 5]]:8: error: 'stablehlo.popcnt' is not supported by Core ML
-// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 7]]:8: error: 'stablehlo.count_leading_zeros' is not supported by Core ML
-// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 8]]:8: error: 'stablehlo.custom_call' is not supported by Core ML
-func.func @main(%arg0: tensor<4xi32>) -> tensor<4xi32> {
-  // expected-error@+1 {{'stablehlo.popcnt' is not supported by Core ML}}
-  %0 = stablehlo.popcnt %arg0 : tensor<4xi32>
-  %1 = stablehlo.add %0, %0 : tensor<4xi32>
-  // expected-error@+1 {{'stablehlo.count_leading_zeros' is not supported by Core ML}}
-  %2 = stablehlo.count_leading_zeros %1 : tensor<4xi32>
-  // expected-error@+1 {{'stablehlo.custom_call' is not supported by Core ML}}
-  %3 = stablehlo.custom_call @my_kernel(%2, %1) : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
-  return %3 : tensor<4xi32>
+// Several errors in one function are all reported, in order; refused ops
+// say why (the reasons of hlo_coreml/emit/refused.py).
+// ERR: verify_legal_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cholesky' is not supported by Core ML: it has no Core ML counterpart
+// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 8]]:8: error: 'stablehlo.reduce_precision' is not supported by Core ML: it rounds to a custom float format
+// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 9]]:8: error: 'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML
+// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 10]]:8: error: 'stablehlo.replica_id' is not supported by Core ML: it is a multi-device (collective) op
+func.func @main(%arg0: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // expected-error@+1 {{'stablehlo.cholesky' is not supported by Core ML}}
+  %0 = "stablehlo.cholesky"(%arg0) {lower = true} : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %1 = stablehlo.add %0, %0 : tensor<4x4xf32>
+  // expected-error@+1 {{'stablehlo.reduce_precision' is not supported by Core ML}}
+  %2 = stablehlo.reduce_precision %1, format = e5m2 : tensor<4x4xf32>
+  // expected-error@+1 {{'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML}}
+  %3 = stablehlo.custom_call @my_kernel(%2, %1) : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
+  // expected-error@+1 {{'stablehlo.replica_id' is not supported by Core ML}}
+  %4 = "stablehlo.replica_id"() : () -> tensor<ui32>
+  return %3 : tensor<4x4xf32>
 }
 
 // -----

@@ -5,7 +5,7 @@
 // A module as jax.export writes it (x64 enabled): a private helper called
 // from main, CHLO ops, i64 values and JAX's argument/result attributes.
 //
-// After the pipeline: the call is inlined and the helper gone; chlo.sinh and
+// After the pipeline: the call is inlined and the helper gone; chlo.asinh and
 // chlo.broadcast_multiply are legalized to StableHLO; chlo.erf is kept as a
 // composite (MIL has `erf`) with its decomposition; i64 is now i32; the JAX
 // attributes are still there for the emitter's input/output names.
@@ -19,12 +19,14 @@
 // CHECK:         %[[SCALED:.*]] = stablehlo.multiply %[[X]], %[[SQRT1_2]] : tensor<2x3xf32>
 // CHECK-NEXT:    %[[ERF:.*]] = stablehlo.composite "chlo.erf" %[[SCALED]] {decomposition = @chlo.erf.impl} : (tensor<2x3xf32>) -> tensor<2x3xf32>
 // CHECK-NEXT:    %[[GELU:.*]] = stablehlo.multiply %[[X]], %[[ERF]] : tensor<2x3xf32>
-// sinh(x) = (e^x - e^-x) / 2, computed as exp(x + log(1/2)) - exp(log(1/2) - x) for large |x|
-// CHECK:         stablehlo.exponential
-// CHECK:         stablehlo.subtract
-// CHECK:         %[[SINH:.*]] = stablehlo.select
+// asinh(x) = sign(x) * log1p(|x| + x^2 / (1 + sqrt(1 + x^2))), log(2|x|) for huge |x|
+// (MIL has no asinh; chlo.sinh, which MIL has, would be kept as a composite)
+// CHECK:         stablehlo.sign %[[GELU]]
+// CHECK:         stablehlo.log_plus_one
+// CHECK:         stablehlo.select
+// CHECK-NEXT:    %[[ASINH:.*]] = stablehlo.multiply
 // CHECK-NEXT:    %[[PROD:.*]] = stablehlo.multiply %[[IDX]], %[[TWO]] : tensor<3xi32>
-// CHECK-NEXT:    return %[[SINH]], %[[PROD]] : tensor<2x3xf32>, tensor<3xi32>
+// CHECK-NEXT:    return %[[ASINH]], %[[PROD]] : tensor<2x3xf32>, tensor<3xi32>
 // CHECK-NEXT:  }
 // The decomposition stays as erf's reference semantics, itself legalized.
 // CHECK-NEXT:  func.func private @chlo.erf.impl(%{{.*}}: tensor<2x3xf32>) -> tensor<2x3xf32> {
@@ -41,7 +43,7 @@
 module @jit_model attributes {jax.uses_shape_polymorphism = false, mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32} {
   func.func public @main(%arg0: tensor<2x3xf32> {jax.arg_info = "x", mhlo.sharding = "{replicated}"}, %arg1: tensor<3xi64> {jax.arg_info = "idx"}) -> (tensor<2x3xf32> {jax.result_info = "result[0]"}, tensor<3xi64> {jax.result_info = "result[1]"}) {
     %0 = call @gelu(%arg0) : (tensor<2x3xf32>) -> tensor<2x3xf32>
-    %1 = chlo.sinh %0 : tensor<2x3xf32> -> tensor<2x3xf32>
+    %1 = chlo.asinh %0 : tensor<2x3xf32> -> tensor<2x3xf32>
     %c = stablehlo.constant dense<2> : tensor<i64>
     %2 = chlo.broadcast_multiply %arg1, %c : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
     return %1, %2 : tensor<2x3xf32>, tensor<3xi64>

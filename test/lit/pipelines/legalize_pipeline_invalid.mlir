@@ -4,13 +4,13 @@
 // call-site locations, not at this file.
 
 // The op that has no Core ML lowering, at its name location's file position.
-// CHECK: model.py:12:4: error: 'stablehlo.popcnt' is not supported by Core ML
+// CHECK: model.py:12:4: error: 'stablehlo.reduce_precision' is not supported by Core ML
 #loc1 = loc("model.py":12:4)
-#loc2 = loc("jit(f)/jit(main)/popcnt"(#loc1))
+#loc2 = loc("jit(f)/jit(main)/reduce_precision"(#loc1))
 module @jit_f {
-  func.func public @main(%arg0: tensor<4xi32>) -> tensor<4xi32> {
-    %0 = stablehlo.popcnt %arg0 : tensor<4xi32> loc(#loc2)
-    return %0 : tensor<4xi32>
+  func.func public @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
+    %0 = stablehlo.reduce_precision %arg0, format = e5m2 : tensor<4xf32> loc(#loc2)
+    return %0 : tensor<4xf32>
   }
 }
 
@@ -36,7 +36,7 @@ module @jit_g {
 // -----
 
 // Without source locations, the position in this file.
-// CHECK: legalize_pipeline_invalid.mlir:[[# @LINE + 2]]:8: error: 'stablehlo.custom_call' is not supported by Core ML
+// CHECK: legalize_pipeline_invalid.mlir:[[# @LINE + 2]]:8: error: 'stablehlo.custom_call' with target '{{.*}}' is not supported by Core ML
 func.func @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   %0 = stablehlo.custom_call @my_kernel(%arg0) : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>

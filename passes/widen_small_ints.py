@@ -1,0 +1,302 @@
+"""hlo-coreml-widen-small-ints: integer types Core ML cannot compute with
+(i8, i16, ui8, ui16, ui32, any width 2..31) become i32, with StableHLO's
+results kept bit for bit.
+
+Core ML's elementwise arithmetic is fp16/fp32/int32 only. A narrow value is
+held in i32 as its true value (sign-extended for iN, zero-extended for uiN);
+ui32 is held as its bit pattern. Where an op can leave the narrow range, the
+result is wrapped back:
+
+    wrap_uN(x) = x & (2**N - 1)
+    wrap_iN(x) = ((x + 2**(N-1)) & (2**N - 1)) - 2**(N-1)
+
+(`x & (2**N - 1)` is one floor-mod in the emitter.) Per op:
+
+- add, subtract, multiply, negate, abs, power, divide, shift_left, convert
+  to a narrow type, reduce, dot_general, scatter: wrap the result (ui32: i32
+  arithmetic already wraps modulo 2**32); inside reduce/reduce_window/
+  scatter bodies nothing is wrapped (wrapping the sum once equals wrapping
+  every step);
+- not on uN: wrap (the i32 complement is negative);
+- shift_right_logical on iN: the operand is first taken as uN (masked), the
+  result wrapped back to iN; shift_right_arithmetic on uN: the operand is
+  first sign-extended, the result masked. Shift amounts >= N give 0 / the
+  sign fill as in StableHLO, since the i32 shift already does for 32 and the
+  masking does for N..31;
+- popcnt / count_leading_zeros: on the uN bits (masked), clz minus 32 - N;
+- ui32 ordering (compare LT/LE/GT/GE, maximum, minimum): both sides get
+  2**31 added (modulo 2**32, i.e. the sign bit flipped) so signed order is
+  unsigned order; maximum/minimum flip the result back;
+- ui32 to float: values with the top bit set get 2**32 added.
+
+Afterwards no value has a narrow integer type. Refused with a diagnostic:
+ui32 divide/remainder (unsigned division of bit patterns >= 2**31) and
+bitcast_convert on narrow types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from hlo_coreml._mlir import ir, stablehlo
+
+from .registry import ModulePass, register_pass
+
+_WRAPPED = frozenset(
+    "stablehlo." + n
+    for n in (
+        "add subtract multiply negate abs power divide remainder shift_left convert reduce dot_general "
+        "convolution reduce_window scatter"
+    ).split()
+)
+# Ops whose bodies combine elements: the body stays one op (the emitter maps
+# it to a MIL reduction); the op's own results are wrapped instead.
+_COMBINERS = frozenset(("stablehlo.reduce", "stablehlo.reduce_window", "stablehlo.scatter"))
+_UNSIGNED_ORDER = frozenset(("LT", "LE", "GT", "GE"))
+
+
+def narrow_info(t: ir.Type):
+    """(bits, signed) if `t` (tensor or element type) is an integer type
+    Core ML lacks, else None."""
+    if isinstance(t, (ir.RankedTensorType, ir.UnrankedTensorType)):
+        t = t.element_type
+    if not isinstance(t, ir.IntegerType) or t.width == 1:
+        return None
+    if t.width < 32:
+        return (t.width, not t.is_unsigned)
+    if t.width == 32 and t.is_unsigned:
+        return (32, False)
+    return None
+
+
+def widen_type(t: ir.Type) -> ir.Type:
+    if isinstance(t, ir.RankedTensorType) and narrow_info(t):
+        return ir.RankedTensorType.get(t.shape, ir.IntegerType.get_signless(32), t.encoding)
+    if isinstance(t, ir.UnrankedTensorType) and narrow_info(t):
+        return ir.UnrankedTensorType.get(ir.IntegerType.get_signless(32))
+    if isinstance(t, ir.IntegerType) and narrow_info(t):
+        return ir.IntegerType.get_signless(32)
+    return t
+
+
+@register_pass
+@dataclass(frozen=True)
+class WidenSmallIntsPass(ModulePass):
+    __doc__ = __doc__
+
+    name: ClassVar[str] = "hlo-coreml-widen-small-ints"
+    summary: ClassVar[str] = "Compute i8/i16/ui8/ui16/ui32 in i32 with wraparound and unsigned semantics"
+
+    def run(self, module, pass_) -> None:
+        records = []
+
+        def visit(op):
+            records.append(
+                (op, [narrow_info(v.type) for v in op.operands], [narrow_info(v.type) for v in op.results])
+            )
+            return ir.WalkResult.ADVANCE
+
+        module.walk(visit)
+        # Block arguments and signatures first: the fix-up ops built below
+        # must see i32 operands everywhere.
+        for op, _, _ in records:
+            _retype_blocks(op)
+        failed = False
+        for op, ins, outs in records:
+            if not _widen_op(op, ins, outs):
+                failed = True
+        if failed:
+            pass_.signal_pass_failure()
+
+
+def _as_i32(value: int) -> int:
+    """The int32 with the low 32 bits of `value`."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def _splat(value: int, like: ir.Value) -> ir.Value:
+    t = ir.RankedTensorType(like.type)
+    i32 = ir.IntegerType.get_signless(32)
+    attr = ir.DenseElementsAttr.get_splat(
+        ir.RankedTensorType.get(t.shape, i32), ir.IntegerAttr.get(i32, _as_i32(value))
+    )
+    return stablehlo.ConstantOp(attr).result
+
+
+def _mask(x: ir.Value, bits: int) -> ir.Value:
+    return stablehlo.AndOp(x, _splat((1 << bits) - 1, x)).result
+
+
+def _wrap(x: ir.Value, bits: int, signed: bool) -> ir.Value:
+    """Build the ops bringing i32 `x` back into the (bits, signed) range."""
+    if bits >= 32:
+        return x
+    if not signed:
+        return _mask(x, bits)
+    half = _splat(1 << (bits - 1), x)
+    shifted = stablehlo.AddOp(x, half).result
+    return stablehlo.SubtractOp(_mask(shifted, bits), half).result
+
+
+def _flip_sign(x: ir.Value) -> ir.Value:
+    return stablehlo.AddOp(x, _splat(1 << 31, x)).result
+
+
+def _replace_result(op, index: int, build) -> None:
+    """Insert `build(result)` right after `op` and make the result's former
+    users use the new value."""
+    result = op.results[index]
+    users = [use.owner for use in result.uses]
+    with ir.InsertionPoint.after(op), op.location:
+        new = build(result)
+    if new is result:
+        return
+    for user in users:
+        user.operation.replace_uses_of_with(result, new)
+
+
+def _replace_operand(op, index: int, build) -> None:
+    operand = op.operands[index]
+    with ir.InsertionPoint(op), op.location:
+        new = build(operand)
+    op.operands[index] = new
+
+
+def _widen_op(op, ins, outs) -> bool:
+    name = op.name
+    if not any(ins) and not any(outs) and name not in ("func.func",) and not op.regions:
+        return True
+    if name == "stablehlo.bitcast_convert" and (any(ins) or any(outs)):
+        op.location.emit_error(
+            "'stablehlo.bitcast_convert' on an 8-, 16-bit or unsigned integer type is not supported: "
+            "Core ML has no such types to reinterpret bits in"
+        )
+        return False
+    if name in ("stablehlo.divide", "stablehlo.remainder") and outs and outs[0] == (32, False):
+        op.location.emit_error(
+            f"'{name}' on ui32 is not supported: Core ML divides signed int32 only, and ui32 values "
+            ">= 2**31 would divide wrongly (use uint16 or int32 values)"
+        )
+        return False
+    if name == "stablehlo.constant" and outs[0]:
+        _widen_constant(op, outs[0])
+    _retype(op)
+    info_in = ins[0] if ins else None
+    info_out = outs[0] if outs else None
+
+    if name == "stablehlo.compare" and info_in == (32, False):
+        direction = stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
+        if direction in _UNSIGNED_ORDER:
+            _replace_operand(op, 0, _flip_sign)
+            _replace_operand(op, 1, _flip_sign)
+        if "compare_type" in op.attributes:
+            op.attributes["compare_type"] = stablehlo.ComparisonTypeAttr.get("SIGNED")
+        return True
+    if name in ("stablehlo.maximum", "stablehlo.minimum") and info_out == (32, False):
+        _replace_operand(op, 0, _flip_sign)
+        _replace_operand(op, 1, _flip_sign)
+        _replace_result(op, 0, _flip_sign)
+        return True
+    if name == "stablehlo.convert" and info_in == (32, False) and info_out is None:
+        element = ir.RankedTensorType(op.results[0].type).element_type
+        if isinstance(element, (ir.F32Type, ir.F16Type)):
+            _replace_result(op, 0, lambda r: _ui32_to_float_fix(op.operands[0], r))
+        return True
+    if info_out is None:
+        return True
+    bits, signed = info_out
+    if name == "stablehlo.convert" and _fits(_convert_source_info(op, info_in), info_out):
+        return True
+    if name == "stablehlo.shift_right_logical" and signed and bits < 32:
+        _replace_operand(op, 0, lambda x: _mask(x, bits))
+        _replace_result(op, 0, lambda r: _wrap(r, bits, True))
+    elif name == "stablehlo.shift_right_arithmetic" and not signed and bits < 32:
+        _replace_operand(op, 0, lambda x: _wrap(x, bits, True))
+        _replace_result(op, 0, lambda r: _mask(r, bits))
+    elif name == "stablehlo.not" and not signed and bits < 32:
+        _replace_result(op, 0, lambda r: _mask(r, bits))
+    elif name in ("stablehlo.popcnt", "stablehlo.count_leading_zeros") and bits < 32:
+        _replace_operand(op, 0, lambda x: _mask(x, bits))
+        if name == "stablehlo.count_leading_zeros":
+            _replace_result(op, 0, lambda r: stablehlo.SubtractOp(r, _splat(32 - bits, r)).result)
+    elif (name in _WRAPPED or name == "stablehlo.shift_left") and not _in_combiner(op):
+        for i in range(len(op.results)):
+            if outs[i] is not None:
+                b, s = outs[i]
+                _replace_result(op, i, lambda r, b=b, s=s: _wrap(r, b, s))
+    return True
+
+
+def _in_combiner(op) -> bool:
+    parent = op.operation.parent
+    return parent is not None and parent.name in _COMBINERS
+
+
+def _convert_source_info(op, info_in):
+    if info_in is not None:
+        return info_in
+    element = ir.RankedTensorType(op.operands[0].type).element_type
+    if isinstance(element, ir.IntegerType) and element.width == 1:
+        return (1, False)
+    return None
+
+
+def _fits(source, target) -> bool:
+    """Every value of integer type `source` is a value of `target`."""
+    if source is None:
+        return False
+    (b_in, s_in), (b_out, s_out) = source, target
+    if s_in == s_out:
+        return b_in <= b_out
+    return not s_in and s_out and b_in < b_out
+
+
+def _ui32_to_float_fix(x: ir.Value, converted: ir.Value) -> ir.Value:
+    t = ir.RankedTensorType(converted.type)
+    zero = stablehlo.ConstantOp(
+        ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get(t.shape, ir.IntegerType.get_signless(32)),
+                                       ir.IntegerAttr.get(ir.IntegerType.get_signless(32), 0))
+    ).result
+    negative = stablehlo.CompareOp(x, zero, stablehlo.ComparisonDirectionAttr.get("LT")).result
+    two32 = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(t.element_type, 2.0**32))).result
+    return stablehlo.SelectOp(negative, stablehlo.AddOp(converted, two32).result, converted).result
+
+
+def _retype(op) -> None:
+    for result in op.results:
+        if narrow_info(result.type):
+            result.set_type(widen_type(result.type))
+
+
+def _retype_blocks(op) -> None:
+    if op.name == "func.func":
+        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+        new = ir.FunctionType.get([widen_type(t) for t in ftype.inputs], [widen_type(t) for t in ftype.results])
+        if new != ftype:
+            op.attributes["function_type"] = ir.TypeAttr.get(new)
+    for region in op.regions:
+        for block in region.blocks:
+            for arg in block.arguments:
+                if narrow_info(arg.type):
+                    arg.set_type(widen_type(arg.type))
+
+
+def _widen_constant(op, info) -> None:
+    bits, signed = info
+    attr = op.attributes["value"]
+    old = ir.RankedTensorType(op.results[0].type)
+    new_type = widen_type(old)
+    values = np.asarray(attr)
+    if attr.is_splat:
+        value = int(values.reshape(-1)[0])
+        i32 = ir.IntegerType.get_signless(32)
+        op.attributes["value"] = ir.DenseElementsAttr.get_splat(
+            new_type, ir.IntegerAttr.get(i32, _as_i32(value))
+        )
+        return
+    widened = values.astype(np.int64).astype(np.uint32).view(np.int32) if not signed else values.astype(np.int32)
+    op.attributes["value"] = ir.DenseElementsAttr.get(np.ascontiguousarray(widened.reshape(old.shape)), type=new_type)

@@ -1,0 +1,95 @@
+// RUN: hlo-coreml-opt %s --split-input-file --hlo-coreml-widen-small-ints | filecheck %s
+
+// i8 add: computed in i32, wrapped back into [-128, 127].
+// CHECK-LABEL: func.func @add_i8(
+// CHECK-SAME:    %[[A:.*]]: tensor<4xi32>, %[[B:.*]]: tensor<4xi32>) -> tensor<4xi32>
+// CHECK:         %[[S:.*]] = stablehlo.add %[[A]], %[[B]] : tensor<4xi32>
+// CHECK:         %[[HALF:.*]] = stablehlo.constant dense<128> : tensor<4xi32>
+// CHECK-NEXT:    %[[UP:.*]] = stablehlo.add %[[S]], %[[HALF]] : tensor<4xi32>
+// CHECK-NEXT:    %[[MASK:.*]] = stablehlo.constant dense<255> : tensor<4xi32>
+// CHECK-NEXT:    %[[LOW:.*]] = stablehlo.and %[[UP]], %[[MASK]] : tensor<4xi32>
+// CHECK-NEXT:    %[[W:.*]] = stablehlo.subtract %[[LOW]], %[[HALF]] : tensor<4xi32>
+// CHECK-NEXT:    return %[[W]] : tensor<4xi32>
+func.func @add_i8(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
+  %0 = stablehlo.add %a, %b : tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+// ui16 multiply: masked to 16 bits; the constant is widened.
+// CHECK-LABEL: func.func @mul_ui16(
+// CHECK-SAME:    %[[A:.*]]: tensor<4xi32>) -> tensor<4xi32>
+// CHECK:         %[[C:.*]] = stablehlo.constant dense<65535> : tensor<4xi32>
+// CHECK-NEXT:    %[[M:.*]] = stablehlo.multiply %[[A]], %[[C]] : tensor<4xi32>
+// CHECK-NEXT:    %[[MASK:.*]] = stablehlo.constant dense<65535> : tensor<4xi32>
+// CHECK-NEXT:    %[[W:.*]] = stablehlo.and %[[M]], %[[MASK]] : tensor<4xi32>
+// CHECK-NEXT:    return %[[W]]
+func.func @mul_ui16(%a: tensor<4xui16>) -> tensor<4xui16> {
+  %c = stablehlo.constant dense<65535> : tensor<4xui16>
+  %0 = stablehlo.multiply %a, %c : tensor<4xui16>
+  return %0 : tensor<4xui16>
+}
+
+// -----
+
+// ui32 ordering: both sides get the sign bit flipped (+ 2**31), so signed
+// order is unsigned order; the constant keeps its bit pattern.
+// CHECK-LABEL: func.func @compare_ui32(
+// CHECK-SAME:    %[[A:.*]]: tensor<3xi32>) -> tensor<3xi1>
+// CHECK:         %[[C:.*]] = stablehlo.constant dense<[1, -1, -2147483648]> : tensor<3xi32>
+// CHECK:         %[[FA:.*]] = stablehlo.add %[[A]], %{{.*}} : tensor<3xi32>
+// CHECK:         %[[FC:.*]] = stablehlo.add %[[C]], %{{.*}} : tensor<3xi32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.compare LT, %[[FA]], %[[FC]], SIGNED
+// CHECK-NEXT:    return %[[R]]
+func.func @compare_ui32(%a: tensor<3xui32>) -> tensor<3xi1> {
+  %c = stablehlo.constant dense<[1, 4294967295, 2147483648]> : tensor<3xui32>
+  %0 = stablehlo.compare LT, %a, %c, UNSIGNED : (tensor<3xui32>, tensor<3xui32>) -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
+
+// -----
+
+// ui32 -> f32: 2**32 added where the top bit is set.
+// CHECK-LABEL: func.func @ui32_to_f32(
+// CHECK-SAME:    %[[A:.*]]: tensor<2xi32>) -> tensor<2xf32>
+// CHECK:         %[[F:.*]] = stablehlo.convert %[[A]] : (tensor<2xi32>) -> tensor<2xf32>
+// CHECK:         %[[NEG:.*]] = stablehlo.compare LT, %[[A]], %{{.*}}
+// CHECK:         %[[BIG:.*]] = stablehlo.add %[[F]], %{{.*}} : tensor<2xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.select %[[NEG]], %[[BIG]], %[[F]]
+// CHECK-NEXT:    return %[[R]]
+func.func @ui32_to_f32(%a: tensor<2xui32>) -> tensor<2xf32> {
+  %0 = stablehlo.convert %a : (tensor<2xui32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+// Logical right shift of i8: the operand is taken as 8 bits, the result
+// sign-extended back; widening converts need no wrap.
+// CHECK-LABEL: func.func @srl_i8(
+// CHECK-SAME:    %[[A:.*]]: tensor<2xi32>, %[[S:.*]]: tensor<2xi32>) -> tensor<2xi32>
+// CHECK:         %[[U:.*]] = stablehlo.and %[[A]], %{{.*}} : tensor<2xi32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.shift_right_logical %[[U]], %[[S]] : tensor<2xi32>
+// CHECK:         stablehlo.subtract
+// CHECK-NEXT:    %[[W:.*]] = stablehlo.convert %{{.*}} : tensor<2xi32>
+// CHECK-NEXT:    return %[[W]]
+func.func @srl_i8(%a: tensor<2xi8>, %s: tensor<2xi8>) -> tensor<2xi16> {
+  %0 = stablehlo.shift_right_logical %a, %s : tensor<2xi8>
+  %1 = stablehlo.convert %0 : (tensor<2xi8>) -> tensor<2xi16>
+  return %1 : tensor<2xi16>
+}
+
+// -----
+
+// A reduce body stays one op; the reduce's result is wrapped.
+// CHECK-LABEL: func.func @sum_i8(
+// CHECK-SAME:    %[[A:.*]]: tensor<4x8xi32>) -> tensor<4xi32>
+// CHECK:         %[[R:.*]] = stablehlo.reduce(%[[A]] init: %{{.*}}) applies stablehlo.add across dimensions = [1] : (tensor<4x8xi32>, tensor<i32>) -> tensor<4xi32>
+// CHECK-NEXT:    %[[HALF:.*]] = stablehlo.constant dense<128> : tensor<4xi32>
+// CHECK-NEXT:    stablehlo.add %[[R]], %[[HALF]]
+func.func @sum_i8(%a: tensor<4x8xi8>) -> tensor<4xi8> {
+  %z = stablehlo.constant dense<0> : tensor<i8>
+  %0 = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [1] : (tensor<4x8xi8>, tensor<i8>) -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""Zoo benchmark: hlo-coreml against stablehlo-coreml on the same StableHLO.
+
+    python tools/bench.py                          # every zoo model, full size, + GPT-2 scaling run
+    python tools/bench.py --quick                  # small configurations, 1 repeat (~2 min)
+    python tools/bench.py --models gpt2 bert --repeats 5
+    python tools/bench.py --no-scaling --precision fp32 --out /tmp/bench
+
+Needs the [bench] extra (stablehlo-coreml, matplotlib, flax, equinox).
+Each zoo model is exported once with jax.export (cached under .bench-cache/,
+keyed by a digest of examples/zoo). Then, for each converter and repeat, a
+fresh process (tools/bench_worker.py) converts the cached artifact to a
+saved .mlpackage, timing it (imports excluded) and reading its peak RSS;
+another fresh process analyses the saved package: MIL op count by type,
+highest tensor rank, share of compute ops in fp16, and max error against
+JAX through hlo-coreml's reference interpreter. A converter's failure is
+recorded with its error, never raised.
+
+Writes <out>/results.json, <out>/README.md (tables) and PNG charts.
+Times are medians over --repeats; peak RSS is the median of the runs'
+VmHWM. The headline is the ratio ours / peer, which depends much less on
+the machine than absolute figures.
+
+This is a benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+WORKER = os.path.join(HERE, "bench_worker.py")
+sys.path.insert(0, REPO)
+
+SCALING_LAYERS = (1, 2, 4, 8, 12)
+CONVERTERS = ("ours", "peer")
+LABEL = {"ours": "hlo-coreml", "peer": "stablehlo-coreml"}
+
+
+def _worker(args: list[str], timeout: float) -> dict:
+    env = dict(os.environ, JAX_PLATFORMS="cpu", TQDM_DISABLE="1", PYTHONWARNINGS="ignore")
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, WORKER, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+        )
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": f"timeout after {timeout:.0f} s", "wall_s": time.perf_counter() - t0}
+    wall = time.perf_counter() - t0
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"ok": False, "error": f"worker exit {proc.returncode}: {' | '.join(tail)}"[:400], "wall_s": wall}
+    out = json.loads(lines[-1])
+    out["wall_s"] = wall
+    return out
+
+
+def _export(name, size, cache, overrides=None) -> dict:
+    args = ["export", "--model", name, "--size", size]
+    if cache:
+        args += ["--cache", cache]
+    for k, v in (overrides or {}).items():
+        args += ["--override", f"{k}={v}"]
+    return _worker(args, timeout=3600)
+
+
+def _measure(art, npz, repeats, precision, timeout, workdir, tag, profile_dir=None) -> dict:
+    """Both converters on one artifact: `repeats` conversions each, then one
+    analysis of the last saved package."""
+    entry = {}
+    for conv in CONVERTERS:
+        runs = []
+        pkg = os.path.join(workdir, f"{tag}-{conv}.mlpackage")
+        for r in range(repeats):
+            shutil.rmtree(pkg, ignore_errors=True)
+            args = ["convert", "--converter", conv, "--artifact", art, "--out", pkg, "--precision", precision]
+            if profile_dir and r == 0:
+                args += ["--profile", os.path.join(profile_dir, f"{tag}-{conv}.prof")]
+            res = _worker(args, timeout)
+            runs.append(res)
+            print(f"    {LABEL[conv]:>16} run {r + 1}/{repeats}: "
+                  + (f"{res['seconds']:.2f} s, peak RSS {res['peak_rss_kb'] / 1024:.0f} MB" if res.get("ok") else f"FAILED {res.get('error')}"),
+                  flush=True)
+            if not res.get("ok"):
+                break  # failures are deterministic; do not repeat them
+        ok = [r for r in runs if r.get("ok")]
+        e = {"ok": bool(ok) and len(ok) == len(runs), "runs": runs}
+        if e["ok"]:
+            med = lambda key: statistics.median(r[key] for r in ok)  # noqa: E731
+            e.update(
+                seconds=med("seconds"), frontend_s=med("frontend_s"), ct_convert_s=med("ct_convert_s"),
+                save_s=med("save_s"), import_s=med("import_s"), peak_rss_mb=med("peak_rss_kb") / 1024,
+                rss_after_import_mb=med("rss_after_import_kb") / 1024,
+                seconds_all=[r["seconds"] for r in ok],
+            )
+            e["package_mb"] = _dir_mb(pkg)
+            analysis = _worker(["analyze", "--package", pkg, "--artifact", art, "--inputs", npz], timeout)
+            e["analysis"] = analysis
+        else:
+            bad = next(r for r in runs if not r.get("ok"))
+            e["error"] = bad.get("error")
+            e["seconds_to_failure"] = bad.get("seconds")
+        shutil.rmtree(pkg, ignore_errors=True)
+        entry[conv] = e
+    return entry
+
+
+def _dir_mb(path) -> float:
+    total = 0
+    for root, _, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+    return total / 2**20
+
+
+def _machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f"{int(f.readline().split()[1]) / 2**20:.0f} GB"
+    except OSError:
+        pass
+    import importlib.metadata as md
+
+    def ver(p):
+        try:
+            return md.version(p)
+        except md.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {p: ver(p) for p in ("hlo-coreml", "stablehlo-coreml", "coremltools", "jax", "jaxlib", "flax", "equinox")},
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def _fmt(x, spec=".2f", none="—"):
+    return none if x is None else format(x, spec)
+
+
+def _ratio(a, b):
+    return None if (a is None or b in (None, 0)) else a / b
+
+
+def _get(e, *keys):
+    for k in keys:
+        if not isinstance(e, dict) or k not in e:
+            return None
+        e = e[k]
+    return e
+
+
+def write_report(results: dict, out: str) -> None:
+    from examples.zoo import MODELS
+
+    m = results["machine"]
+    L = []
+    L.append("# Zoo benchmark: hlo-coreml vs stablehlo-coreml\n")
+    L.append(f"Generated {results['date']} by `{results['command']}` "
+             f"({results['precision']} compute, target iOS18, {results['size']} configurations, "
+             f"median of {results['repeats']} run(s) per converter, each in a fresh process).\n")
+    L.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, {m['os']}, Python {m['python']}; "
+             f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} "
+             "(the machine is shared: absolute times are noisy, ratios much less so).  ")
+    L.append("Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".\n")
+    L.append("**Ratio = hlo-coreml / stablehlo-coreml** (below 1: hlo-coreml is faster / smaller). "
+             "Time: from reading the cached serialized `jax.export` artifact to the saved `.mlpackage`, "
+             "Python imports excluded. Peak RSS: the converting process's VmHWM (imports included). "
+             "Ops: MIL ops in the saved program, `const` excluded. fp16: share of compute ops "
+             "(not `const`/`cast`) whose output is fp16. Error: max |interpreter − JAX| / max |JAX| "
+             "over all outputs, running the saved package with hlo-coreml's reference interpreter.\n")
+    L.append("| model | time ours (s) | time peer (s) | **time ratio** | RSS ours (MB) | RSS peer (MB) | **RSS ratio** "
+             "| ops ours / peer | max rank ours / peer | fp16 ours / peer | error ours / peer |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    failures = []
+    for name, e in results["models"].items():
+        o, p = e.get("ours", {}), e.get("peer", {})
+        row = [f"`{name}`"]
+        row.append(_fmt(o.get("seconds")) if o.get("ok") else "fails")
+        row.append(_fmt(p.get("seconds")) if p.get("ok") else "fails")
+        row.append("**" + _fmt(_ratio(o.get("seconds"), p.get("seconds"))) + "**")
+        row.append(_fmt(o.get("peak_rss_mb"), ".0f"))
+        row.append(_fmt(p.get("peak_rss_mb"), ".0f"))
+        row.append("**" + _fmt(_ratio(o.get("peak_rss_mb"), p.get("peak_rss_mb"))) + "**")
+        row.append(f"{_fmt(_get(o, 'analysis', 'ops_without_const'), 'd')} / {_fmt(_get(p, 'analysis', 'ops_without_const'), 'd')}")
+        row.append(f"{_fmt(_get(o, 'analysis', 'max_rank'), 'd')} / {_fmt(_get(p, 'analysis', 'max_rank'), 'd')}")
+        row.append(f"{_fmt(_get(o, 'analysis', 'fp16_share'), '.0%')} / {_fmt(_get(p, 'analysis', 'fp16_share'), '.0%')}")
+        row.append(f"{_fmt(_get(o, 'analysis', 'max_error'), '.1e')} / {_fmt(_get(p, 'analysis', 'max_error'), '.1e')}")
+        L.append("| " + " | ".join(row) + " |")
+        for conv in CONVERTERS:
+            c = e.get(conv, {})
+            if not c.get("ok"):
+                failures.append(f"- `{name}`, {LABEL[conv]}: {c.get('error') or e.get('export_error')}")
+            elif _get(c, "analysis", "interpreter_error"):
+                failures.append(f"- `{name}`, {LABEL[conv]} (converted; error not measured): interpreter: "
+                                f"{c['analysis']['interpreter_error']}")
+    L.append("")
+    L.append("![time and peak RSS ratios](ratios.png)\n")
+    if failures:
+        L.append("### Failures\n")
+        L.extend(f.replace("\n", " ") for f in failures)
+        L.append("")
+
+    L.append("### Where the time goes\n")
+    L.append("Front end = StableHLO → MIL program (hlo-coreml: MLIR legalization + MIL emission; "
+             "stablehlo-coreml: text round trip + its op-by-op converter); `ct.convert` = coremltools' "
+             "MIL pass pipeline and serialization; save = `MLModel.save`.\n")
+    L.append("| model | converter | front end (s) | ct.convert (s) | save (s) | total (s) | import (s) | package (MB) |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, e in results["models"].items():
+        for conv in CONVERTERS:
+            c = e.get(conv, {})
+            if c.get("ok"):
+                L.append(f"| `{name}` | {LABEL[conv]} | {c['frontend_s']:.2f} | {c['ct_convert_s']:.2f} | {c['save_s']:.2f} "
+                         f"| {c['seconds']:.2f} | {c['import_s']:.1f} | {c['package_mb']:.0f} |")
+    L.append("\n![time breakdown](breakdown.png)\n")
+
+    if results.get("scaling"):
+        L.append("### Scaling: GPT-2 with 1–12 layers\n")
+        L.append("| layers | time ours (s) | time peer (s) | ratio | RSS ours (MB) | RSS peer (MB) | ops ours | ops peer | ms/op ours | ms/op peer |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for s in results["scaling"]:
+            o, p = s.get("ours", {}), s.get("peer", {})
+            oo, po = _get(o, "analysis", "ops_without_const"), _get(p, "analysis", "ops_without_const")
+            L.append(f"| {s['layers']} | {_fmt(o.get('seconds'))} | {_fmt(p.get('seconds'))} | {_fmt(_ratio(o.get('seconds'), p.get('seconds')))} "
+                     f"| {_fmt(o.get('peak_rss_mb'), '.0f')} | {_fmt(p.get('peak_rss_mb'), '.0f')} | {_fmt(oo, 'd')} | {_fmt(po, 'd')} "
+                     f"| {_fmt(_ratio(o.get('seconds'), oo and oo / 1000))} | {_fmt(_ratio(p.get('seconds'), po and po / 1000))} |")
+        for conv in CONVERTERS:
+            fit = results.get("scaling_fit", {}).get(conv)
+            if fit:
+                L.append(f"\n{LABEL[conv]}: time ≈ {fit['intercept']:.2f} s + {fit['slope']:.2f} s/layer, R² = {fit['r2']:.4f}; "
+                         f"the last layer adds {fit['last_increment_per_layer']:.2f} s/layer vs {fit['first_increment_per_layer']:.2f} s/layer for the first ones.")
+        L.append("\n![scaling](scaling.png)\n")
+
+    L.append("### MIL ops by type (saved programs)\n")
+    for name, e in results["models"].items():
+        parts = []
+        for conv in CONVERTERS:
+            ops = _get(e, conv, "analysis", "ops_by_type")
+            if ops:
+                parts.append(f"{LABEL[conv]}: " + ", ".join(f"{k} {v}" for k, v in ops.items()))
+        if parts:
+            L.append(f"<details><summary><code>{name}</code></summary>\n\n" + "\n\n".join(parts) + "\n\n</details>\n")
+
+    L.append("### Models\n")
+    for name in results["models"]:
+        L.append(f"- `{name}`: {MODELS.get(name, '')}")
+    L.append("")
+    with open(os.path.join(out, "README.md"), "w") as f:
+        f.write("\n".join(L))
+
+
+def _fit(xs, ys) -> dict:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    intercept = my - slope * mx
+    ss_res = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
+    ss_tot = sum((y - my) ** 2 for y in ys) or 1e-30
+    return {
+        "slope": slope, "intercept": intercept, "r2": 1 - ss_res / ss_tot,
+        "first_increment_per_layer": (ys[1] - ys[0]) / (xs[1] - xs[0]),
+        "last_increment_per_layer": (ys[-1] - ys[-2]) / (xs[-1] - xs[-2]),
+    }
+
+
+def write_charts(results: dict, out: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["models"])
+    colors = {"ours": "#1f77b4", "peer": "#ff7f0e"}
+
+    # 1. ratios
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
+    ys = range(len(names))
+    for k, (key, label, off) in enumerate((("seconds", "conversion time", -0.2), ("peak_rss_mb", "peak RSS", 0.2))):
+        vals = []
+        for n in names:
+            e = results["models"][n]
+            vals.append(_ratio(_get(e, "ours", key), _get(e, "peer", key)) or 0)
+        ax.barh([y + off for y in ys], vals, height=0.38, label=label, color=["#2ca02c", "#9467bd"][k])
+        for y, v in zip(ys, vals):
+            ax.text(v if v else 0.02, y + off, f" {v:.2f}" if v else " (a converter fails)", va="center", fontsize=7)
+    ax.axvline(1, color="k", lw=0.8)
+    ax.axvline(1 / 3, color="r", lw=0.8, ls="--", label="1/3 (target on GPT-2)")
+    ax.set_yticks(list(ys), names)
+    ax.invert_yaxis()
+    ax.set_xlabel("hlo-coreml / stablehlo-coreml  (lower is better)")
+    ax.set_title(f"Conversion cost ratio, {results['precision']}, {results['size']} models")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "ratios.png"), dpi=110)
+    plt.close(fig)
+
+    # 2. breakdown
+    fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(names)), 4.5))
+    width = 0.38
+    for i, conv in enumerate(CONVERTERS):
+        bottoms = [0.0] * len(names)
+        for phase, hatch in (("frontend_s", ""), ("ct_convert_s", "//"), ("save_s", "..")):
+            vals = [(_get(results["models"][n], conv, phase) or 0) for n in names]
+            ax.bar([x + (i - 0.5) * width for x in range(len(names))], vals, width, bottom=bottoms,
+                   color=colors[conv], hatch=hatch, edgecolor="white",
+                   label=f"{LABEL[conv]}: {phase.replace('_s', '').replace('frontend', 'front end')}")
+            bottoms = [b + v for b, v in zip(bottoms, vals)]
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_ylabel("seconds (median)")
+    ax.set_yscale("symlog", linthresh=1)
+    ax.set_title("Where conversion time goes")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "breakdown.png"), dpi=110)
+    plt.close(fig)
+
+    # 3. scaling
+    sc = results.get("scaling") or []
+    if sc:
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+        for conv in CONVERTERS:
+            pts = [(s["layers"], s[conv]) for s in sc if _get(s, conv, "ok")]
+            if not pts:
+                continue
+            layers = [p[0] for p in pts]
+            secs = [p[1]["seconds"] for p in pts]
+            rss = [p[1]["peak_rss_mb"] for p in pts]
+            ops = [_get(p[1], "analysis", "ops_without_const") or 0 for p in pts]
+            axes[0].plot(layers, secs, "o-", color=colors[conv], label=LABEL[conv])
+            axes[1].plot(layers, rss, "o-", color=colors[conv], label=LABEL[conv])
+            axes[2].plot(ops, secs, "o-", color=colors[conv], label=LABEL[conv])
+        axes[0].set(xlabel="GPT-2 layers", ylabel="conversion time (s)", title="Time vs layers")
+        axes[1].set(xlabel="GPT-2 layers", ylabel="peak RSS (MB)", title="Peak RSS vs layers")
+        axes[2].set(xlabel="MIL ops in saved program (no const)", ylabel="conversion time (s)", title="Time vs op count")
+        for a in axes:
+            a.grid(alpha=0.3)
+            a.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "scaling.png"), dpi=110)
+        plt.close(fig)
+
+
+# -- main ------------------------------------------------------------------------------
+
+
+def main(argv=None) -> None:
+    from examples.zoo import names as zoo_names
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", nargs="+", choices=zoo_names(), help="zoo models to run (default: all)")
+    p.add_argument("--quick", action="store_true", help="small configurations, 1 repeat")
+    p.add_argument("--repeats", type=int, default=None, help="conversions per converter and model (default 3; --quick: 1)")
+    p.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
+    p.add_argument("--no-scaling", action="store_true", help="skip the GPT-2 layer-count scaling run")
+    p.add_argument("--scaling-layers", type=int, nargs="+", default=list(SCALING_LAYERS))
+    p.add_argument("--timeout", type=float, default=1800, help="seconds per conversion")
+    p.add_argument("--cache", default=None, help="export cache (default .bench-cache/)")
+    p.add_argument("--profile", action="store_true", help="also write cProfile dumps of the first run to <out>/profiles/")
+    p.add_argument("--out", default=os.path.join(REPO, "docs", "bench"))
+    a = p.parse_args(argv)
+    repeats = a.repeats or (1 if a.quick else 3)
+    size = "small" if a.quick else "full"
+    models = a.models or zoo_names()
+    os.makedirs(a.out, exist_ok=True)
+    profile_dir = None
+    if a.profile:
+        profile_dir = os.path.join(a.out, "profiles")
+        os.makedirs(profile_dir, exist_ok=True)
+    command = "python tools/bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command.strip(), "machine": _machine(), "precision": a.precision, "size": size,
+        "repeats": repeats, "models": {}, "scaling": [],
+    }
+    t_start = time.perf_counter()
+    workdir = tempfile.mkdtemp(prefix="hlo-coreml-bench-")
+    try:
+        for name in models:
+            print(f"== {name} ({size})", flush=True)
+            ex = _export(name, size, a.cache)
+            if "artifact" not in ex:
+                results["models"][name] = {"export_error": ex.get("error")}
+                print(f"    export FAILED: {ex.get('error')}", flush=True)
+                continue
+            print(f"    exported: {ex['bytes'] / 2**20:.1f} MB artifact", flush=True)
+            entry = _measure(ex["artifact"], ex["inputs"], repeats, a.precision, a.timeout, workdir, name, profile_dir)
+            entry["artifact_mb"] = ex["bytes"] / 2**20
+            results["models"][name] = entry
+            _save(results, a.out)
+        if not a.no_scaling:
+            from examples.zoo.jax_models import GPT2_SIZES
+
+            default_layers = GPT2_SIZES[size]["layers"]
+            for layers in a.scaling_layers:
+                print(f"== scaling: gpt2 ({size}) with {layers} layers", flush=True)
+                if layers == default_layers and "gpt2" in results["models"] and "ours" in results["models"]["gpt2"]:
+                    entry = dict(results["models"]["gpt2"])
+                else:
+                    ex = _export("gpt2", size, a.cache, {} if layers == default_layers else {"layers": layers})
+                    if "artifact" not in ex:
+                        print(f"    export FAILED: {ex.get('error')}", flush=True)
+                        continue
+                    entry = _measure(ex["artifact"], ex["inputs"], repeats, a.precision, a.timeout, workdir, f"gpt2-L{layers}")
+                entry["layers"] = layers
+                results["scaling"].append(entry)
+                _save(results, a.out)
+            fits = {}
+            for conv in CONVERTERS:
+                pts = [(s["layers"], s[conv]["seconds"]) for s in results["scaling"] if _get(s, conv, "ok")]
+                if len(pts) >= 3:
+                    fits[conv] = _fit([x for x, _ in pts], [y for _, y in pts])
+            results["scaling_fit"] = fits
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["total_minutes"] = (time.perf_counter() - t_start) / 60
+    _save(results, a.out)
+    write_report(results, a.out)
+    write_charts(results, a.out)
+    print(f"wrote {a.out}/README.md, results.json and charts in {results['total_minutes']:.1f} min", flush=True)
+
+
+def _save(results, out) -> None:
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()
