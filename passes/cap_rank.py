@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from hlo_coreml._mlir import ir, rewrite, stablehlo
+from hlo_coreml._mlir import inlined_func_call, ir, rewrite, stablehlo
 
 from .fold_dynamic_slices import attr_array, ranked, reshape, shape_of, tensor_type
 from .registry import ModulePass, register_pass, walk_functions
@@ -62,7 +62,8 @@ class CapRankPass(ModulePass):
       `concatenate`: the joined dim leads its block; `iota`: its dim stands
       alone; `dot_general`: runs of batch, contracting and free dims;
     - constants are reshaped at compile time; unit dims are squeezed out of
-      transposes, broadcasts and reductions first.
+      transposes, broadcasts and reductions first; a composite (e.g.
+      `chlo.erf`) on such values is replaced by its decomposition.
 
     When a transpose, broadcast or reduction would still need more than five
     dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it is
@@ -164,7 +165,10 @@ def cap_block(block, max_rank: int) -> bool:
     if not ops:
         return False
     for op in ops:
-        _normalize_units(op, max_rank)
+        if op.operation.name == "stablehlo.composite":
+            _inline_composite(op)  # e.g. chlo.erf on rank 6: its decomposition is plain ops
+        else:
+            _normalize_units(op, max_rank)
     ops = [op for op in block.operations if _high(op, max_rank)]
     if not ops:
         return True
@@ -303,6 +307,17 @@ def _normalize_units(op, max_rank: int) -> None:
             new.attributes["dimensions"] = ir.DenseI64ArrayAttr.get(new_dims)
             outs = [reshape(new.results[k], shape_of(op.results[k])) for k in range(n)]
         _replace(op, outs)
+
+
+def _inline_composite(op) -> None:
+    module = op.operation
+    while module.name != "builtin.module":
+        module = module.parent
+    callee = ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value
+    target = ir.SymbolTable(module)[callee]
+    with ir.InsertionPoint(op.operation), op.location:
+        results = inlined_func_call(target.operation, list(op.operands))
+    _replace(op, results)
 
 
 def _replace(op, values) -> None:

@@ -1,4 +1,5 @@
-"""hlo-coreml-legalize-gather-scatter: general gather / scatter into the canonical, in-bounds forms that map 1:1 onto MIL."""
+"""hlo-coreml-legalize-gather-scatter: general gather / scatter into the
+canonical, in-bounds forms that map 1:1 onto MIL."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from typing import ClassVar
 import numpy as np
 
 from hlo_coreml._mlir import ir, rewrite, stablehlo
-from hlo_coreml.emit.ops_indexing import IN_BOUNDS, SCATTER_MODES, gather_is_canonical, scatter_is_canonical, scatter_mode
+from hlo_coreml.emit.ops_indexing import (
+    IN_BOUNDS,
+    SCATTER_MODES,
+    gather_is_canonical,
+    scatter_is_canonical,
+    scatter_mode,
+)
 from hlo_coreml.ir_utils import constant_value
 
 from .fold_dynamic_slices import static_value
 from .registry import ModulePass, register_pass
-
 
 
 @register_pass
@@ -33,9 +39,9 @@ class LegalizeGatherScatterPass(ModulePass):
     (statically slicing the other dims when the slice is smaller than the
     dim), moving the index vector last, turning batching dims
     (`take_along_axis`) into explicit iota index components, and a
-    reshape/transpose of the result. Indices are clamped to [0, D_k - 1]
-    exactly as StableHLO clamps start indices (for slice size 1), unless
-    they are constants already in bounds.
+    reshape/transpose of the result. Start indices are clamped to [0, D_k - size_k]
+    exactly as StableHLO specifies, unless they are (or fold to) constants
+    already in bounds.
 
     Canonical scatter (MIL `scatter_nd`): the same layout for operand,
     indices [N..., K] and updates [N..., R...]. StableHLO skips updates whose
@@ -180,7 +186,6 @@ def _mark(op):
 # -- gather -------------------------------------------------------------------------
 
 
-
 def legalize_gather(op, rewriter):
     if IN_BOUNDS in op.attributes or not _static(op.operands[0], op.operands[1], op.result):
         return True
@@ -268,9 +273,6 @@ def legalize_gather(op, rewriter):
 
 
 # -- scatter ------------------------------------------------------------------------
-
-
-
 
 
 def _scatter_body(scatter, mode: str, element) -> None:

@@ -214,7 +214,7 @@ def test_kept_loop_with_rank6_inside(tmp_path):
         def body(c):
             i, v = c
             v6 = v.reshape(2, 2, 3, 2, 2, 2).transpose(0, 1, 3, 2, 4, 5)
-            return i + 1, jnp.sin(v6).reshape(v.shape) + 0.5 * v
+            return i + 1, jnp.sin(v6).reshape(v.shape) + 1.5 * v
 
         return lax.while_loop(lambda c: jnp.sum(jnp.abs(c[1])) < 500.0, body, (0, x))
 

@@ -344,3 +344,30 @@ def test_scatter_window_along_indexed_dim_refused():
     message = refusal(lambda x, i, u: x.at[i, 1:3].set(u), X, IDX[:2], U[:2, :2])
     assert "'stablehlo.scatter' with these dimension numbers is not supported" in message
     assert "windows of size 1 along indexed dims" in message
+
+
+# -- older deployment targets, fp16 ---------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["iOS15", "iOS16"])
+def test_older_targets(target):
+    def f(x, i):
+        values, indices = lax.top_k(x, 2)
+        return (
+            x[i],
+            x.at[i].add(1.0),
+            jnp.take_along_axis(x, jnp.argsort(x, axis=1), axis=1),
+            values,
+            indices,
+            jnp.cumsum(x, axis=0),
+            jnp.argmax(x, axis=1),
+        )
+
+    check_against_jax(f, TIES, IDX, target=target)
+
+
+def test_indexing_fp16():
+    def f(x, i):
+        return x[i] * 2.0, x.at[i].set(0.5), jnp.sort(x, axis=1), jnp.cumsum(x, axis=1)
+
+    check_against_jax(f, TIES, IDX, precision="fp16")
