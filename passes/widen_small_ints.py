@@ -31,7 +31,7 @@ result is wrapped back:
 
 Afterwards no value has a narrow integer type. Refused with a diagnostic:
 ui32 divide/remainder (unsigned division of bit patterns >= 2**31) and
-bitcast_convert on narrow types.
+bitcast_convert on 8/16-bit types (ui32 <-> f32 is kept: the bits are i32's).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from typing import ClassVar
 import numpy as np
 
 from hlo_coreml._mlir import ir, stablehlo
+from hlo_coreml.emit.refused import refusal
 
 from .registry import ModulePass, register_pass
 
@@ -170,7 +171,12 @@ def _widen_op(op, ins, outs) -> bool:
     name = op.name
     if not any(ins) and not any(outs) and name not in ("func.func",) and not op.regions:
         return True
-    if name == "stablehlo.bitcast_convert" and (any(ins) or any(outs)):
+    if refusal(name) is not None and (any(ins) or any(outs)):
+        # Retyping it would only make it invalid IR; say why it cannot be
+        # converted now (verify-legal's message).
+        op.location.emit_error(f"'{name}' {refusal(name)}")
+        return False
+    if name == "stablehlo.bitcast_convert" and any(i and i[0] < 32 for i in ins + outs):
         op.location.emit_error(
             "'stablehlo.bitcast_convert' on an 8-, 16-bit or unsigned integer type is not supported: "
             "Core ML has no such types to reinterpret bits in"

@@ -54,7 +54,18 @@ def _looks_like_path(text: str) -> bool:
 def _load_path(path: str, context: ir.Context) -> Source:
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            head = f.read(4096)
+            f.seek(0)
+            if head.startswith(_BYTECODE_MAGIC) or b"\0" not in head:
+                data = f.read()  # MLIR bytecode or text
+            else:
+                # A jax.export artifact: read straight into the bytearray
+                # jax.export.deserialize wants (a copy of a model's weights
+                # costs as much memory as the model).
+                data = bytearray(os.fstat(f.fileno()).st_size)
+                with memoryview(data) as view:
+                    size = f.readinto(view)
+                del data[size:]
     except OSError as e:
         raise CompileError(f"{path}: cannot read input: {e.strerror}") from None
     return _load_bytes(data, path, context)
@@ -63,9 +74,16 @@ def _load_path(path: str, context: ir.Context) -> Source:
 def _load_bytes(data: bytes, name: str, context: ir.Context) -> Source:
     if data.startswith(_BYTECODE_MAGIC):
         return Source(_parse_bytecode(data, name, context), name)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    # MLIR text has no NUL byte; a jax.export flatbuffer has them in its
+    # header. Decoding a binary artifact as UTF-8 would fail anyway, and the
+    # UnicodeDecodeError would hold a full copy of it while we go on.
+    text = None
+    if b"\0" not in data[:4096]:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if text is None:
         return Source(_from_serialized_export(data, name, context), name)
     return Source(_parse_text(text, name, context), name)
 
@@ -126,7 +144,7 @@ def _from_exported(exported, context: ir.Context) -> ir.Module:
 def _from_serialized_export(data: bytes, name: str, context: ir.Context) -> ir.Module:
     jax = _require_jax("a serialized jax.export artifact")
     try:
-        exported = jax.export.deserialize(bytearray(data))
+        exported = jax.export.deserialize(data if isinstance(data, bytearray) else bytearray(data))
     except Exception as e:  # noqa: BLE001 - any failure means: not an artifact
         raise CompileError(
             f"{name}: not MLIR text, MLIR bytecode or a serialized jax.export artifact ({e})"

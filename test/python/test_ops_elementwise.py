@@ -193,3 +193,47 @@ def test_optimization_barrier_and_scalars():
 
 def test_rank0_int_and_bool():
     check_against_jax(lambda i, b: (i * 3 % 5, jnp.logical_not(b), (i & 6) >> 1), np.int32(-13), np.bool_(True))
+
+
+# -- bitcast_convert -----------------------------------------------------------------
+
+SPECIAL_F32 = np.array(
+    [0.0, -0.0, 1.0, -1.0, 0.5, 3.14159, -2.5e-3, 1e-38, 1e-40, -1e-45, 3.4e38, -3.4e38, np.inf, -np.inf,
+     1.1754944e-38, 1.1754942e-38, 2.0**-149, 16777216.0, 0.1, -123456.78],
+    np.float32,
+)
+
+
+def test_bitcast_f32_to_i32():
+    x = np.concatenate([SPECIAL_F32, np.random.default_rng(0).standard_normal(12).astype(np.float32) * 1e3])
+    check_against_jax(lambda x: lax.bitcast_convert_type(x, jnp.int32), x)
+
+
+def test_bitcast_i32_to_f32():
+    bits = np.concatenate([SPECIAL_F32.view(np.int32), np.random.default_rng(1).integers(-(2**31), 2**31 - 1, 12, dtype=np.int64).astype(np.int32)])
+    bits = bits[~np.isnan(bits.view(np.float32))]  # NaN payloads are not kept
+    check_against_jax(lambda b: lax.bitcast_convert_type(b, jnp.float32), bits, rtol=0, atol=0)
+
+
+def test_bitcast_nan_is_canonical():
+    got = run_text(
+        """func.func @main(%x: tensor<2xf32>) -> (tensor<2xi32>, tensor<2xf32>) {
+          %0 = stablehlo.bitcast_convert %x : (tensor<2xf32>) -> tensor<2xi32>
+          %c = stablehlo.constant dense<[2143289344, -4194304]> : tensor<2xi32>
+          %1 = stablehlo.bitcast_convert %c : (tensor<2xi32>) -> tensor<2xf32>
+          return %0, %1 : tensor<2xi32>, tensor<2xf32>
+        }""",
+        np.array([np.nan, 1.0], np.float32),
+    )
+    assert got[0][0] == 0x7FC00000 and got[0][1] == 0x3F800000
+    assert np.isnan(got[1]).all()
+
+
+def test_random_bits_to_uniform_float():
+    # jax.random's float path: uint32 bits >> 9 | 0x3F800000, bitcast, minus 1.
+    def f(bits):
+        mantissa = lax.shift_right_logical(bits, np.uint32(9)) | np.uint32(0x3F800000)
+        return lax.bitcast_convert_type(mantissa, jnp.float32) - 1.0
+
+    bits = np.random.default_rng(2).integers(0, 2**32, 16, dtype=np.uint64).astype(np.uint32)
+    check_against_jax(f, bits, rtol=0, atol=0)

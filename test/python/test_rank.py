@@ -102,6 +102,12 @@ def iota_7d(x):
     return (y * ramp + jnp.arange(2, dtype=jnp.float32)).reshape(12, 12)
 
 
+def gelu_6d(x):
+    # Exact GELU keeps chlo.erf as a composite; on rank 6 its decomposition is used.
+    y = x.reshape(2, 2, 3, 2, 2, 3)
+    return jax.nn.gelu(y, approximate=False).transpose(0, 2, 1, 3, 5, 4).reshape(12, 12)
+
+
 CASES = [
     ("window_attention", window_attention, (f32(2, 3, 4, 32), f32(2, 3, 5, 32, seed=1), f32(2, 3, 5, 32, seed=2))),
     ("pixel_shuffle", pixel_shuffle, (f32(2, 12, 4, 5),)),
@@ -114,6 +120,7 @@ CASES = [
     ("layer_norm_7d", layer_norm_heads_7d, (f32(6, 8, 12),)),
     ("slice_pad_concat_6d", slice_pad_concat_6d, (f32(6, 20, 12),)),
     ("iota_7d", iota_7d, (f32(12, 12),)),
+    ("gelu_6d", gelu_6d, (f32(12, 12),)),
 ]
 
 

@@ -155,3 +155,109 @@ def _shift(ctx, op):
     with_high = mb.select(cond=negative, a=mb.add(x=shifted, y=high), b=shifted)
     result = mb.select(cond=mb.equal(x=index, y=_i32(0)), a=x, b=with_high)
     return mb.select(cond=in_range, a=result, b=zeros)
+
+
+# -- bitcast_convert f32 <-> i32 --------------------------------------------------
+#
+# Built from IEEE-754 fields with operations that are exact in fp32: products
+# by powers of two (looked up in constant tables, never computed), int32
+# <-> fp32 casts of integers below 2**24, and comparisons. The exponent of
+# |x| is the number of powers 2**-149 .. 2**127 it is >= to. NaN becomes the
+# canonical quiet NaN (payloads are not kept). Exact under
+# compute_precision='fp32' only.
+
+_EXPONENTS = np.arange(-149, 128)  # 2**k, every power of two f32 has
+_POWERS_F32 = np.ldexp(np.float32(1), _EXPONENTS).astype(np.float32)
+
+
+def _bitcast_check(op):
+    src, dst = kind_of(op.operands[0]), kind_of(op.results[0])
+    if {src, dst} != {"f32", "i32"} and src != dst:
+        return (
+            f"from {src} to {dst} is not supported: only f32 <-> i32 (same width) can be computed "
+            "exactly with Core ML arithmetic"
+        )
+    if shape_of(op.operands[0]) != shape_of(op.results[0]):
+        return "changing the shape (different bit widths) is not supported"
+    return None
+
+
+@emits(
+    "stablehlo.bitcast_convert",
+    check=_bitcast_check,
+    doc="f32 <-> i32 only, from the IEEE-754 fields with exact fp32 arithmetic (power-of-two tables, "
+    "comparisons, casts of integers < 2**24); NaN payloads not kept; exact under fp32 compute precision",
+)
+def _bitcast_convert(ctx, op):
+    src, dst = kind_of(op.operands[0]), kind_of(op.results[0])
+    x = ctx[op.operands[0]]
+    if src == dst:
+        return x
+    shape = shape_of(op.results[0])
+    if src == "f32":
+        return _f32_to_bits(ctx, x, shape)
+    return _bits_to_f32(ctx, x, shape)
+
+
+def _f32_to_bits(ctx, x, shape):
+    mb = ctx.mb
+    n = int(np.prod(shape)) if shape else 1
+    x = ctx.reshape(x, [n, 1])
+    f = np.float32
+    mag = mb.abs(x=x)
+    is_nan = mb.not_equal(x=x, y=x)
+    mag = mb.select(cond=is_nan, a=mb.mul(x=mag, y=f(0)), b=mag)  # NaN: handled at the end
+    # Sign, including -0.0 (1 / -0.0 = -inf).
+    zero = mb.equal(x=x, y=f(0))
+    recip = mb.real_div(x=f(1), y=mb.select(cond=zero, a=x, b=mb.add(x=mb.mul(x=x, y=f(0)), y=f(1))))
+    negative = mb.logical_or(x=mb.less(x=x, y=f(0)), y=mb.logical_and(x=zero, y=mb.less(x=recip, y=f(0))))
+    # count = number of powers 2**k (k = -149..127) with |x| >= 2**k.
+    ge = mb.greater_equal(x=mag, y=ctx.const(_POWERS_F32.reshape(1, -1)))
+    count = mb.reduce_sum(x=mb.cast(x=ge, dtype="int32"), axes=[1], keep_dims=True)
+    # Normal |x| = 2**e * m: count = e + 150; denormal: count <= 23; zero: 0.
+    normal = mb.greater_equal(x=count, y=np.int32(24))
+    e = mb.sub(x=count, y=np.int32(150))  # unbiased exponent for normals
+    e_clamped = mb.minimum(x=mb.maximum(x=e, y=np.int32(-126)), y=np.int32(127))
+    # |x| * 2**-e in [1, 2), in two exact steps (2**-e alone may not be finite).
+    inv_table = np.ldexp(np.float32(1), -np.arange(-126, 128)).astype(np.float32)  # 2**-e, e=-126..127
+    inv = mb.gather(x=ctx.const(inv_table), indices=mb.sub(x=e_clamped, y=np.int32(-126)), axis=0)
+    m = mb.mul(x=mag, y=inv)
+    frac_normal = mb.mul(x=mb.sub(x=m, y=f(1)), y=f(2.0**23))
+    frac_denormal = mb.mul(x=mb.mul(x=mag, y=f(2.0**75)), y=f(2.0**74))  # |x| / 2**-149
+    frac = mb.cast(x=mb.select(cond=normal, a=frac_normal, b=frac_denormal), dtype="int32")
+    exponent_field = mb.select(cond=normal, a=mb.add(x=e_clamped, y=np.int32(127)), b=mb.mul(x=count, y=np.int32(0)))
+    bits = mb.add(x=mb.mul(x=exponent_field, y=np.int32(1 << 23)), y=frac)
+    infinite = mb.equal(x=mag, y=f(np.inf))
+    bits = mb.select(cond=infinite, a=mb.add(x=mb.mul(x=bits, y=np.int32(0)), y=np.int32(0x7F800000)), b=bits)
+    bits = mb.select(cond=negative, a=mb.add(x=bits, y=_INT_MIN), b=bits)
+    bits = mb.select(cond=is_nan, a=mb.add(x=mb.mul(x=bits, y=np.int32(0)), y=np.int32(0x7FC00000)), b=bits)
+    return ctx.reshape(bits, list(shape))
+
+
+def _bits_to_f32(ctx, x, shape):
+    mb = ctx.mb
+    f = np.float32
+    negative = mb.less(x=x, y=np.int32(0))
+    zeros = mb.mul(x=x, y=np.int32(0))
+    half = mb.select(cond=negative, a=mb.add(x=zeros, y=np.int32(1 << 30)), b=zeros)
+    u = mb.add(x=mb.add(x=x, y=half), y=half)  # the low 31 bits, as a non-negative int32
+    exponent_field = mb.floor_div(x=u, y=np.int32(1 << 23))  # 0..255
+    frac = mb.cast(x=mb.mod(x=u, y=np.int32(1 << 23)), dtype="fp32")  # exact: < 2**23
+    scale_table = np.ldexp(np.float32(1), np.arange(0, 256) - 127).astype(np.float32)  # 2**(E-127)
+    scale_table[0] = np.float32(2.0**-126)  # denormals: 0.frac * 2**-126
+    scale_table[255] = np.float32(1)
+    scale = mb.gather(x=ctx.const(scale_table), indices=exponent_field, axis=0)
+    is_denormal = mb.equal(x=exponent_field, y=np.int32(0))
+    significand = mb.add(
+        x=mb.mul(x=frac, y=f(2.0**-23)),
+        y=mb.select(cond=is_denormal, a=mb.mul(x=frac, y=f(0)), b=mb.add(x=mb.mul(x=frac, y=f(0)), y=f(1))),
+    )
+    value = mb.mul(x=significand, y=scale)
+    special = mb.equal(x=exponent_field, y=np.int32(255))
+    inf_or_nan = mb.select(
+        cond=mb.equal(x=frac, y=f(0)),
+        a=mb.add(x=mb.mul(x=frac, y=f(0)), y=f(np.inf)),
+        b=mb.add(x=mb.mul(x=frac, y=f(0)), y=f(np.nan)),
+    )
+    value = mb.select(cond=special, a=inf_or_nan, b=value)
+    return mb.select(cond=negative, a=mb.mul(x=value, y=f(-1)), b=value)
