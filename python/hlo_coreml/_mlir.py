@@ -11,7 +11,7 @@ from __future__ import annotations
 from jaxlib.mlir import ir, passmanager  # noqa: F401  (re-exported)
 from jaxlib.mlir._mlir_libs import _jax_mlir_ext
 from jaxlib.mlir._mlir_libs._mlir import rewrite  # noqa: F401  (re-exported)
-from jaxlib.mlir.dialects import chlo, func, stablehlo  # noqa: F401  (re-exported)
+from jaxlib.mlir.dialects import chlo, func, sdy, stablehlo  # noqa: F401  (re-exported)
 
 # Clones a single-block function body at the current insertion point. jaxlib
 # does not register the func dialect's inliner extension, so the upstream
@@ -32,6 +32,8 @@ def make_context() -> ir.Context:
     ctx.load_all_available_dialects()
     stablehlo.register_dialect(ctx)
     chlo.register_dialect(ctx)
+    # JAX puts Shardy (sdy) attributes on some exports (e.g. linalg ops).
+    sdy.register_dialect(ctx)
     if not _passes_registered:
         stablehlo.register_stablehlo_passes()
         _passes_registered = True

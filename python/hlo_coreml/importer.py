@@ -152,8 +152,22 @@ def _from_serialized_export(data: bytes, name: str, context: ir.Context) -> ir.M
     return _from_exported(exported, context)
 
 
+def _exclude_our_frames_from_jax_locations() -> None:
+    """JAX records the innermost non-JAX Python frame as each op's location.
+    When the user passes a jnp function itself (`compile(jnp.cbrt, x)`), that
+    frame would be ours; exclude this package so errors point at user code
+    or at nothing. Uses JAX's internal source_info_util (no public API)."""
+    try:
+        from jax._src import source_info_util
+
+        source_info_util.register_exclusion(os.path.dirname(os.path.abspath(__file__)))
+    except (ImportError, AttributeError):  # a newer jax moved it: locations only get worse
+        pass
+
+
 def _from_callable(fn, example_args, context: ir.Context) -> ir.Module:
     jax = _require_jax("compiling a JAX function")
+    _exclude_our_frames_from_jax_locations()
     if not example_args:
         raise CompileError(
             "compiling a JAX function needs example arguments (arrays or "
