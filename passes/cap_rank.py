@@ -185,16 +185,19 @@ def cap_block(block, max_rank: int) -> bool:
         failing = [v for v in high if plan.rank(v) > max_rank]
         if not failing:
             break
-        # Switch the op that forces the most of the excess cuts to its
-        # fallback, then look again (one at a time, so ops that are fine
-        # keep their direct form).
-        score: dict[int, int] = {}
+        # For each value still too high, switch the op that forces most of
+        # its cuts to its fallback, then look again (one op per value, so
+        # ops that are fine keep their direct form).
+        chosen: set[int] = set()
         for v in failing:
+            score: dict[int, int] = {}
             for b in plan.cuts(v):
                 for i in plan.cut_roots[plan.uf.find((v, b))]:
                     if ops[i].operation.name in _FALLBACK and i not in fallback:
                         score[i] = score.get(i, 0) + 1
-        if not score:
+            if score:
+                chosen.add(max(score, key=lambda i: (score[i], -i)))
+        if not chosen:
             v = failing[0]
             forcing = sorted(plan.forcing(v))
             op = ops[forcing[0]] if forcing else v.owner
@@ -203,7 +206,7 @@ def cap_block(block, max_rank: int) -> bool:
                 f"'{op.operation.name}' needs {plan.rank(v)} separate dims of a value of "
                 f"{_describe(v)}; hlo-coreml-cap-rank found no rewrite that keeps it within rank {max_rank}",
             )
-        fallback.add(max(score, key=lambda i: (score[i], -i)))
+        fallback |= chosen
     _Rewriter(ops, high, plan, fallback, max_rank).run()
     return True
 
