@@ -21,6 +21,7 @@ class EmitContext:
         self.mb = mb
         self.target = target
         self._vars: dict[ir.Value, object] = {}
+        self._derived: dict[tuple, object] = {}
 
     # -- values -----------------------------------------------------------
     def __getitem__(self, value: ir.Value):
@@ -35,6 +36,18 @@ class EmitContext:
     # -- constants --------------------------------------------------------
     def const(self, array) -> object:
         return self.mb.const(val=np.asarray(array))
+
+    def derived_const(self, source: ir.Value, variant, make) -> object:
+        """A const derived from the constant `source` (a transposed or
+        re-typed weight), built by `make()` once and shared by every op that
+        asks for the same (source, variant): an unrolled loop then stores one
+        weight, not one per step."""
+        key = (source, variant)
+        var = self._derived.get(key)
+        if var is None:
+            var = self.const(make())
+            self._derived[key] = var
+        return var
 
     def scalar(self, value, like: ir.Value | ir.Type | str):
         """A rank-0 constant with the element dtype of `like` (a value, a

@@ -120,16 +120,28 @@ def _linear_ok(form: MatmulForm, weight, out_kind: str) -> bool:
     )
 
 
-def _linear(ctx, x, weight_out_in, bias, out_kind: str):
-    """`linear(x, weight [N, K], bias [N])`; weight and bias are NumPy
-    arrays (cast to the result dtype at compile time) or MIL const vars."""
+def _linear(ctx, x, weight_value, weight_contracting: int, bias_value, out_kind: str):
+    """`linear(x, weight [N, K], bias [N])` from the constants `weight_value`
+    (stored [K, N] when `weight_contracting` is 0, else [N, K]) and
+    `bias_value` (or None). The re-laid-out constants are built once per
+    MLIR constant and shared."""
     dtype = NUMPY_DTYPES[out_kind]
-    if isinstance(weight_out_in, np.ndarray):
-        weight_out_in = ctx.const(np.ascontiguousarray(weight_out_in, dtype=dtype))
+    if weight_contracting == 1 and kind_of(weight_value) == out_kind:
+        weight = ctx[weight_value]  # already [N, K]: reuse the emitted const
+    else:
+        def make_weight():
+            w = constant_value(weight_value)
+            return np.ascontiguousarray(w.T if weight_contracting == 0 else w, dtype=dtype)
+
+        weight = ctx.derived_const(weight_value, ("linear-weight", weight_contracting, out_kind), make_weight)
     kwargs = {}
-    if bias is not None:
-        kwargs["bias"] = ctx.const(np.ascontiguousarray(bias, dtype=dtype).reshape(-1))
-    return ctx.mb.linear(x=x, weight=weight_out_in, **kwargs)
+    if bias_value is not None:
+        kwargs["bias"] = ctx.derived_const(
+            bias_value,
+            ("linear-bias", out_kind),
+            lambda: np.ascontiguousarray(constant_value(bias_value), dtype=dtype).reshape(-1),
+        )
+    return ctx.mb.linear(x=x, weight=weight, **kwargs)
 
 
 def _matmul(ctx, form: MatmulForm, x, y, out_shape):
@@ -158,7 +170,7 @@ def _dot_general(ctx, op):
         x = ctx.cast(x, out_kind)
     weight = constant_value(op.operands[1])
     if _linear_ok(form, weight, out_kind):
-        return _linear(ctx, x, weight.T, None, out_kind)
+        return _linear(ctx, x, op.operands[1], 0, None, out_kind)
     y = ctx[op.operands[1]]
     if kind_of(op.operands[1]) != out_kind:
         y = ctx.cast(y, out_kind)
@@ -201,12 +213,5 @@ def _linear_composite(ctx, op):
     x = ctx[op.operands[0]]
     if kind_of(op.operands[0]) != out_kind:
         x = ctx.cast(x, out_kind)
-    w_value = op.operands[1]
-    if linear_weight_contracting_dimension(op) == 1 and kind_of(w_value) == out_kind:
-        weight = ctx[w_value]  # already [N, K]: reuse the emitted const
-    else:
-        weight = constant_value(w_value)
-        if linear_weight_contracting_dimension(op) == 0:
-            weight = weight.T
-    bias = constant_value(op.operands[2]) if len(op.operands) == 3 else None
-    return _linear(ctx, x, weight, bias, out_kind)
+    bias = op.operands[2] if len(op.operands) == 3 else None
+    return _linear(ctx, x, op.operands[1], linear_weight_contracting_dimension(op), bias, out_kind)
