@@ -7,6 +7,7 @@ from . import remove_tuples  # noqa: F401  (registration; tuples, barriers, shap
 from . import widen_small_ints  # noqa: F401  (registration; i8/i16/ui8/ui16/ui32 -> i32)
 from . import legalize_gather_scatter  # noqa: F401  (registration; gather/scatter/dynamic slices)
 from . import legalize_reduce_window  # noqa: F401  (registration; pooling layout)
+from . import raise_fused_ops  # noqa: F401  (registration; coreml.* fused-op composites)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

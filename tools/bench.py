@@ -193,6 +193,8 @@ def write_report(results: dict, out: str) -> None:
              f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} "
              "(the machine is shared: absolute times are noisy, ratios much less so).  ")
     L.append("Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".\n")
+    for note in results.get("notes", []):
+        L.append(f"> {note}\n")
     L.append("**Ratio = hlo-coreml / stablehlo-coreml** (below 1: hlo-coreml is faster / smaller). "
              "Time: from reading the cached serialized `jax.export` artifact to the saved `.mlpackage`, "
              "Python imports excluded. Best-run ratio: the fastest run of each (less sensitive to other load on the machine). "
@@ -223,6 +225,9 @@ def write_report(results: dict, out: str) -> None:
             c = e.get(conv, {})
             if not c.get("ok"):
                 failures.append(f"- `{name}`, {LABEL[conv]}: {c.get('error') or e.get('export_error')}")
+            elif _get(c, "analysis", "nonfinite_outputs"):
+                failures.append(f"- `{name}`, {LABEL[conv]} (converted): {c['analysis']['nonfinite_outputs']} output values are "
+                                "NaN/inf where JAX's are finite (interpreter run, " + results["precision"] + ")")
             elif _get(c, "analysis", "interpreter_error"):
                 failures.append(f"- `{name}`, {LABEL[conv]} (converted; error not measured): interpreter: "
                                 f"{c['analysis']['interpreter_error']}")
@@ -309,19 +314,24 @@ def write_charts(results: dict, out: str) -> None:
     # 1. ratios
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
     ys = range(len(names))
+    allvals = []
     for k, (key, label, off) in enumerate((("seconds", "conversion time", -0.2), ("peak_rss_mb", "peak RSS", 0.2))):
         vals = []
         for n in names:
             e = results["models"][n]
             vals.append(_ratio(_get(e, "ours", key), _get(e, "peer", key)) or 0)
-        ax.barh([y + off for y in ys], vals, height=0.38, label=label, color=["#2ca02c", "#9467bd"][k])
+        allvals += vals
+        ax.barh([y + off for y in ys], [v - 0.05 if v else 0 for v in vals], left=0.05, height=0.38, label=label,
+                color=["#2ca02c", "#9467bd"][k])
         for y, v in zip(ys, vals):
-            ax.text(v if v else 0.02, y + off, f" {v:.2f}" if v else " (a converter fails)", va="center", fontsize=7)
+            ax.text(v if v else 0.05, y + off, f" {v:.2f}" if v else " (a converter fails)", va="center", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlim(0.05, max(4.0, 2 * max((v for v in allvals if v), default=1)))
     ax.axvline(1, color="k", lw=0.8)
     ax.axvline(1 / 3, color="r", lw=0.8, ls="--", label="1/3 (target on GPT-2)")
     ax.set_yticks(list(ys), names)
     ax.invert_yaxis()
-    ax.set_xlabel("hlo-coreml / stablehlo-coreml  (lower is better)")
+    ax.set_xlabel("hlo-coreml / stablehlo-coreml, log scale  (lower is better)")
     ax.set_title(f"Conversion cost ratio, {results['precision']}, {results['size']} models")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -342,6 +352,8 @@ def write_charts(results: dict, out: str) -> None:
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_ylabel("seconds (median)")
     ax.set_yscale("symlog", linthresh=1)
+    tops = [(_get(results["models"][n], c, "seconds") or 0) for n in names for c in CONVERTERS]
+    ax.set_ylim(0, 2.5 * max(tops + [1]))
     ax.set_title("Where conversion time goes")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()

@@ -263,13 +263,18 @@ def cmd_analyze(a) -> None:
             feeds[n] = x.reshape(x.shape or (1,))
         outs = hlo_coreml.run(a.package, feeds)
         order = [o.name for o in spec.description.output]
-        err = 0.0
+        err, nonfinite = 0.0, 0
         for n, r in zip(order, ref):
             got = np.asarray(outs[n], np.float64).reshape(r.shape)
             r = np.asarray(r, np.float64)
-            scale = max(float(np.max(np.abs(r))), 1e-30)
-            err = max(err, float(np.max(np.abs(got - r))) / scale)
-        result["max_error"] = err
+            bad = ~np.isfinite(got) & np.isfinite(r)
+            nonfinite += int(bad.sum())
+            ok = ~bad
+            scale = max(float(np.max(np.abs(r[ok]), initial=0.0)), 1e-30)
+            err = max(err, float(np.max(np.abs(got[ok] - r[ok]), initial=0.0)) / scale)
+        # NaN/inf where JAX is finite: the error is unbounded.
+        result["max_error"] = float("inf") if nonfinite else err
+        result["nonfinite_outputs"] = nonfinite
     except BaseException as e:  # noqa: BLE001
         msg = str(e).strip().splitlines()
         result["max_error"] = None

@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="unroll loops with a static trip count up to N (default 256); others become a Core ML while_loop",
     )
+    c.add_argument(
+        "--no-raise-fused-ops",
+        action="store_true",
+        help="do not raise softmax, norms, GELU, attention, ... to Core ML's fused ops (debugging, numerics)",
+    )
     c.add_argument("--input-names", default=None, help="comma-separated input names, in argument order")
     c.add_argument("--output-names", default=None, help="comma-separated output names, in result order")
 
@@ -104,6 +109,7 @@ def _compile(args) -> int:
         inputs=_split_names(args.input_names),
         outputs=_split_names(args.output_names),
         max_unroll=args.max_unroll,
+        raise_fused_ops=not args.no_raise_fused_ops,
     )
     print(f"wrote {args.output}")
     iface = model.hlo_coreml_interface

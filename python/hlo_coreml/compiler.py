@@ -21,12 +21,24 @@ from .importer import load
 INTERFACE_METADATA_KEY = "hlo_coreml.interface"
 
 
-def legalize(model, example_args=(), *, pipeline=None, context=None, print_ir_after_all=False, max_unroll=None):
+def legalize(
+    model,
+    example_args=(),
+    *,
+    pipeline=None,
+    context=None,
+    print_ir_after_all=False,
+    max_unroll=None,
+    target=None,
+    raise_fused_ops=True,
+):
     """Import `model` and run the legalization pipeline; returns (context,
     module, buffer_name). Raises LegalizationError with formatted diagnostics.
 
     `max_unroll` (if not None) becomes the `max-unroll` option of every
-    hlo-coreml-unroll-while in the pipeline."""
+    hlo-coreml-unroll-while in the pipeline; `target` (a deployment target
+    name) and `raise_fused_ops` become the `target` / `enable` options of
+    hlo-coreml-raise-fused-ops."""
     context = context or make_context()
     with context, ir.Location.unknown():
         source = load(model, example_args, context=context)
@@ -35,6 +47,8 @@ def legalize(model, example_args=(), *, pipeline=None, context=None, print_ir_af
             elements = pipelines.split_pipeline(elements)
         if max_unroll is not None:
             elements = with_max_unroll(elements, max_unroll)
+        if target is not None or not raise_fused_ops:
+            elements = with_raise_options(elements, target, raise_fused_ops)
         try:
             pipelines.run_pipeline(source.module, elements, print_ir_after_all=print_ir_after_all)
         except ir.MLIRError as e:
@@ -69,6 +83,31 @@ def with_max_unroll(elements: list[str], max_unroll: int) -> list[str]:
     return out
 
 
+_RAISE_PASS = "hlo-coreml-raise-fused-ops"
+
+
+def with_raise_options(elements: list[str], target: str | None, enable: bool) -> list[str]:
+    """`elements` (named pipelines expanded) with the deployment target and
+    on/off set on every hlo-coreml-raise-fused-ops."""
+    try:
+        expanded = pipelines.expand(list(elements))
+    except pipelines.PipelineError as e:
+        raise CompileError(str(e)) from None
+    out = []
+    for element in expanded:
+        name, brace, rest = element.partition("{")
+        if name.strip() != _RAISE_PASS:
+            out.append(element)
+            continue
+        options = [o for o in re.split(r"[,\s]+", rest.rstrip("}")) if o] if brace else []
+        if target is not None:
+            options = [o for o in options if not o.startswith("target=")] + [f"target={target}"]
+        if not enable:
+            options = [o for o in options if not o.startswith("enable")] + ["enable=false"]
+        out.append(f"{_RAISE_PASS}{{{','.join(options)}}}" if options else _RAISE_PASS)
+    return out
+
+
 def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     model,
     *example_args,
@@ -81,6 +120,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     legalize_pipeline: str | list[str] | None = None,
     show_progress: bool = False,
     max_unroll: int | None = None,
+    raise_fused_ops: bool = True,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
@@ -111,6 +151,10 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     max_unroll: loops (lax.scan, fori_loop, nnx.scan) with a static trip
         count up to this are unrolled (default 256); longer ones, and loops
         whose trip count is not static, become a MIL `while_loop`.
+    raise_fused_ops: recognize softmax, layer/RMS/L2 norm, GELU, SiLU,
+        sigmoid and (iOS18+) attention and emit Core ML's fused ops for
+        them (default); False keeps the primitive ops (for debugging and
+        comparing numerics).
 
     Returns a `coremltools.models.MLModel`. Raises `LegalizationError` (a
     `CompileError`) listing every problem with its source location.
@@ -120,7 +164,14 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     precision = resolve_precision(compute_precision)
     if output_path is not None and not os.fspath(output_path).endswith(".mlpackage"):
         raise CompileError(f"output path must end in .mlpackage: {os.fspath(output_path)}")
-    context, module, _ = legalize(model, example_args, pipeline=legalize_pipeline, max_unroll=max_unroll)
+    context, module, _ = legalize(
+        model,
+        example_args,
+        pipeline=legalize_pipeline,
+        max_unroll=max_unroll,
+        target=target.name,
+        raise_fused_ops=raise_fused_ops,
+    )
     with context, ir.Location.unknown():
         iface = interface_of(find_main(module), inputs, outputs)
         if target.value < ct.target.iOS16.value:

@@ -38,6 +38,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-unroll-while",
     "hlo-coreml-dot-general-to-matmul",
     "canonicalize",
+    "hlo-coreml-raise-fused-ops",
     "hlo-coreml-legalize-gather-scatter",
     "hlo-coreml-legalize-reduce-window",
     "hlo-coreml-cap-rank",

@@ -8,7 +8,7 @@ Models that an open issue still blocks are marked xfail(strict=False) with
 the reason; take the mark off when the issue lands. The benchmark
 (tools/bench.py) runs the full-size configurations.
 
-Needs flax and equinox (the [bench] extra, or pip install flax equinox).
+Needs flax and equinox (in the [test] and [bench] extras); skipped without them.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ _OP_MODULES = (
     "ops_indexing",
     "ops_sort",
     "ops_window",
+    "ops_fused",
 )
 _loaded = False
 

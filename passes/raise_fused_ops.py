@@ -1,0 +1,926 @@
+"""hlo-coreml-raise-fused-ops: subgraphs JAX expands (softmax, layer norm,
+GELU, attention, ...) become one `coreml.*` composite each."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from hlo_coreml._mlir import func, inlined_func_call, ir, rewrite, stablehlo
+from hlo_coreml.emit.ops_fused import (
+    COMPOSITE_TARGETS,
+    GELU,
+    L2_NORM,
+    LAYER_NORM,
+    LOG_SOFTMAX,
+    RMS_NORM,
+    SDPA,
+    SIGMOID,
+    SILU,
+    SOFTMAX,
+    target_allows,
+)
+from hlo_coreml.ir_utils import i64_array
+
+from .dot_general_to_matmul import _transpose
+from .registry import ModulePass, register_pass
+
+# Ops a raised region may contain besides constants: elementwise math,
+# broadcasts/reshapes/converts JAX inserts, and reductions.
+_UNARY = {
+    "stablehlo.negate": np.negative,
+    "stablehlo.exponential": np.exp,
+    "stablehlo.exponential_minus_one": np.expm1,
+    "stablehlo.log": np.log,
+    "stablehlo.log_plus_one": np.log1p,
+    "stablehlo.tanh": np.tanh,
+    "stablehlo.logistic": lambda a: 1 / (1 + np.exp(-a)),
+    "stablehlo.abs": np.abs,
+    "stablehlo.sqrt": np.sqrt,
+    "stablehlo.rsqrt": lambda a: 1 / np.sqrt(a),
+    "stablehlo.sign": np.sign,
+    "stablehlo.floor": np.floor,
+    "stablehlo.ceil": np.ceil,
+    "stablehlo.not": np.logical_not,
+}
+_BINARY = {
+    "stablehlo.add": np.add,
+    "stablehlo.subtract": np.subtract,
+    "stablehlo.multiply": np.multiply,
+    "stablehlo.divide": np.divide,
+    "stablehlo.maximum": np.maximum,
+    "stablehlo.minimum": np.minimum,
+    "stablehlo.power": np.power,
+    "stablehlo.and": np.logical_and,
+    "stablehlo.or": np.logical_or,
+}
+_COMPARE = {"EQ": np.equal, "NE": np.not_equal, "LT": np.less, "LE": np.less_equal, "GT": np.greater, "GE": np.greater_equal}
+_STRUCTURAL = {
+    "stablehlo.broadcast_in_dim",
+    "stablehlo.reshape",
+    "stablehlo.convert",
+    "stablehlo.reduce",
+    "stablehlo.select",
+    "stablehlo.compare",
+    "stablehlo.clamp",
+}
+_REGION_OPS = set(_UNARY) | set(_BINARY) | _STRUCTURAL
+_REDUCERS = {"stablehlo.add": np.sum, "stablehlo.maximum": np.max, "stablehlo.minimum": np.min}
+_COMBINE = {"stablehlo.add": np.add, "stablehlo.maximum": np.maximum, "stablehlo.minimum": np.minimum}
+# A region (ops depending on the input) is at most this big: JAX's erf-GELU
+# is ~70 ops; bigger regions are not one fused op.
+_MAX_REGION = 96
+
+
+@register_pass
+@dataclass(frozen=True)
+class RaiseFusedOpsPass(ModulePass):
+    """Recognizes subgraphs that compute one of Core ML's fused ops and
+    replaces each with a `stablehlo.composite "coreml.<op>"`, keeping the
+    subgraph as the composite's decomposition (a private function), so the
+    IR stays valid StableHLO and `hlo-coreml-inline-composites` can inline
+    it back:
+
+    - `coreml.sigmoid`, `coreml.silu`, `coreml.gelu {approximate = "tanh" |
+      "none"}`: elementwise functions of one tensor (`jax.nn.sigmoid`,
+      `silu`/`swish`, `gelu(approximate=True/False)`, also through a
+      gated product such as GLU / SwiGLU, whose other factor stays a `multiply`);
+    - `coreml.softmax {axis}`, `coreml.log_softmax {axis}` (with the max
+      subtraction or without);
+    - `coreml.layer_norm {axes, epsilon[, gamma][, beta]}` (any set of
+      axes; gamma/beta constants, absent when 1/0 or applied outside by a
+      non-constant `multiply`/`add`), `coreml.rms_norm` (same attributes),
+      `coreml.l2_norm {axes, epsilon}` (`x / sqrt(sum(x^2) + eps)`);
+    - `coreml.scaled_dot_product_attention` (query, key, value[, mask]) for
+      `softmax(q k^T * scale [+ mask | select(mask, ., -big)]) v` on
+      canonical batched matmuls, at `target` iOS18 or later only.
+
+    How a region is recognized: a candidate root op (multiply, divide, add,
+    subtract, convert) and an input value `x` delimit a region of
+    elementwise ops, reductions, broadcasts, reshapes and converts whose
+    only non-constant input is `x` and none of whose intermediate values is
+    used outside it (an extra use is a near-miss: nothing changes). The
+    region is then evaluated (NumPy, float64, on random inputs of its real
+    shapes) and compared with each fused op's definition, with the axes of
+    its reductions, and epsilon, gamma and beta taken from the region's
+    constants (gamma and beta are fitted, then checked on a fresh input).
+    Matching is thus by dataflow and values, whatever op sequence JAX,
+    Flax or Equinox used; a different axis, epsilon placement or constant
+    is a different function and is left alone. When a larger region
+    including the root's only user also matches, the larger one wins.
+
+    Attention is matched structurally on top of raised softmaxes: the
+    pass runs a second greedy-driver round for it.
+
+    Afterwards the recognized regions are single composites; everything
+    else is unchanged (dead ops of a region are erased by the driver).
+    """
+
+    name: ClassVar[str] = "hlo-coreml-raise-fused-ops"
+    summary: ClassVar[str] = "Raise softmax, norms, GELU/SiLU/sigmoid and attention to coreml.* composites"
+    target: str = "iOS17"
+    enable: bool = True
+
+    def run(self, module, pass_) -> None:
+        target = self.target
+        _inline_unsupported(module, target)
+        if not self.enable:
+            return
+        patterns = rewrite.RewritePatternSet()
+        for op_class in (stablehlo.MulOp, stablehlo.DivOp, stablehlo.AddOp, stablehlo.SubtractOp, stablehlo.ConvertOp):
+            patterns.add(op_class, lambda op, rewriter: _raise_region(op, rewriter, target))
+        rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
+        if target_allows(target, SDPA):
+            patterns = rewrite.RewritePatternSet()
+            patterns.add(stablehlo.DotGeneralOp, _raise_attention)
+            rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
+            _erase_unused_decompositions(module)
+
+
+def _erase_unused_decompositions(module) -> None:
+    """Drop our decomposition functions no composite refers to any more
+    (a softmax's, once attention took the softmax in)."""
+    used = set()
+
+    def visit(op):
+        if op.name == "stablehlo.composite":
+            used.add(ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    for op in list(module.regions[0].blocks[0].operations):
+        if op.operation.name != "func.func" or "sym_visibility" not in op.attributes:
+            continue
+        name = ir.StringAttr(op.attributes["sym_name"]).value
+        if name.startswith("coreml.") and ".impl" in name and name not in used:
+            op.operation.erase()
+
+
+def _inline_unsupported(module, target: str) -> None:
+    """`coreml.*` composites (from JAX's `jax.lax.composite`) that the
+    target cannot take, or whose attributes the emitter does not accept,
+    are replaced by their decomposition's body."""
+    from hlo_coreml.emit.registry import COMPOSITES, composite_names
+
+    composite_names()  # loads the emitter table
+    found = []
+
+    def visit(op):
+        if op.name == "stablehlo.composite":
+            name = ir.StringAttr(op.attributes["name"]).value
+            if name in COMPOSITE_TARGETS:
+                entry = COMPOSITES[name]
+                if not target_allows(target, name) or (entry.check is not None and entry.check(op.opview) is not None):
+                    found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    if not found:
+        return
+    symbols = ir.SymbolTable(module.operation)
+    for op in found:
+        callee = symbols[ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value]
+        with ir.InsertionPoint(op), op.location:
+            results = inlined_func_call(callee.operation, list(op.operands))
+        for old, new in zip(op.results, results):
+            old.replace_all_uses_with(new)
+        op.erase()
+
+
+# -- small helpers ------------------------------------------------------------------
+
+
+def _owner(value):
+    owner = value.owner
+    return None if isinstance(owner, ir.Block) else owner
+
+
+def _name(value) -> str | None:
+    owner = _owner(value)
+    return None if owner is None else owner.operation.name
+
+
+def _type(value) -> ir.RankedTensorType:
+    return ir.RankedTensorType(value.type)
+
+
+def _shape(value) -> tuple[int, ...]:
+    return tuple(_type(value).shape)
+
+
+def _float_kind(value) -> str | None:
+    t = value.type
+    if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
+        return None
+    e = t.element_type
+    if isinstance(e, ir.F32Type):
+        return "f32"
+    if isinstance(e, ir.F16Type):
+        return "f16"
+    return None
+
+
+def _dtype(kind: str):
+    return np.float16 if kind == "f16" else np.float32
+
+
+def _module_of(op):
+    parent = op.operation.parent
+    while parent is not None and parent.name != "builtin.module":
+        parent = parent.parent
+    return parent
+
+
+# -- regions --------------------------------------------------------------------
+
+
+class _Region:
+    """The ops computing `root` from `x` (and constants): `ops` in a valid
+    order (producers first), `const_values` the values computed from
+    constants alone."""
+
+    def __init__(self, root, x):
+        self.root = root
+        self.x = x
+        self.ops: list = []
+        self.const_values: set = set()
+
+
+def _region(root, x) -> _Region | None:
+    """The region between `x` and `root`'s result, or None when some path
+    reaches another non-constant value, an op outside the allowed set, or
+    the region is too big."""
+    region = _Region(root, x)
+    state: dict = {}  # value -> "x" | "const" | "op"
+    visited_ops: set = set()
+
+    def visit(value) -> str | None:
+        if value == x:
+            return "x"
+        if value in state:
+            return state[value]
+        owner = _owner(value)
+        if owner is None:
+            return None
+        name = owner.operation.name
+        if name == "stablehlo.constant":
+            state[value] = "const"
+            region.const_values.add(value)
+            return "const"
+        if name not in _REGION_OPS or len(owner.operation.results) != 1:
+            return None
+        if name == "stablehlo.reduce" and (len(owner.operation.operands) != 2 or _reducer(owner) is None):
+            return None
+        kinds = []
+        for operand in owner.operation.operands:
+            k = visit(operand)
+            if k is None:
+                return None
+            kinds.append(k)
+        kind = "const" if all(k == "const" for k in kinds) else "op"
+        state[value] = kind
+        if kind == "const":
+            region.const_values.add(value)
+        op = owner.operation
+        if op not in visited_ops:
+            visited_ops.add(op)
+            region.ops.append(op)
+            if kind == "op" and len(visited_ops) > _MAX_REGION:
+                return None
+        return kind
+
+    if visit(root.result) != "op":
+        return None
+    # Closed: no value that depends on x is used outside the region.
+    inside = {op for op in region.ops}
+    for op in region.ops:
+        if op == root.operation or op.results[0] in region.const_values:
+            continue
+        for use in op.results[0].uses:
+            if use.owner not in inside:
+                return None
+    return region
+
+
+def _reducer(reduce_op) -> str | None:
+    """The combiner of a single-input reduce whose body is one binary op."""
+    body = reduce_op.regions[0].blocks[0]
+    ops = list(body.operations)
+    if len(ops) != 2 or ops[0].name not in _REDUCERS or ops[1].name != "stablehlo.return":
+        return None
+    args = list(body.arguments)
+    if set(ops[0].operands) != set(args) or ops[1].operands[0] != ops[0].results[0]:
+        return None
+    return ops[0].name
+
+
+def _candidate_inputs(root) -> list:
+    """Non-constant values reachable backwards from `root` through region
+    ops (closest first), the possible `x` of a region."""
+    out, seen, frontier = [], set(), [root.result]
+    steps = 0
+    while frontier and steps < _MAX_REGION:
+        nxt = []
+        for value in frontier:
+            owner = _owner(value)
+            if owner is None or owner.operation.name not in _REGION_OPS:
+                continue
+            steps += 1
+            for operand in owner.operation.operands:
+                if operand in seen or _name(operand) == "stablehlo.constant":
+                    continue
+                seen.add(operand)
+                out.append(operand)
+                nxt.append(operand)
+        frontier = nxt
+    return out
+
+
+def _const_array(value) -> np.ndarray | None:
+    attr = _owner(value).attributes["value"]
+    if not isinstance(attr, ir.DenseElementsAttr):
+        return None
+    t = _type(value)
+    element = t.element_type
+    if isinstance(element, ir.IntegerType) and element.width == 1:
+        return None
+    if attr.is_splat:
+        return np.full(tuple(t.shape), np.asarray(attr.get_splat_value().value if hasattr(attr.get_splat_value(), "value") else attr.get_splat_value()))
+    return np.asarray(attr).reshape(tuple(t.shape))
+
+
+def _evaluate(region: _Region, x_value: np.ndarray, cache: dict | None = None) -> np.ndarray | None:
+    """The region's result for input `x_value` (float64), or None if it
+    cannot be evaluated."""
+    env = {region.x: x_value}
+    if cache is not None:
+        env.update(cache)
+    for op in region.ops:
+        result = op.results[0]
+        if result in env:
+            continue
+        name = op.name
+        args = [env.get(v) for v in op.operands]
+        if name == "stablehlo.constant":
+            args = []
+        if any(a is None for a in args) and name != "stablehlo.constant":
+            # a constant operand defined by a stablehlo.constant
+            for i, v in enumerate(op.operands):
+                if args[i] is None:
+                    if _name(v) != "stablehlo.constant":
+                        return None
+                    a = _const_array(v)
+                    if a is None:
+                        return None
+                    env[v] = a.astype(np.float64) if a.dtype.kind == "f" else a
+                    args[i] = env[v]
+        try:
+            out = _apply(op, name, args)
+        except (ValueError, TypeError, FloatingPointError):
+            return None
+        if out is None:
+            return None
+        env[result] = out
+    return env.get(region.root.result)
+
+
+def _apply(op, name, args):
+    shape = _shape(op.results[0])
+    if name in _UNARY:
+        return _UNARY[name](args[0])
+    if name in _BINARY:
+        return _BINARY[name](args[0], args[1])
+    if name == "stablehlo.compare":
+        direction = str(op.attributes["comparison_direction"]).split()[-1].rstrip(">")
+        fn = _COMPARE.get(direction)
+        return None if fn is None else fn(args[0], args[1])
+    if name == "stablehlo.select":
+        return np.where(args[0], args[1], args[2])
+    if name == "stablehlo.clamp":
+        return np.clip(args[1], args[0], args[2])
+    if name == "stablehlo.convert":
+        e = _type(op.results[0]).element_type
+        if isinstance(e, ir.FloatType):
+            return np.asarray(args[0], dtype=np.float64)
+        if isinstance(e, ir.IntegerType) and e.width == 1:
+            return np.asarray(args[0]) != 0
+        return np.trunc(np.asarray(args[0], dtype=np.float64))
+    if name == "stablehlo.reshape":
+        return np.reshape(args[0], shape)
+    if name == "stablehlo.broadcast_in_dim":
+        dims = i64_array(op, "broadcast_dimensions")
+        src = np.asarray(args[0])
+        expanded = [1] * len(shape)
+        for i, d in enumerate(dims):
+            expanded[d] = src.shape[i]
+        order = sorted(range(len(dims)), key=lambda i: dims[i])
+        return np.broadcast_to(np.transpose(src, order).reshape(expanded), shape)
+    if name == "stablehlo.reduce":
+        reducer = _reducer(op)
+        dims = tuple(i64_array(op, "dimensions"))
+        out = _REDUCERS[reducer](np.asarray(args[0], dtype=np.float64), axis=dims)
+        return _COMBINE[reducer](out, args[1])
+    return None
+
+
+# -- the fused-op families ------------------------------------------------------------
+
+
+def _gelu_erf(x):
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+_ELEMENTWISE = (
+    (SIGMOID, {}, _sigmoid),
+    (SILU, {}, lambda x: x * _sigmoid(x)),
+    (GELU, {"approximate": "tanh"}, _gelu_tanh),
+    (GELU, {"approximate": "none"}, _gelu_erf),
+)
+
+
+def _close(a, b, kind: str) -> bool:
+    if a is None or a.shape != b.shape:
+        return False
+    with np.errstate(all="ignore"):
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            return False
+        tol = 2e-3 if kind == "f16" else 2e-5
+        scale = max(1.0, float(np.max(np.abs(b))))
+        return bool(np.all(np.abs(a - b) <= tol * (np.abs(b) + 1e-3 * scale)))
+
+
+@dataclass
+class _Match:
+    name: str
+    attrs: dict
+
+
+def _match_region(region: _Region, kind: str) -> _Match | None:
+    """Which fused op the region computes, if any."""
+    x, root = region.x, region.root
+    shape = _shape(x)
+    if _shape(root.result) != shape or not shape:
+        return None
+    names = {op.name for op in region.ops if op.results[0] not in region.const_values}
+    if len(names) < 2:
+        return None
+    reduces = [op for op in region.ops if op.name == "stablehlo.reduce" and op.results[0] not in region.const_values]
+    rng = np.random.default_rng(0)
+    with np.errstate(all="ignore"):
+        if not reduces:
+            if not names & {"stablehlo.exponential", "stablehlo.tanh", "stablehlo.logistic", "stablehlo.exponential_minus_one"}:
+                return None
+            probe = rng.uniform(-6.0, 6.0, shape)
+            got = _evaluate(region, probe)
+            for name, attrs, fn in _ELEMENTWISE:
+                if _close(got, fn(probe), kind):
+                    return _Match(name, dict(attrs))
+            return None
+        axes = {tuple(sorted(i64_array(op, "dimensions"))) for op in reduces}
+        if len(axes) != 1:
+            return None
+        (axes,) = axes
+        return _match_reduction(region, kind, list(axes), rng)
+
+
+def _epsilons(region: _Region) -> list[float]:
+    """Small positive scalar constants of the region (epsilon candidates)."""
+    out = {0.0}
+    for value in region.const_values:
+        if _name(value) != "stablehlo.constant":
+            continue
+        a = _const_array(value)
+        if a is None or a.size == 0 or a.dtype.kind != "f":
+            continue
+        first = float(a.reshape(-1)[0])
+        if 0 < first < 0.1 and (a == a.reshape(-1)[0]).all():
+            out.add(first)
+    return sorted(out)
+
+
+def _match_reduction(region, kind, axes, rng) -> _Match | None:
+    shape = _shape(region.x)
+    ax = tuple(axes)
+    # Rows with an offset and a scale (and one nearly constant row, so that
+    # epsilon matters), three of them to fit and check gamma/beta.
+    probes = []
+    for _ in range(3):
+        p = rng.normal(0.5, 2.0, shape)
+        probes.append(p)
+    small = rng.normal(0.0, 1e-3, shape)
+    got = [_evaluate(region, p) for p in probes + [small]]
+    if any(g is None for g in got):
+        return None
+    if len(ax) == 1:
+        axis = ax[0]
+        for name, fn in (
+            (SOFTMAX, lambda p: _softmax(p, axis)),
+            (LOG_SOFTMAX, lambda p: np.log(_softmax(p, axis))),
+        ):
+            if all(_close(g, fn(p), kind) for g, p in zip(got, probes + [small])):
+                return _Match(name, {"axis": axis})
+    for eps in _epsilons(region):
+        for name, normalize in (
+            (LAYER_NORM, lambda p: _layer_norm(p, ax, eps)),
+            (L2_NORM, lambda p: p / np.sqrt(np.sum(p * p, axis=ax, keepdims=True) + eps)),
+            (RMS_NORM, lambda p: p / np.sqrt(np.mean(p * p, axis=ax, keepdims=True) + eps)),
+        ):
+            fit = _fit_affine([normalize(p) for p in probes], got[:3], shape, ax)
+            if fit is None:
+                continue
+            gamma, beta = fit
+            if not _close(got[3], normalize(small) * gamma + beta, kind):
+                continue
+            attrs = {"axes": list(ax), "epsilon": eps}
+            norm_shape = [shape[a] for a in ax]
+            if name == L2_NORM:
+                if not (np.all(gamma == 1) and np.all(beta == 0)):
+                    continue
+                return _Match(name, attrs)
+            if not np.allclose(gamma, 1, rtol=0, atol=1e-6):
+                attrs["gamma"] = gamma.reshape(norm_shape)
+            if not np.allclose(beta, 0, rtol=0, atol=1e-6):
+                attrs["beta"] = beta.reshape(norm_shape)
+            return _Match(name, attrs)
+    return None
+
+
+def _softmax(p, axis):
+    e = np.exp(p - np.max(p, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _layer_norm(p, ax, eps):
+    mean = np.mean(p, axis=ax, keepdims=True)
+    var = np.mean((p - mean) ** 2, axis=ax, keepdims=True)
+    return (p - mean) / np.sqrt(var + eps)
+
+
+def _fit_affine(normalized, got, shape, ax):
+    """gamma, beta (over the normalized axes, broadcastable to `shape`) with
+    got ~= normalized * gamma + beta for every probe; None if none fits."""
+    keep = [i for i in range(len(shape)) if i not in ax]
+    n0, n1 = normalized[0], normalized[1]
+    g0, g1 = got[0], got[1]
+    with np.errstate(all="ignore"):
+        gamma_full = (g0 - g1) / (n0 - n1)
+        # one value per normalized position: the median over the other axes
+        gamma = np.median(gamma_full, axis=tuple(keep), keepdims=True) if keep else gamma_full
+        beta = np.median(g0 - n0 * gamma, axis=tuple(keep), keepdims=True) if keep else g0 - n0 * gamma
+    if not (np.isfinite(gamma).all() and np.isfinite(beta).all()):
+        return None
+    # snap to exact 1 / 0 when that is what the region holds
+    gamma = np.where(np.abs(gamma - 1) < 1e-9, 1.0, gamma)
+    beta = np.where(np.abs(beta) < 1e-9, 0.0, beta)
+    for n, g in zip(normalized, got):
+        if not _close(g, n * gamma + beta, "f32"):
+            return None
+    return gamma, beta
+
+
+# -- the region pattern ---------------------------------------------------------
+
+
+def _find(root, target: str):
+    """(region, match) for the best region rooted at `root`, or None."""
+    kind = _float_kind(root.result)
+    if kind is None:
+        return None
+    # farthest first: the largest region that matches wins (softmax with
+    # its max subtraction rather than without)
+    for x in reversed(_candidate_inputs(root)):
+        if _float_kind(x) != kind or _shape(x) != _shape(root.result):
+            continue
+        region = _region(root, x)
+        if region is None:
+            continue
+        match = _match_region(region, kind)
+        if match is not None and target_allows(target, match.name):
+            return region, match
+    return None
+
+
+_ROOTS = {"stablehlo.multiply", "stablehlo.divide", "stablehlo.add", "stablehlo.subtract", "stablehlo.convert"}
+
+
+def _extends(op, target: str, depth: int = 0) -> bool:
+    """True when the only user of `op` roots a larger matching region."""
+    uses = list(op.result.uses)
+    if depth >= 2 or len(uses) != 1:
+        return False
+    user = uses[0].owner
+    if user.name not in _ROOTS:
+        return False
+    user = user.opview
+    return _find(user, target) is not None or _extends(user, target, depth + 1)
+
+
+def _in_decomposition(op) -> bool:
+    """True inside a private function (a composite's decomposition, ours or
+    JAX's): those keep the reference form."""
+    parent = op.operation.parent
+    while parent is not None and parent.name != "func.func":
+        parent = parent.parent
+    if parent is None or "sym_visibility" not in parent.attributes:
+        return False
+    return ir.StringAttr(parent.attributes["sym_visibility"]).value == "private"
+
+
+def _raise_region(op, rewriter, target: str):
+    if _in_decomposition(op):
+        return True
+    found = _find(op, target)
+    if found is None or _extends(op, target):
+        return True
+    region, match = found
+    with rewriter.ip, op.location:
+        out = _composite(op, match, region)
+    rewriter.replace_op(op, [out])
+    return False
+
+
+def _attr(value):
+    if isinstance(value, bool):
+        return ir.BoolAttr.get(value)
+    if isinstance(value, int):
+        return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), value)
+    if isinstance(value, float):
+        return ir.FloatAttr.get(ir.F32Type.get(), value)
+    if isinstance(value, str):
+        return ir.StringAttr.get(value)
+    if isinstance(value, list):
+        return ir.DenseI64ArrayAttr.get([int(v) for v in value])
+    raise TypeError(value)
+
+
+def _composite(root, match: _Match, region: _Region):
+    kind = _float_kind(root.result)
+    attrs = {}
+    for key, value in match.attrs.items():
+        if isinstance(value, np.ndarray):
+            array = np.ascontiguousarray(value, dtype=_dtype(kind))
+            t = ir.RankedTensorType.get(list(array.shape), _type(root.result).element_type)
+            attrs[key] = ir.DenseElementsAttr.get(array, type=t)
+        else:
+            attrs[key] = _attr(value)
+    name = _decomposition(root, match.name, region)
+    composite = stablehlo.CompositeOp(
+        [root.result.type], [region.x], match.name, name, composite_attributes=ir.DictAttr.get(attrs)
+    )
+    return composite.results[0]
+
+
+def _new_function_name(module, base: str) -> str:
+    table = ir.SymbolTable(module.operation)
+    name, suffix = base, 0
+    while name in table:
+        suffix += 1
+        name = f"{base}_{suffix}"
+    return name
+
+
+def _decomposition(root, composite_name: str, region: _Region) -> str:
+    """A private function holding a copy of the region (the composite's
+    reference semantics); returns its name."""
+    module = _module_of(root)
+    name = _new_function_name(module, f"{composite_name}.impl")
+    function_type = ir.FunctionType.get([region.x.type], [root.result.type])
+    body = module.regions[0].blocks[0]
+    with ir.InsertionPoint(body), ir.Location.unknown():
+        fn = func.FuncOp(name, function_type, visibility="private")
+        block = fn.add_entry_block()
+        mapping = {region.x: block.arguments[0]}
+        with ir.InsertionPoint(block):
+            for op in region.ops:
+                for operand in op.operands:
+                    if operand not in mapping and _name(operand) == "stablehlo.constant":
+                        mapping[operand] = _owner(operand).operation.clone().operation.results[0]
+                clone = op.clone().operation
+                for operand in list(op.operands):
+                    if operand in mapping:
+                        clone.replace_uses_of_with(operand, mapping[operand])
+                mapping[op.results[0]] = clone.results[0]
+            func.ReturnOp([mapping[root.result]])
+    return name
+
+
+# -- attention ------------------------------------------------------------------------
+
+
+def _splat(value) -> float | None:
+    """The one value of a splat constant (through broadcasts/converts)."""
+    while _name(value) in ("stablehlo.broadcast_in_dim", "stablehlo.convert", "stablehlo.reshape"):
+        value = _owner(value).operation.operands[0]
+    if _name(value) == "stablehlo.constant":
+        a = _const_array(value)
+        if a is not None and a.size and a.dtype.kind == "f" and (a == a.reshape(-1)[0]).all():
+            return float(a.reshape(-1)[0])
+    # sqrt of a constant (Flax's 1/sqrt(depth) before folding)
+    if _name(value) == "stablehlo.sqrt":
+        inner = _splat(_owner(value).operation.operands[0])
+        return None if inner is None or inner < 0 else math.sqrt(inner)
+    return None
+
+
+def _single_use(value) -> bool:
+    return len(list(value.uses)) == 1
+
+
+def _canonical_bmm(op):
+    """(lhs, rhs, nb) of a canonical rank-4-or-less batched matmul
+    [B.., M, K] x [B.., K, N]; else None."""
+    if op.name != "stablehlo.dot_general":
+        return None
+    d = stablehlo.DotDimensionNumbers(op.attributes["dot_dimension_numbers"])
+    lhs, rhs = op.operands[0], op.operands[1]
+    lr, rr = len(_shape(lhs)), len(_shape(rhs))
+    nb = len(d.lhs_batching_dimensions)
+    if lr != rr or lr != nb + 2 or lr < 3:
+        return None
+    if list(d.lhs_batching_dimensions) != list(range(nb)) or list(d.rhs_batching_dimensions) != list(range(nb)):
+        return None
+    if list(d.lhs_contracting_dimensions) != [lr - 1] or list(d.rhs_contracting_dimensions) != [nb]:
+        return None
+    return lhs, rhs, nb
+
+
+def _raise_attention(op, rewriter):
+    """dot_general(softmax(scores), v) -> coreml.scaled_dot_product_attention."""
+    if _in_decomposition(op):
+        return True
+    pv = _canonical_bmm(op)
+    kind = _float_kind(op.result)
+    if pv is None or kind is None:
+        return True
+    probs, v, _ = pv
+    soft = _owner(probs)
+    if soft is None or soft.operation.name != "stablehlo.composite" or not _single_use(probs):
+        return True
+    if ir.StringAttr(soft.attributes["name"]).value != SOFTMAX:
+        return True
+    rank = len(_shape(probs))
+    axis = ir.IntegerAttr(ir.DictAttr(soft.attributes["composite_attributes"])["axis"]).value
+    if axis != rank - 1:
+        return True
+    scores = soft.operation.operands[0]
+    mask, mask_kind = None, None
+    if not _single_use(scores):
+        return True
+    owner = _owner(scores)
+    if owner is not None and owner.operation.name == "stablehlo.select":
+        cond, on_true, on_false = owner.operation.operands
+        fill = _splat(on_false)
+        if fill is None or fill > -1e30 or not _single_use(on_true) or _shape(cond) != _shape(scores):
+            return True
+        mask, mask_kind, scores = cond, "bool", on_true
+    elif owner is not None and owner.operation.name == "stablehlo.add":
+        a, b = owner.operation.operands
+        for s, m in ((a, b), (b, a)):
+            if _name(s) in ("stablehlo.dot_general", "stablehlo.multiply", "stablehlo.divide") and _single_use(s):
+                mask, mask_kind, scores = m, "float", s
+                break
+        else:
+            return True
+    # an optional scale on the scores
+    scale = 1.0
+    owner = _owner(scores)
+    if owner is not None and owner.operation.name in ("stablehlo.multiply", "stablehlo.divide"):
+        a, b = owner.operation.operands
+        c = _splat(b)
+        if c is None and owner.operation.name == "stablehlo.multiply":
+            a, b = b, a
+            c = _splat(b)
+        if c is None or c == 0 or not _single_use(a):
+            return True
+        scale = c if owner.operation.name == "stablehlo.multiply" else 1 / c
+        scores = a
+    qk_op = _owner(scores)
+    if qk_op is None or not _single_use(scores):
+        return True
+    qk = _canonical_bmm(qk_op.operation)
+    if qk is None:
+        return True
+    q, kt, nb = qk
+    if nb != len(_shape(v)) - 2 or _float_kind(q) != kind or _float_kind(kt) != kind or _float_kind(v) != kind:
+        return True
+    e = _shape(q)[-1]
+    # a scale on the query: transpose(q * c) or q * c
+    query_scale_op = None
+    q_inner = q
+    if _name(q_inner) == "stablehlo.transpose" and _single_use(q_inner):
+        q_inner = _owner(q_inner).operation.operands[0]
+    qs = _owner(q_inner)
+    if qs is not None and qs.operation.name in ("stablehlo.multiply", "stablehlo.divide") and _single_use(q_inner):
+        a, b = qs.operation.operands
+        c = _splat(b)
+        if c is None and qs.operation.name == "stablehlo.multiply":
+            a, b = b, a
+            c = _splat(b)
+        if c is not None and c != 0:
+            query_scale_op = (qs, a, c if qs.operation.name == "stablehlo.multiply" else 1 / c)
+    if mask is not None and mask_kind == "float" and _float_kind(mask) != kind:
+        return True
+    with rewriter.ip, op.location:
+        query, prescale = q, scale * math.sqrt(e)
+        if query_scale_op is not None and abs(scale * query_scale_op[2] * math.sqrt(e) - 1) <= 1e-6:
+            # the query carries exactly the 1/sqrt(E) SDPA applies: drop it
+            prescale = 1.0
+            query = query_scale_op[1]
+            if q != q_inner:
+                query = _transpose(query, i64_array(_owner(q).operation, "permutation"))
+        key = _transpose(kt, list(range(nb)) + [nb + 1, nb])
+        operands = [query, key, v] + ([mask] if mask is not None else [])
+        attrs = {}
+        if abs(prescale - 1) > 1e-6:
+            attrs["query_scale"] = ir.FloatAttr.get(ir.F32Type.get(), prescale)
+        name = _sdpa_decomposition(op, operands, prescale, mask_kind)
+        composite = stablehlo.CompositeOp(
+            [op.result.type], operands, SDPA, name, composite_attributes=ir.DictAttr.get(attrs)
+        )
+    rewriter.replace_op(op, [composite.results[0]])
+    rewriter.erase_op(soft)  # a composite is not trivially dead; the rest is
+    return False
+
+
+def _sdpa_decomposition(anchor, operands, prescale: float, mask_kind) -> str:
+    """softmax(q k^T / sqrt(E) * prescale [+ mask]) v as a private function."""
+    module = _module_of(anchor)
+    name = _new_function_name(module, f"{SDPA}.impl")
+    result_type = anchor.result.type
+    types = [v.type for v in operands]
+    function_type = ir.FunctionType.get(types, [result_type])
+    body = module.regions[0].blocks[0]
+    with ir.InsertionPoint(body), ir.Location.unknown():
+        fn = func.FuncOp(name, function_type, visibility="private")
+        block = fn.add_entry_block()
+        with ir.InsertionPoint(block):
+            q, k, v = block.arguments[0], block.arguments[1], block.arguments[2]
+            qs, ks = _shape(q), _shape(k)
+            nb = len(qs) - 2
+            element = _type(q).element_type
+            kt = stablehlo.TransposeOp(k, list(range(nb)) + [nb + 1, nb]).result
+            s_type = ir.RankedTensorType.get(list(qs[:-1]) + [ks[-2]], element)
+            dims = stablehlo.DotDimensionNumbers.get(
+                lhs_batching_dimensions=list(range(nb)),
+                rhs_batching_dimensions=list(range(nb)),
+                lhs_contracting_dimensions=[nb + 1],
+                rhs_contracting_dimensions=[nb],
+            )
+            s = stablehlo.DotGeneralOp(s_type, q, kt, dims).result
+            factor = prescale / math.sqrt(qs[-1])
+            s = stablehlo.MulOp(s, _full(s_type, factor)).result
+            if mask_kind == "bool":
+                s = stablehlo.SelectOp(block.arguments[3], s, _full(s_type, -math.inf)).result
+            elif mask_kind == "float":
+                s = stablehlo.AddOp(s, block.arguments[3]).result
+            m = _reduce(s, stablehlo.MaxOp, -math.inf)
+            e = stablehlo.ExpOp(stablehlo.SubtractOp(s, _bcast(m, s_type)).result).result
+            total = _reduce(e, stablehlo.AddOp, 0.0)
+            p = stablehlo.DivOp(e, _bcast(total, s_type)).result
+            dims = stablehlo.DotDimensionNumbers.get(
+                lhs_batching_dimensions=list(range(nb)),
+                rhs_batching_dimensions=list(range(nb)),
+                lhs_contracting_dimensions=[nb + 1],
+                rhs_contracting_dimensions=[nb],
+            )
+            out = stablehlo.DotGeneralOp(result_type, p, v, dims).result
+            func.ReturnOp([out])
+    return name
+
+
+def _full(t, value: float):
+    scalar = ir.RankedTensorType.get([], t.element_type)
+    c = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(scalar, ir.FloatAttr.get(t.element_type, value))).result
+    return stablehlo.BroadcastInDimOp(t, c, []).result
+
+
+def _reduce(value, combiner, init: float):
+    t = _type(value)
+    element = t.element_type
+    scalar = ir.RankedTensorType.get([], element)
+    start = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(scalar, ir.FloatAttr.get(element, init))).result
+    out_type = ir.RankedTensorType.get(list(t.shape[:-1]), element)
+    reduce = stablehlo.ReduceOp([out_type], [value], [start], [t.rank - 1])
+    block = reduce.regions[0].blocks.append(scalar, scalar)
+    with ir.InsertionPoint(block):
+        stablehlo.ReturnOp([combiner(block.arguments[0], block.arguments[1]).result])
+    return reduce.results[0]
+
+
+def _bcast(value, t):
+    return stablehlo.BroadcastInDimOp(t, value, list(range(t.rank - 1))).result
+
+
+__all__ = ["RaiseFusedOpsPass", "COMPOSITE_TARGETS"]
