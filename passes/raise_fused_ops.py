@@ -782,7 +782,9 @@ def _raise_attention(op, rewriter):
     if owner is not None and owner.operation.name == "stablehlo.select":
         cond, on_true, on_false = owner.operation.operands
         fill = _splat(on_false)
-        if fill is None or fill > -1e30 or not _single_use(on_true) or _shape(cond) != _shape(scores):
+        # A fill of -1e4 or less (GPT-2's) is as good as -inf: exp of it
+        # relative to any kept score underflows to 0 in fp16 and fp32.
+        if fill is None or fill > -1e4 or not _single_use(on_true) or _shape(cond) != _shape(scores):
             return True
         mask, mask_kind, scores = cond, "bool", on_true
     elif owner is not None and owner.operation.name == "stablehlo.add":

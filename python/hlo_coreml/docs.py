@@ -8,7 +8,7 @@ import re
 from .emit.refused import REFUSED, REWRITTEN
 from .emit.registry import COMPOSITES, emitter_table
 from .passes import PASS_REGISTRY
-from .pipeline import NAMED_PIPELINES
+from .pipeline import NAMED_PIPELINES  # noqa: E402
 
 MARKERS = {
     "op-table": "Supported ops",
@@ -73,7 +73,14 @@ def pass_table() -> str:
     return "\n".join(rows)
 
 
-GENERATORS = {"op-table": op_table, "pass-table": pass_table}
+def default_pipeline() -> str:
+    """The default legalization pipeline, element by element, as compile() runs it."""
+    from .pipeline import DEFAULT_PIPELINE, expand
+
+    return "```\n" + "\n".join(expand([DEFAULT_PIPELINE])) + "\n```"
+
+
+GENERATORS = {"op-table": op_table, "pass-table": pass_table, "pipeline": default_pipeline}
 
 
 def render(readme: str) -> str:
