@@ -73,6 +73,7 @@ _COMBINE = {"stablehlo.add": np.add, "stablehlo.maximum": np.maximum, "stablehlo
 # A region (ops depending on the input) is at most this big: JAX's erf-GELU
 # is ~70 ops; bigger regions are not one fused op.
 _MAX_REGION = 96
+_MAX_RANK = 5
 
 
 @register_pass
@@ -95,8 +96,21 @@ class RaiseFusedOpsPass(ModulePass):
       non-constant `multiply`/`add`), `coreml.rms_norm` (same attributes),
       `coreml.l2_norm {axes, epsilon}` (`x / sqrt(sum(x^2) + eps)`);
     - `coreml.scaled_dot_product_attention` (query, key, value[, mask]) for
-      `softmax(q k^T * scale [+ mask | select(mask, ., -big)]) v` on
-      canonical batched matmuls, at `target` iOS18 or later only.
+      `softmax(q k^T * scale [+ mask | select(mask, ., fill)]) v` on
+      canonical batched matmuls (also through the reshape that merges unit
+      batch dims), at `target` iOS18 or later only. A scale of exactly
+      1/sqrt(E) on the query (Flax, Equinox) is dropped, any other becomes
+      `query_scale`. A select mask needs fill -inf, or a fill <= -1e4 and a
+      constant mask keeping a key in every row (e.g. causal): with a
+      runtime padding mask a row may lose every key, where SDPA gives NaN
+      and the program uniform weights, so only the softmax is raised.
+
+    `linear` (matmul with a constant weight plus bias) is the composite
+    `hlo_coreml.linear` that hlo-coreml-dot-general-to-matmul already
+    creates; this pass leaves it alone.
+
+    Values of rank > 5 are not raised (hlo-coreml-cap-rank reshapes them
+    later); nor are reductions over a reshaped input (GroupNorm).
 
     How a region is recognized: a candidate root op (multiply, divide, add,
     subtract, convert) and an input value `x` delimit a region of
@@ -117,6 +131,11 @@ class RaiseFusedOpsPass(ModulePass):
 
     Afterwards the recognized regions are single composites; everything
     else is unchanged (dead ops of a region are erased by the driver).
+    `coreml.*` composites already in the module (JAX's `jax.lax.composite`)
+    that the target or the emitter cannot take are replaced by their
+    decomposition first. Options: `target` (deployment target name,
+    default iOS17; compile() passes its own) and `enable` (false: only that
+    clean-up, no raising; compile(raise_fused_ops=False)).
     """
 
     name: ClassVar[str] = "hlo-coreml-raise-fused-ops"
@@ -343,48 +362,86 @@ def _const_array(value) -> np.ndarray | None:
     attr = _owner(value).attributes["value"]
     if not isinstance(attr, ir.DenseElementsAttr):
         return None
-    t = _type(value)
-    element = t.element_type
-    if isinstance(element, ir.IntegerType) and element.width == 1:
-        return None
+    shape = tuple(_type(value).shape)
+    array = np.asarray(attr)
     if attr.is_splat:
-        return np.full(tuple(t.shape), np.asarray(attr.get_splat_value().value if hasattr(attr.get_splat_value(), "value") else attr.get_splat_value()))
-    return np.asarray(attr).reshape(tuple(t.shape))
+        return np.full(shape, array.reshape(-1)[0])
+    return array.reshape(shape)
 
 
-def _evaluate(region: _Region, x_value: np.ndarray, cache: dict | None = None) -> np.ndarray | None:
+def _constant_eval(value, depth: int = 0) -> np.ndarray | None:
+    """The value of a tensor computed from constants alone (through region
+    ops), or None."""
+    owner = _owner(value)
+    if owner is None or depth > 16:
+        return None
+    name = owner.operation.name
+    if name == "stablehlo.constant":
+        return _const_array(value)
+    if name not in _REGION_OPS or len(owner.operation.results) != 1:
+        return None
+    args = []
+    for operand in owner.operation.operands:
+        a = _constant_eval(operand, depth + 1)
+        if a is None:
+            return None
+        args.append(a)
+    try:
+        with np.errstate(all="ignore"):
+            return _apply(owner.operation, name, args)
+    except (ValueError, TypeError):
+        return None
+
+
+def _evaluate(region: _Region, x_value: np.ndarray, elementwise: bool = False) -> np.ndarray | None:
     """The region's result for input `x_value` (float64), or None if it
-    cannot be evaluated."""
+    cannot be evaluated. With `elementwise` (a region without reductions)
+    `x_value` is a 1-D probe: constants must be splats and are taken as
+    scalars, and broadcasts/reshapes pass values through, so evaluating a
+    70-op GELU costs the same whatever the tensor's size."""
     env = {region.x: x_value}
-    if cache is not None:
-        env.update(cache)
     for op in region.ops:
         result = op.results[0]
-        if result in env:
-            continue
         name = op.name
-        args = [env.get(v) for v in op.operands]
-        if name == "stablehlo.constant":
-            args = []
-        if any(a is None for a in args) and name != "stablehlo.constant":
-            # a constant operand defined by a stablehlo.constant
-            for i, v in enumerate(op.operands):
-                if args[i] is None:
-                    if _name(v) != "stablehlo.constant":
-                        return None
-                    a = _const_array(v)
-                    if a is None:
-                        return None
-                    env[v] = a.astype(np.float64) if a.dtype.kind == "f" else a
-                    args[i] = env[v]
+        args = []
+        for v in op.operands:
+            a = env.get(v)
+            if a is None:
+                if _name(v) != "stablehlo.constant":
+                    return None
+                a = _constant_operand(v, elementwise)
+                if a is None:
+                    return None
+                env[v] = a
+            args.append(a)
         try:
-            out = _apply(op, name, args)
+            if elementwise and name in ("stablehlo.broadcast_in_dim", "stablehlo.reshape"):
+                out = args[0]
+            else:
+                out = _apply(op, name, args)
         except (ValueError, TypeError, FloatingPointError):
             return None
         if out is None:
             return None
         env[result] = out
     return env.get(region.root.result)
+
+
+def _constant_operand(value, scalar: bool):
+    """A constant operand as float64 (bools stay bools); a splat's one value
+    when `scalar` (None if it is not a splat)."""
+    attr = _owner(value).attributes["value"]
+    if not isinstance(attr, ir.DenseElementsAttr):
+        return None
+    if scalar:
+        if not attr.is_splat:
+            return None
+        one = np.asarray(attr).reshape(-1)[0]
+        return np.float64(one) if np.asarray(one).dtype.kind == "f" else one
+    a = _const_array(value)
+    if a is None:
+        return None
+    return a.astype(np.float64) if a.dtype.kind == "f" else a
 
 
 def _apply(op, name, args):
@@ -429,9 +486,11 @@ def _apply(op, name, args):
 # -- the fused-op families ------------------------------------------------------------
 
 
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+
+
 def _gelu_erf(x):
-    erf = np.vectorize(math.erf, otypes=[np.float64])
-    return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+    return 0.5 * x * (1 + _ERF(x / math.sqrt(2)))
 
 
 def _gelu_tanh(x):
@@ -482,12 +541,14 @@ def _match_region(region: _Region, kind: str) -> _Match | None:
         if not reduces:
             if not names & {"stablehlo.exponential", "stablehlo.tanh", "stablehlo.logistic", "stablehlo.exponential_minus_one"}:
                 return None
-            probe = rng.uniform(-6.0, 6.0, shape)
-            got = _evaluate(region, probe)
+            probe = rng.uniform(-6.0, 6.0, 512)
+            got = _evaluate(region, probe, elementwise=True)
             for name, attrs, fn in _ELEMENTWISE:
                 if _close(got, fn(probe), kind):
                     return _Match(name, dict(attrs))
             return None
+        if any(_shape(op.operands[0]) != shape for op in reduces):
+            return None  # reductions over a reshaped x (GroupNorm): not one of ours
         axes = {tuple(sorted(i64_array(op, "dimensions"))) for op in reduces}
         if len(axes) != 1:
             return None
@@ -577,8 +638,8 @@ def _fit_affine(normalized, got, shape, ax):
     with np.errstate(all="ignore"):
         gamma_full = (g0 - g1) / (n0 - n1)
         # one value per normalized position: the median over the other axes
-        gamma = np.median(gamma_full, axis=tuple(keep), keepdims=True) if keep else gamma_full
-        beta = np.median(g0 - n0 * gamma, axis=tuple(keep), keepdims=True) if keep else g0 - n0 * gamma
+        gamma = np.mean(gamma_full, axis=tuple(keep), keepdims=True) if keep else gamma_full
+        beta = np.mean(g0 - n0 * gamma, axis=tuple(keep), keepdims=True) if keep else g0 - n0 * gamma
     if not (np.isfinite(gamma).all() and np.isfinite(beta).all()):
         return None
     # snap to exact 1 / 0 when that is what the region holds
@@ -596,8 +657,8 @@ def _fit_affine(normalized, got, shape, ax):
 def _find(root, target: str):
     """(region, match) for the best region rooted at `root`, or None."""
     kind = _float_kind(root.result)
-    if kind is None:
-        return None
+    if kind is None or len(_shape(root.result)) > _MAX_RANK:
+        return None  # rank > 5 is hlo-coreml-cap-rank's business first
     # farthest first: the largest region that matches wins (softmax with
     # its max subtraction rather than without)
     for x in reversed(_candidate_inputs(root)):
@@ -606,7 +667,10 @@ def _find(root, target: str):
         region = _region(root, x)
         if region is None:
             continue
-        match = _match_region(region, kind)
+        try:
+            match = _match_region(region, kind)
+        except (ValueError, TypeError, IndexError, ArithmeticError):
+            match = None  # a region the evaluator cannot follow: no match
         if match is not None and target_allows(target, match.name):
             return region, match
     return None
@@ -734,6 +798,21 @@ def _splat(value) -> float | None:
     return None
 
 
+def _is_reshape_like(value) -> bool:
+    """A reshape, or a broadcast_in_dim that only adds unit dims."""
+    owner = _owner(value)
+    if owner is None:
+        return False
+    name = owner.operation.name
+    if name == "stablehlo.reshape":
+        return True
+    if name != "stablehlo.broadcast_in_dim":
+        return False
+    src, dims = _shape(owner.operation.operands[0]), i64_array(owner.operation, "broadcast_dimensions")
+    out = _shape(value)
+    return dims == sorted(dims) and all(out[d] == n for d, n in zip(dims, src)) and math.prod(out) == math.prod(src)
+
+
 def _single_use(value) -> bool:
     return len(list(value.uses)) == 1
 
@@ -765,6 +844,13 @@ def _raise_attention(op, rewriter):
     if pv is None or kind is None:
         return True
     probs, v, _ = pv
+    bmm_shape = _shape(probs)
+    # the dot-general pass may have merged unit/leading batch dims: look
+    # through a reshape that keeps the last two dims
+    if _name(probs) == "stablehlo.reshape" and _single_use(probs):
+        inner = _owner(probs).operation.operands[0]
+        if _shape(inner)[-2:] == bmm_shape[-2:]:
+            probs = inner
     soft = _owner(probs)
     if soft is None or soft.operation.name != "stablehlo.composite" or not _single_use(probs):
         return True
@@ -786,6 +872,13 @@ def _raise_attention(op, rewriter):
         # relative to any kept score underflows to 0 in fp16 and fp32.
         if fill is None or fill > -1e4 or not _single_use(on_true) or _shape(cond) != _shape(scores):
             return True
+        if fill != -math.inf:
+            # A finite fill differs from SDPA's -inf only on rows with no
+            # key left (JAX: uniform weights, SDPA: NaN): raise only a
+            # constant mask that keeps at least one key in every row.
+            known = _constant_eval(cond)
+            if known is None or not np.asarray(known, dtype=bool).any(axis=-1).all():
+                return True
         mask, mask_kind, scores = cond, "bool", on_true
     elif owner is not None and owner.operation.name == "stablehlo.add":
         a, b = owner.operation.operands
@@ -808,14 +901,16 @@ def _raise_attention(op, rewriter):
             return True
         scale = c if owner.operation.name == "stablehlo.multiply" else 1 / c
         scores = a
+    if _single_use(scores) and _is_reshape_like(scores) and _shape(_owner(scores).operation.operands[0]) == bmm_shape:
+        scores = _owner(scores).operation.operands[0]
     qk_op = _owner(scores)
-    if qk_op is None or not _single_use(scores):
+    if qk_op is None or not _single_use(scores) or _shape(scores) != bmm_shape:
         return True
     qk = _canonical_bmm(qk_op.operation)
     if qk is None:
         return True
     q, kt, nb = qk
-    if nb != len(_shape(v)) - 2 or _float_kind(q) != kind or _float_kind(kt) != kind or _float_kind(v) != kind:
+    if len(bmm_shape) > _MAX_RANK or nb != len(_shape(v)) - 2 or _float_kind(q) != kind or _float_kind(kt) != kind or _float_kind(v) != kind:
         return True
     e = _shape(q)[-1]
     # a scale on the query: transpose(q * c) or q * c
@@ -843,6 +938,8 @@ def _raise_attention(op, rewriter):
             if q != q_inner:
                 query = _transpose(query, i64_array(_owner(q).operation, "permutation"))
         key = _transpose(kt, list(range(nb)) + [nb + 1, nb])
+        if mask is not None and _shape(mask) != bmm_shape:
+            mask = stablehlo.ReshapeOp(ir.RankedTensorType.get(list(bmm_shape), _type(mask).element_type), mask).result
         operands = [query, key, v] + ([mask] if mask is not None else [])
         attrs = {}
         if abs(prescale - 1) > 1e-6:

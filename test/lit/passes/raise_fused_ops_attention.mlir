@@ -208,3 +208,73 @@ func.func @equinox_attention(%arg0: tensor<2x3x8xf32>, %arg1: tensor<8x8xf32>, %
   return %30 : tensor<2x3x8xf32>
 }
 
+
+// -----
+
+// GPT-2 in the zoo (jnp: q @ k.T * (1/sqrt(E)), jnp.where(causal, att, -1e4),
+// softmax, @ v): dot-general-to-matmul merged the unit batch dim, so the
+// scores come through a broadcast_in_dim and the probabilities through a
+// reshape. A fill of -1e4 or less counts as masked out when the mask is a
+// constant keeping a key in every row (SDPA's -inf and the finite fill only
+// differ on rows with none); the [1, 2, 3, 3] mask is reshaped to the
+// matmuls' [2, 3, 3].
+// CHECK-LABEL: func.func @gpt2_attention(
+// CHECK:       stablehlo.composite "coreml.softmax"
+// IOS18-LABEL: func.func @gpt2_attention(
+// IOS18:       %[[C:.*]] = stablehlo.constant dense<{{\[\[}}true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>
+// IOS18:       %[[M:.*]] = stablehlo.broadcast_in_dim %[[C]], dims = [2, 3] : (tensor<3x3xi1>) -> tensor<1x2x3x3xi1>
+// IOS18:       %[[K:.*]] = stablehlo.transpose %arg1, dims = [0, 2, 1]
+// IOS18:       %[[MR:.*]] = stablehlo.reshape %[[M]] : (tensor<1x2x3x3xi1>) -> tensor<2x3x3xi1>
+// IOS18-NEXT:  %[[O:.*]] = stablehlo.composite "coreml.scaled_dot_product_attention" %arg0, %[[K]], %arg2, %[[MR]] {decomposition = @coreml.scaled_dot_product_attention.impl}
+// IOS18-NEXT:  return %[[O]]
+func.func @gpt2_attention(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
+  %mask = stablehlo.constant dense<[[true, false, false], [true, true, false], [true, true, true]]> : tensor<3x3xi1>
+  %cst = stablehlo.constant dense<0.000000e+00> : tensor<f32>
+  %cst_0 = stablehlo.constant dense<0xFF800000> : tensor<f32>
+  %scale = stablehlo.constant dense<5.000000e-01> : tensor<f32>
+  %fill = stablehlo.constant dense<-1.000000e+04> : tensor<f32>
+  %s = stablehlo.dot_general %q, %kt, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %s4 = stablehlo.broadcast_in_dim %s, dims = [1, 2, 3] : (tensor<2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %c = stablehlo.broadcast_in_dim %scale, dims = [] : (tensor<f32>) -> tensor<1x2x3x3xf32>
+  %ss = stablehlo.multiply %s4, %c : tensor<1x2x3x3xf32>
+  %m = stablehlo.broadcast_in_dim %mask, dims = [2, 3] : (tensor<3x3xi1>) -> tensor<1x2x3x3xi1>
+  %f = stablehlo.broadcast_in_dim %fill, dims = [] : (tensor<f32>) -> tensor<1x2x3x3xf32>
+  %a = stablehlo.select %m, %ss, %f : tensor<1x2x3x3xi1>, tensor<1x2x3x3xf32>
+  %0 = stablehlo.reduce(%a init: %cst_0) applies stablehlo.maximum across dimensions = [3] : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3xf32>
+  %1 = stablehlo.broadcast_in_dim %0, dims = [0, 1, 2] : (tensor<1x2x3xf32>) -> tensor<1x2x3x3xf32>
+  %2 = stablehlo.subtract %a, %1 : tensor<1x2x3x3xf32>
+  %3 = stablehlo.exponential %2 : tensor<1x2x3x3xf32>
+  %4 = stablehlo.reduce(%3 init: %cst) applies stablehlo.add across dimensions = [3] : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3xf32>
+  %5 = stablehlo.broadcast_in_dim %4, dims = [0, 1, 2] : (tensor<1x2x3xf32>) -> tensor<1x2x3x3xf32>
+  %p = stablehlo.divide %3, %5 : tensor<1x2x3x3xf32>
+  %p3 = stablehlo.reshape %p : (tensor<1x2x3x3xf32>) -> tensor<2x3x3xf32>
+  %o = stablehlo.dot_general %p3, %v, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x3x3xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %o : tensor<2x3x4xf32>
+}
+
+// -----
+
+// A padding mask that is an argument, with a finite fill: a row could lose
+// every key, where SDPA (NaN) and the program (uniform weights) differ, so
+// only the softmax is raised.
+// IOS18-LABEL: func.func @attention_runtime_mask_finite_fill(
+// IOS18:       stablehlo.composite "coreml.softmax"
+// IOS18-NOT:   coreml.scaled_dot_product_attention
+// IOS18:       return
+// CHECK-LABEL: func.func @attention_runtime_mask_finite_fill(
+func.func @attention_runtime_mask_finite_fill(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x4xf32>, %m: tensor<2x3x3xi1>) -> tensor<2x3x4xf32> {
+  %cst = stablehlo.constant dense<0.000000e+00> : tensor<f32>
+  %cst_0 = stablehlo.constant dense<0xFF800000> : tensor<f32>
+  %fill = stablehlo.constant dense<-3.40282347E+38> : tensor<2x3x3xf32>
+  %s = stablehlo.dot_general %q, %kt, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %a = stablehlo.select %m, %s, %fill : tensor<2x3x3xi1>, tensor<2x3x3xf32>
+  %0 = stablehlo.reduce(%a init: %cst_0) applies stablehlo.maximum across dimensions = [2] : (tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+  %1 = stablehlo.broadcast_in_dim %0, dims = [0, 1] : (tensor<2x3xf32>) -> tensor<2x3x3xf32>
+  %2 = stablehlo.subtract %a, %1 : tensor<2x3x3xf32>
+  %3 = stablehlo.exponential %2 : tensor<2x3x3xf32>
+  %4 = stablehlo.reduce(%3 init: %cst) applies stablehlo.add across dimensions = [2] : (tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+  %5 = stablehlo.broadcast_in_dim %4, dims = [0, 1] : (tensor<2x3xf32>) -> tensor<2x3x3xf32>
+  %p = stablehlo.divide %3, %5 : tensor<2x3x3xf32>
+  %o = stablehlo.dot_general %p, %v, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x3x3xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %o : tensor<2x3x4xf32>
+}
