@@ -33,6 +33,7 @@ PREPARE_PIPELINE = [
 LEGALIZE_PASSES = [
     "hlo-coreml-remove-tuples",
     "hlo-coreml-narrow-types",
+    "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",
     "hlo-coreml-split-complex",
     "hlo-coreml-unroll-while",

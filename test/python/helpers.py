@@ -11,6 +11,7 @@ import contextlib
 import os
 import tempfile
 
+import ml_dtypes
 import numpy as np
 
 # Tolerances. fp32: the MIL program computes in fp32 like XLA:CPU; the
@@ -41,6 +42,8 @@ _IO_NUMPY = {
     np.dtype(np.uint8): np.int32,
     np.dtype(np.uint16): np.int32,
     np.dtype(np.uint32): np.int32,
+    # bfloat16 is held in f32 (hlo-coreml-widen-bf16) and travels as fp32.
+    np.dtype(ml_dtypes.bfloat16): np.float32,
 }
 _IO_SPEC_NAME = {np.float32: "FLOAT32", np.float16: "FLOAT16", np.int32: "INT32"}
 

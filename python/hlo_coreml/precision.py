@@ -1,0 +1,128 @@
+"""The fp16 precision rule: which ops stay in fp32 when compute_precision is
+FLOAT16.
+
+coremltools' FLOAT16 mode (`common::add_fp16_cast`) casts every fp32 op to
+fp16. Most ops are fine in fp16 (one rounding of 2**-11 relative), but a few
+break outright: they overflow fp16's range (65504) or lose the resolution of
+a long sum. hlo-coreml passes `keep_fp32` as the `op_selector` of
+`ct.transform.FP16ComputePrecision`, so these ops, and only these, stay in
+fp32:
+
+1. Statistics built from squares: `layer_norm`, `instance_norm`, `l2_norm`,
+   `local_response_norm`, `reduce_sum_square`, `reduce_l2_norm`. A square
+   overflows fp16 from |x| > 256, which activations reach routinely.
+2. Sums of exponentials: `reduce_log_sum_exp`, `reduce_log_sum`, and
+   `softmax` over an axis of more than LARGE_REDUCTION elements.
+3. Long sums: `reduce_sum`, `reduce_mean`, `reduce_prod`, `cumsum` reducing
+   more than LARGE_REDUCTION (1024) elements into each result (a sum of 1024
+   values of magnitude 64 already overflows fp16, and each addition past 2048
+   rounds away a whole unit).
+4. `exp`, unless its argument is bounded above by 0: `sub(x, m)` with `m`
+   produced by `reduce_max` (directly or through reshape / expand_dims /
+   tile / identity; the stable-softmax pattern), or the negation of a
+   non-negative value. exp overflows fp16 for arguments above log(65504) =
+   11.09, which unbounded inputs can reach.
+
+Everything else runs in fp16. The rule only keeps *fp32* ops in fp32: a model
+written in fp16 (a JAX function in float16 end to end) computes in fp16
+whatever the precision. Keeping an op in fp32 keeps it off the Neural Engine
+(fp32 ops never run there); pass
+`ct.transform.FP16ComputePrecision(op_selector=lambda op: True)` (or
+compute_precision='fp16-all') for all-fp16 compute.
+"""
+
+from __future__ import annotations
+
+import math
+
+# More elements than this reduced into one result keep a sum in fp32.
+LARGE_REDUCTION = 1024
+
+ALWAYS_FP32 = frozenset(
+    {
+        "layer_norm",
+        "instance_norm",
+        "l2_norm",
+        "local_response_norm",
+        "reduce_sum_square",
+        "reduce_l2_norm",
+        "reduce_log_sum_exp",
+        "reduce_log_sum",
+    }
+)
+LONG_SUMS = frozenset({"reduce_sum", "reduce_mean", "reduce_prod", "cumsum", "softmax"})
+_PASS_THROUGH = frozenset({"reshape", "expand_dims", "squeeze", "tile", "identity", "transpose"})
+
+
+def keep_fp32(op) -> bool:
+    """Whether `op` must stay in fp32 (see the module docstring)."""
+    kind = op.op_type
+    if kind in ALWAYS_FP32:
+        return True
+    if kind in LONG_SUMS:
+        return _reduced_count(op) > LARGE_REDUCTION
+    if kind == "exp":
+        return not _bounded_above_by_zero(op.inputs["x"])
+    return False
+
+
+def fp16_op_selector(op) -> bool:
+    """The `op_selector` for FP16ComputePrecision: True = compute in fp16."""
+    return not keep_fp32(op)
+
+
+def _dim(d) -> float:
+    return d if isinstance(d, int) else math.inf  # a symbolic dim may be large
+
+
+def _reduced_count(op) -> float:
+    x = op.inputs.get("x")
+    if x is None or x.shape is None:
+        return math.inf
+    shape = [_dim(d) for d in x.shape]
+    rank = len(shape)
+    if op.op_type in ("softmax", "cumsum"):
+        axis_var = op.inputs.get("axis")
+        axis = int(axis_var.val) if axis_var is not None and axis_var.val is not None else (-1 if op.op_type == "softmax" else 0)
+        return shape[axis % rank] if rank else 1
+    axes_var = op.inputs.get("axes")
+    if axes_var is None or axes_var.val is None:
+        axes = range(rank)
+    else:
+        axes = [int(a) % rank for a in axes_var.val.reshape(-1)] if rank else []
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    return count
+
+
+def _bounded_above_by_zero(var) -> bool:
+    producer = _through(var.op)
+    if producer is None:
+        return False
+    if producer.op_type == "sub":
+        m = _through(producer.inputs["y"].op)
+        return m is not None and m.op_type == "reduce_max" and _same_source(
+            producer.inputs["x"], m.inputs["x"]
+        )
+    if producer.op_type == "mul":
+        # -(non-negative): mul(relu/abs/square(x), c < 0)
+        for a, b in (("x", "y"), ("y", "x")):
+            c = producer.inputs[b].val
+            src = _through(producer.inputs[a].op)
+            if c is not None and src is not None and src.op_type in ("relu", "abs", "square", "exp") and (c <= 0).all():
+                return True
+    return False
+
+
+def _through(op):
+    while op is not None and op.op_type in _PASS_THROUGH:
+        op = op.inputs["x"].op
+    return op
+
+
+def _same_source(a, b) -> bool:
+    oa, ob = _through(a.op), _through(b.op)
+    if oa is None or ob is None:
+        return a is b
+    return oa is ob
