@@ -39,9 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--target", default=None, help="minimum deployment target, e.g. iOS15 ... iOS18, macOS14 (default iOS17)")
     c.add_argument(
         "--precision",
-        choices=["fp16", "fp32"],
+        choices=["fp16", "fp32", "fp16-all"],
         default="fp16",
-        help="compute precision: fp16 (default, Neural Engine friendly) or fp32",
+        help="compute precision: fp16 (default; overflow-prone ops such as long sums, norm statistics and "
+        "unbounded exp stay fp32), fp16-all (every op fp16) or fp32",
     )
     c.add_argument(
         "--max-unroll",
@@ -57,6 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--input-names", default=None, help="comma-separated input names, in argument order")
     c.add_argument("--output-names", default=None, help="comma-separated output names, in result order")
+    c.add_argument(
+        "--specialize",
+        action="append",
+        default=[],
+        metavar="NAME=SHAPE",
+        help="give a symbolic-shape input a static shape, e.g. x=4x8 (repeat for each input)",
+    )
+    c.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="INPUT=OUTPUT",
+        help="make INPUT a Core ML state updated by OUTPUT (iOS18+, fp16; repeat for each state)",
+    )
+    c.add_argument("--author", default=None, help="model metadata: author")
+    c.add_argument("--model-version", default=None, help="model metadata: version")
+    c.add_argument("--description", default=None, help="model metadata: short description")
+    c.add_argument("--license", default=None, help="model metadata: license")
 
     r = sub.add_parser("run", help="run an .mlpackage with the reference interpreter", description="Run a model with the NumPy reference MIL interpreter.")
     r.add_argument("model", help="path to an .mlpackage")
@@ -96,6 +115,26 @@ def _split_names(text):
     return [n.strip() for n in text.split(",")] if text else None
 
 
+def _pairs(items, flag):
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise CompileError(f"{flag} expects NAME=VALUE, got '{item}'")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _shapes(items):
+    out = {}
+    for key, value in _pairs(items, "--specialize").items():
+        try:
+            out[int(key) if key.isdigit() else key] = tuple(int(d) for d in value.lower().split("x"))
+        except ValueError:
+            raise CompileError(f"--specialize expects NAME=DxDx..., got '{key}={value}'") from None
+    return out
+
+
 def _compile(args) -> int:
     from .compiler import compile as compile_model
 
@@ -110,13 +149,22 @@ def _compile(args) -> int:
         outputs=_split_names(args.output_names),
         max_unroll=args.max_unroll,
         raise_fused_ops=not args.no_raise_fused_ops,
+        specialize=_shapes(args.specialize) or None,
+        states=_pairs(args.state, "--state") or None,
+        author=args.author,
+        version=args.model_version,
+        short_description=args.description,
+        license=args.license,
     )
     print(f"wrote {args.output}")
     iface = model.hlo_coreml_interface
     for title, specs in (("inputs", iface.inputs), ("outputs", iface.outputs)):
         print(f"  {title}:")
         for spec in specs:
-            print(f"    {spec.name}: shape {list(spec.io_shape)} {spec.io_dtype}")
+            if spec.state is not None:
+                print(f"    {spec.name}: shape {list(spec.io_shape)} {spec.io_dtype} (state '{spec.state}')")
+            else:
+                print(f"    {spec.name}: shape {list(spec.io_shape)} {spec.io_dtype}")
     return 0
 
 

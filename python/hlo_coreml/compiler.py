@@ -15,6 +15,7 @@ from .coreml import coremltools, progress_bars, resolve_precision, resolve_targe
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .emit.program import build_program, find_main, interface_of
 from .importer import load
+from .interface import apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
 
 # Written into the model's user-defined metadata so `hlo-coreml run` and
 # users can map Core ML features back to the StableHLO signature.
@@ -31,9 +32,13 @@ def legalize(
     max_unroll=None,
     target=None,
     raise_fused_ops=True,
+    specialize=None,
 ):
     """Import `model` and run the legalization pipeline; returns (context,
     module, buffer_name). Raises LegalizationError with formatted diagnostics.
+
+    `specialize` ({argument name or index: shape}) fixes dynamic dimensions
+    of the arguments before shape refinement (see importer.load).
 
     `max_unroll` (if not None) becomes the `max-unroll` option of every
     hlo-coreml-unroll-while in the pipeline; `target` (a deployment target
@@ -41,7 +46,7 @@ def legalize(
     hlo-coreml-raise-fused-ops."""
     context = context or make_context()
     with context, ir.Location.unknown():
-        source = load(model, example_args, context=context)
+        source = load(model, example_args, context=context, specialize=specialize)
         elements = pipeline if pipeline is not None else [pipelines.DEFAULT_PIPELINE]
         if isinstance(elements, str):
             elements = pipelines.split_pipeline(elements)
@@ -114,27 +119,51 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     minimum_deployment_target=None,
     compute_precision=None,
     output_path: str | os.PathLike | None = None,
-    inputs: list[str] | None = None,
-    outputs: list[str] | None = None,
+    inputs: list | None = None,
+    outputs: list | None = None,
+    states: dict[str, str] | None = None,
+    specialize: dict | None = None,
     pass_pipeline=None,
     legalize_pipeline: str | list[str] | None = None,
     show_progress: bool = False,
     max_unroll: int | None = None,
     raise_fused_ops: bool = True,
+    author: str | None = None,
+    version: str | None = None,
+    short_description: str | None = None,
+    description: str | None = None,
+    license: str | None = None,  # noqa: A002 - the MLModel attribute's name
+    user_defined_metadata: dict[str, str] | None = None,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
     model: a path (.mlir, .mlirbc, serialized jax.export), MLIR text or
         bytes, an `ir.Module`, a `jax.export.Exported`, or a JAX callable
         (then `example_args` give shapes and dtypes, as for jax.export).
-    minimum_deployment_target: `ct.target` member or name; default iOS17.
-    compute_precision: as in ct.convert (`ct.precision.FLOAT16` default,
-        `FLOAT32`, an `FP16ComputePrecision`), or 'fp16' / 'fp32'.
+    minimum_deployment_target: `ct.target` member or name (iOS15 / macOS12
+        up to the newest coremltools knows); default iOS17.
+    compute_precision: as in ct.convert: `ct.precision.FLOAT16` (default;
+        with hlo-coreml's precision rule, which keeps overflow-prone ops in
+        fp32: see hlo_coreml.precision), `FLOAT32`, or an
+        `FP16ComputePrecision(op_selector=...)`; or 'fp16' / 'fp32' /
+        'fp16-all' (every op in fp16, no rule).
     output_path: if given, the .mlpackage is written there atomically: a
         failed compile leaves nothing behind, and an existing package is
         only replaced by a complete new one.
-    inputs / outputs: feature names, in argument / result order; default
-        names come from the source (JAX argument names, result paths).
+    inputs / outputs: one entry per argument / result, in order (a shorter
+        list leaves the rest at their defaults): a feature name, None, a
+        `ct.TensorType(name=, dtype=, shape=)` (dtype np.float16 / float32
+        for fp16 / fp32 I/O, cast inside; fp16 I/O needs iOS16+; a static
+        shape specializes a dynamic argument), or for inputs a
+        `ct.ImageType`. Default names come from the source (JAX argument
+        names and pytree paths, `jax.result_info`, argument locations).
+    states: {input name: output name}: the input becomes a Core ML state
+        (iOS18+, fp16 only) and the output its update, instead of an
+        input/output pair (a KV cache, a running statistic).
+    specialize: {argument name or index: shape}: fix the symbolic
+        dimensions of a jax.export with shape polymorphism.
+    author, version, short_description (or description), license,
+        user_defined_metadata: model metadata, as on `MLModel`.
 
     Complex arguments and results: Core ML has no complex type, so a
     complex argument `x` becomes two float inputs, `x_real` and `x_imag`,
@@ -164,6 +193,13 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     precision = resolve_precision(compute_precision)
     if output_path is not None and not os.fspath(output_path).endswith(".mlpackage"):
         raise CompileError(f"output path must end in .mlpackage: {os.fspath(output_path)}")
+    in_requests = io_requests(inputs, "inputs")
+    out_requests = io_requests(outputs, "outputs")
+    check_io_requests(in_requests + out_requests, states, target)
+    specialize = dict(specialize or {})
+    for index, request in enumerate(in_requests):
+        if request.static_shape is not None:
+            specialize.setdefault(index, request.static_shape)
     context, module, _ = legalize(
         model,
         example_args,
@@ -171,15 +207,13 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         max_unroll=max_unroll,
         target=target.name,
         raise_fused_ops=raise_fused_ops,
+        specialize=specialize,
     )
     with context, ir.Location.unknown():
-        iface = interface_of(find_main(module), inputs, outputs)
-        if target.value < ct.target.iOS16.value:
-            # fp16 features need iOS16; below it they travel as fp32, cast inside.
-            for spec in iface.inputs + iface.outputs:
-                if spec.io_dtype == "f16":
-                    spec.io_dtype = "f32"
-        program, iface = build_program(module, target, iface)
+        iface = interface_of(find_main(module), [r.name for r in in_requests], [r.name for r in out_requests])
+        apply_io_requests(iface, in_requests, out_requests, target)
+        state_map = resolve_states(iface, states)
+        program, iface = build_program(module, target, iface, states=state_map)
     convert_kwargs = dict(
         source="milinternal",
         convert_to="mlprogram",
@@ -187,8 +221,13 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         compute_precision=precision,
         skip_model_load=True,
     )
+    if pass_pipeline is None:
+        pass_pipeline = default_pass_pipeline(ct)
     if pass_pipeline is not None:
         convert_kwargs["pass_pipeline"] = pass_pipeline
+    image_inputs = image_types(iface, in_requests)
+    if image_inputs:
+        convert_kwargs["inputs"] = image_inputs
     # ct.convert calls gc.collect() several times; with jax (and torch)
     # loaded each full collection costs ~0.1 s. Freezing the objects that
     # exist now makes those collections cheap without changing behaviour.
@@ -206,9 +245,31 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     )
     mlmodel.hlo_coreml_interface = iface
     _describe_complex_features(mlmodel, iface)
+    set_metadata(
+        mlmodel,
+        author=author,
+        version=version,
+        short_description=short_description if short_description is not None else description,
+        license=license,
+        user_defined_metadata=user_defined_metadata,
+    )
     if output_path is not None:
         save_atomically(mlmodel, os.fspath(output_path))
     return mlmodel
+
+
+# coremltools passes that build ops with fp32 parameters for fp16 tensors
+# (coremltools 9.0: fuse_elementwise_to_batchnorm makes fp32 mean/variance
+# next to fp16 x and gamma, which every target rejects: "the named input
+# `mean` must have the same data type as the named input `x`"). Skipped.
+SKIPPED_MIL_PASSES = ("common::fuse_elementwise_to_batchnorm",)
+
+
+def default_pass_pipeline(ct):
+    """ct.PassPipeline.DEFAULT without SKIPPED_MIL_PASSES."""
+    pipeline = ct.PassPipeline.DEFAULT
+    pipeline.remove_passes(SKIPPED_MIL_PASSES)
+    return pipeline
 
 
 def _spec_json(spec) -> dict:
@@ -217,6 +278,9 @@ def _spec_json(spec) -> dict:
         # One half of a complex argument/result split by hlo-coreml-split-complex.
         out["complex_of"] = spec.complex_of
         out["complex_part"] = spec.complex_part
+    if spec.state is not None:
+        # A Core ML state (input) or the output that updates it.
+        out["state"] = spec.state
     return out
 
 

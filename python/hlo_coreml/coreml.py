@@ -80,14 +80,31 @@ def resolve_target(target):
 
 
 def resolve_precision(precision):
-    """`ct.precision` member (or an FP16ComputePrecision transform) from a
-    member, a transform, or 'fp16' / 'fp32' / 'float16' / 'float32'."""
+    """What compile() hands ct.convert as compute_precision, from a
+    `ct.precision` member, an FP16ComputePrecision transform, or 'fp16' /
+    'fp32' / 'float16' / 'float32' / 'fp16-all'.
+
+    FLOAT16 (the default) becomes `FP16ComputePrecision` with hlo-coreml's
+    precision rule as op selector (hlo_coreml.precision: overflow-prone ops
+    stay fp32); 'fp16-all' is plain FLOAT16 (every op fp16); a transform the
+    caller built is used as given."""
     ct = coremltools()
     if precision is None:
-        return ct.precision.FLOAT16
+        precision = ct.precision.FLOAT16
     if isinstance(precision, str):
         names = {"fp16": "FLOAT16", "float16": "FLOAT16", "fp32": "FLOAT32", "float32": "FLOAT32"}
+        if precision.lower() in ("fp16-all", "float16-all"):
+            return ct.precision.FLOAT16
         if precision.lower() not in names:
-            raise CompileError(f"unknown compute precision '{precision}'; use fp16 or fp32")
-        return getattr(ct.precision, names[precision.lower()])
+            raise CompileError(f"unknown compute precision '{precision}'; use fp16, fp32 or fp16-all")
+        precision = getattr(ct.precision, names[precision.lower()])
+    if precision == ct.precision.FLOAT16:
+        from .precision import fp16_op_selector
+
+        return ct.transform.FP16ComputePrecision(op_selector=fp16_op_selector)
+    if precision != ct.precision.FLOAT32 and not isinstance(precision, ct.transform.FP16ComputePrecision):
+        raise CompileError(
+            f"compute_precision must be ct.precision.FLOAT16 / FLOAT32, an FP16ComputePrecision, "
+            f"or 'fp16' / 'fp32' / 'fp16-all'; got {precision!r}"
+        )
     return precision

@@ -25,8 +25,20 @@ class Source:
     buffer_name: str
 
 
-def load(model, example_args=(), *, context: ir.Context) -> Source:
-    """Parse `model` into a module owned by `context` (see module docstring)."""
+def load(model, example_args=(), *, context: ir.Context, specialize=None) -> Source:
+    """Parse `model` into a module owned by `context` (see module docstring).
+
+    `specialize` ({argument name or index: shape}) gives dynamic dimensions
+    of @main's arguments (a jax.export with symbolic shapes) fixed sizes;
+    `stablehlo-refine-shapes` in the prepare pipeline then propagates them."""
+    source = _load(model, example_args, context)
+    _name_arguments_from_wrapped_main(source.module)
+    if specialize:
+        specialize_arguments(source.module, specialize)
+    return source
+
+
+def _load(model, example_args, context: ir.Context) -> Source:
     if isinstance(model, ir.Module):
         return Source(_copy_module(model, context), "<module>")
     if isinstance(model, os.PathLike) or (isinstance(model, str) and _looks_like_path(model)):
@@ -177,3 +189,126 @@ def _from_callable(fn, example_args, context: ir.Context) -> ir.Module:
     # function ignores, so the interface matches the signature.
     exported = jax.export.export(jax.jit(fn, keep_unused=True))(*example_args)
     return _from_exported(exported, context)
+
+
+def _main_of(module: ir.Module):
+    for op in module.body.operations:
+        if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == "main":
+            return op
+    return None
+
+
+def _name_arguments_from_wrapped_main(module: ir.Module) -> None:
+    """jax.export with symbolic shapes wraps the function: @main (arguments
+    without locations) checks the shapes and calls
+    @_wrapped_jax_export_main, whose arguments carry the Python names. Copy
+    those names onto @main's arguments (as `jax.arg_info`) so the model's
+    inputs are named after them."""
+    main = _main_of(module)
+    if main is None:
+        return
+    block = main.regions[0].blocks[0]
+    calls = [op for op in block.operations if op.operation.name == "func.call"]
+    if len(calls) != 1:
+        return
+    callee_name = ir.FlatSymbolRefAttr(calls[0].attributes["callee"]).value
+    callee = next(
+        (
+            op
+            for op in module.body.operations
+            if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == callee_name
+        ),
+        None,
+    )
+    if callee is None or not callee_name.startswith("_wrapped_jax_export_main"):
+        return
+    from .diagnostics import location_name
+
+    callee_args = callee.regions[0].blocks[0].arguments
+    names: dict[int, str] = {}
+    for j, operand in enumerate(calls[0].operands):
+        for i, arg in enumerate(block.arguments):
+            if operand == arg and j < len(callee_args):
+                name = location_name(callee_args[j].location)
+                if name:
+                    names.setdefault(i, name)
+    if not names:
+        return
+    n = len(block.arguments)
+    old = ir.ArrayAttr(main.attributes["arg_attrs"]) if "arg_attrs" in main.attributes else None
+    entries = []
+    for i in range(n):
+        attrs = {}
+        if old is not None and i < len(old):
+            d = ir.DictAttr(old[i])
+            attrs = {d[k].name: d[k].attr for k in range(len(d))}
+        if i in names and "jax.arg_info" not in attrs:
+            attrs["jax.arg_info"] = ir.StringAttr.get(names[i])
+        entries.append(ir.DictAttr.get(attrs))
+    main.attributes["arg_attrs"] = ir.ArrayAttr.get(entries)
+
+
+def argument_names(main) -> list[str]:
+    """The feature names @main's arguments will get (before any renaming by
+    the caller): see emit.program.interface_of."""
+    from .emit.program import _argument_name, sanitize
+
+    block = main.regions[0].blocks[0]
+    return [sanitize(_argument_name(main, i, a) or f"input_{i}") for i, a in enumerate(block.arguments)]
+
+
+def specialize_arguments(module: ir.Module, shapes) -> None:
+    """Give @main's arguments the static shapes in `shapes` ({name or index:
+    shape}); dims already static must agree. Shape refinement (in the
+    prepare pipeline) propagates the new types through the program."""
+    main = _main_of(module)
+    if main is None:
+        raise CompileError("cannot specialize shapes: the module has no @main function")
+    names = argument_names(main)
+    ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
+    inputs = list(ftype.inputs)
+    changed = False
+    for key, shape in shapes.items():
+        if isinstance(key, int):
+            index = key
+        elif key in names:
+            index = names.index(key)
+        elif isinstance(key, str) and key.startswith("input_") and key[6:].isdigit():
+            index = int(key[6:])
+        else:
+            raise CompileError(f"cannot specialize '{key}': @main has no such argument (arguments: {', '.join(names)})")
+        if not 0 <= index < len(inputs):
+            raise CompileError(f"cannot specialize argument {index}: @main has {len(inputs)} arguments")
+        old = ir.RankedTensorType(inputs[index])
+        shape = [int(d) for d in shape]
+        if old.has_static_shape and (shape == list(old.shape) or (old.rank == 0 and shape == [1])):
+            continue  # nothing to specialize (a scalar travels as shape (1,))
+        changed = True
+        if len(shape) != old.rank:
+            raise CompileError(
+                f"cannot specialize '{names[index]}' to shape {tuple(shape)}: it has rank {old.rank} ({old})"
+            )
+        for d, (want, have) in enumerate(zip(shape, old.shape)):
+            if want < 1 or (not ir.ShapedType.is_dynamic_size(have) and have != want):
+                raise CompileError(
+                    f"cannot specialize '{names[index]}' to shape {tuple(shape)}: dimension {d} is {have if not ir.ShapedType.is_dynamic_size(have) else '?'}"
+                )
+        inputs[index] = ir.RankedTensorType.get(shape, old.element_type)
+    if not changed:
+        return
+    # StableHLO's own route: refine-arguments retypes @main (wrapping the
+    # arguments so the IR stays valid), refine-shapes propagates the shapes
+    # through the program, calls included, and folds the shape assertions;
+    # canonicalize-dynamism turns dynamic ops with now-constant shapes
+    # (dynamic_broadcast_in_dim, dynamic_reshape, ...) into static ones.
+    from ._mlir import passmanager
+
+    types = ",".join(str(t) for t in inputs)
+    pm = passmanager.PassManager.parse(
+        f"builtin.module(stablehlo-refine-arguments{{types={{{types}}}}},stablehlo-refine-shapes,"
+        "func.func(stablehlo-canonicalize-dynamism))"
+    )
+    try:
+        pm.run(module.operation)
+    except ir.MLIRError as e:
+        raise CompileError("cannot specialize the argument shapes", format_all(from_mlir_error(e), "<specialize>")) from None

@@ -18,10 +18,21 @@ fp32:
    values of magnitude 64 already overflows fp16, and each addition past 2048
    rounds away a whole unit).
 4. `exp`, unless its argument is bounded above by 0: `sub(x, m)` with `m`
-   produced by `reduce_max` (directly or through reshape / expand_dims /
-   tile / identity; the stable-softmax pattern), or the negation of a
-   non-negative value. exp overflows fp16 for arguments above log(65504) =
-   11.09, which unbounded inputs can reach.
+   produced by `reduce_max` of the same `x` (directly or through reshape /
+   expand_dims / squeeze / tile / transpose / identity / cast; the
+   stable-softmax pattern), or a non-positive constant times relu / abs /
+   square / exp of something. exp overflows fp16 for arguments above
+   log(65504) = 11.09, which unbounded inputs can reach.
+5. Followers: a shape op (reshape, expand_dims, squeeze, transpose,
+   identity, slice, gather, concat) or a `mul` / `real_div` by a constant
+   whose input comes from an op kept in fp32 by rules 1-5. coremltools
+   casts a kept op's result to fp16 for the next fp16 op, so without this a
+   sum of 131072 would become inf right after the reduction; this way it
+   reaches the output, or its scaling (sum -> mean), in fp32.
+
+Limits: an fp32 result that exceeds 65504 and then meets any other op is
+still cast to fp16 there; a model whose activations leave fp16's range
+needs compute_precision='fp32'.
 
 Everything else runs in fp16. The rule only keeps *fp32* ops in fp32: a model
 written in fp16 (a JAX function in float16 end to end) computes in fp16
@@ -51,7 +62,13 @@ ALWAYS_FP32 = frozenset(
     }
 )
 LONG_SUMS = frozenset({"reduce_sum", "reduce_mean", "reduce_prod", "cumsum", "softmax"})
-_PASS_THROUGH = frozenset({"reshape", "expand_dims", "squeeze", "tile", "identity", "transpose"})
+_PASS_THROUGH = frozenset({"reshape", "expand_dims", "squeeze", "tile", "identity", "transpose", "cast"})
+# Consumers that stay in fp32 when their input comes from an op kept in fp32
+# (so a large sum reaches its scaling, or the output, without an fp16 cast).
+_FOLLOWERS = frozenset(
+    {"reshape", "expand_dims", "squeeze", "identity", "transpose", "slice_by_index", "slice_by_size", "gather", "concat"}
+)
+_SCALING = frozenset({"mul", "real_div"})
 
 
 def keep_fp32(op) -> bool:
@@ -63,7 +80,25 @@ def keep_fp32(op) -> bool:
         return _reduced_count(op) > LARGE_REDUCTION
     if kind == "exp":
         return not _bounded_above_by_zero(op.inputs["x"])
+    if kind in _FOLLOWERS or kind in _SCALING:
+        return _follows_fp32(op)
     return False
+
+
+def _follows_fp32(op) -> bool:
+    """A shape op, or a scaling by a constant, fed by an op kept in fp32."""
+    dynamic = [v for v in _input_vars(op) if v.val is None]
+    if op.op_type in _SCALING and len(dynamic) != 1:
+        return False
+    return any(v.op is not None and v.op.op_type != "cast" and keep_fp32(v.op) for v in dynamic)
+
+
+def _input_vars(op):
+    for v in op.inputs.values():
+        if isinstance(v, (list, tuple)):
+            yield from v
+        else:
+            yield v
 
 
 def fp16_op_selector(op) -> bool:
@@ -102,9 +137,7 @@ def _bounded_above_by_zero(var) -> bool:
         return False
     if producer.op_type == "sub":
         m = _through(producer.inputs["y"].op)
-        return m is not None and m.op_type == "reduce_max" and _same_source(
-            producer.inputs["x"], m.inputs["x"]
-        )
+        return m is not None and m.op_type == "reduce_max" and _root(producer.inputs["x"]) is _root(m.inputs["x"])
     if producer.op_type == "mul":
         # -(non-negative): mul(relu/abs/square(x), c < 0)
         for a, b in (("x", "y"), ("y", "x")):
@@ -121,8 +154,8 @@ def _through(op):
     return op
 
 
-def _same_source(a, b) -> bool:
-    oa, ob = _through(a.op), _through(b.op)
-    if oa is None or ob is None:
-        return a is b
-    return oa is ob
+def _root(var):
+    """`var` with pass-through ops (reshape, cast, ...) looked through."""
+    while var.op is not None and var.op.op_type in _PASS_THROUGH:
+        var = var.op.inputs["x"]
+    return var

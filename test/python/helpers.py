@@ -236,7 +236,7 @@ def _check_against_jax(fn, args, rtol, atol, precision, target, directory):
         assert out.size == ref.size, f"output {feature.name}: {out.shape} vs JAX {ref.shape}"
         out = out.reshape(ref.shape)
         msg = f"output {feature.name}"
-        if np.issubdtype(ref.dtype, np.floating):
+        if np.issubdtype(ref.dtype, np.floating) or ref.dtype == ml_dtypes.bfloat16:
             np.testing.assert_allclose(out, ref.astype(out.dtype), rtol=rtol, atol=atol, err_msg=msg)
         else:
             np.testing.assert_array_equal(out, ref.astype(out.dtype), err_msg=msg)

@@ -35,6 +35,9 @@ class IOSpec:
     # hlo-coreml-split-complex: the complex value's name and 'real'/'imag'.
     complex_of: str | None = None
     complex_part: str | None = None
+    # The Core ML state this feature is (an input) or updates (an output);
+    # such features are not model inputs/outputs (compile(states=...)).
+    state: str | None = None
 
     @property
     def io_shape(self) -> tuple[int, ...]:
@@ -95,7 +98,14 @@ def _argument_name(main, index: int, arg) -> str | None:
         words = [a or b or c for a, b, c in parts]
         if words:
             return "_".join(words)
-    return location_name(arg.location)
+    name = location_name(arg.location)
+    if name and "[" in name:
+        # JAX names a pytree leaf by its path: "params['w']" -> params_w.
+        parts = re.findall(r"\['([^']*)'\]|\[(\d+)\]|^([A-Za-z_]\w*)", name)
+        words = [a or b or c for a, b, c in parts]
+        if words:
+            return "_".join(words)
+    return name
 
 
 def _arg_attrs(main, key: str, index: int) -> ir.DictAttr | None:
@@ -120,14 +130,14 @@ def interface_of(main, input_names=None, output_names=None) -> Interface:
     in_names, in_origin = [], []
     for i, arg in enumerate(block.arguments):
         source, part = _split_origin(main, "arg_attrs", i)
-        base = given[source] if source < len(given) else sanitize(_argument_name(main, i, arg) or f"input_{source}")
+        base = given[source] if source < len(given) and given[source] else sanitize(_argument_name(main, i, arg) or f"input_{source}")
         in_names.append(f"{base}_{part}" if part else base)
         in_origin.append((base, part))
     given = list(output_names or [])
     out_names, out_origin = [], []
     for i in range(len(ftype.results)):
         source, part = _split_origin(main, "res_attrs", i)
-        base = given[source] if source < len(given) else sanitize(
+        base = given[source] if source < len(given) and given[source] else sanitize(
             _result_info_name(_arg_attrs(main, "res_attrs", i)) or f"output_{source}"
         )
         out_names.append(f"{base}_{part}" if part else base)
@@ -164,11 +174,17 @@ def find_main(module: ir.Module):
     raise EmitterBug("no @main function (verify-legal should have caught this)")
 
 
-def build_program(module: ir.Module, target, interface: Interface | None = None):
+def build_program(module: ir.Module, target, interface: Interface | None = None, states=None):
     """Build the MIL Program for @main of a legalized module.
 
     `target` is a coremltools deployment target; ops are built with its
     opset, so the program means what its label says.
+
+    `states` ({input name: output name}, checked by interface.resolve_states)
+    turns each such input into an fp16 Core ML state (`StateTensorSpec`,
+    iOS18+): the program reads it with `read_state` and, in place of the
+    output, writes the output's value back with `coreml_update_state`. The
+    returned interface keeps both features, marked with `state`.
     """
     from coremltools.converters.mil import Builder as mb
     from coremltools.converters.mil.mil import Function, Program, types
@@ -176,8 +192,13 @@ def build_program(module: ir.Module, target, interface: Interface | None = None)
     main = find_main(module)
     iface = interface or interface_of(main)
     mil_types = {"f32": types.fp32, "f16": types.fp16, "i32": types.int32}
+    states = dict(states or {})
     specs = {
-        spec.name: mb.placeholder(shape=spec.io_shape, dtype=mil_types[spec.io_dtype])
+        spec.name: (
+            mb.state_tensor_placeholder(shape=spec.io_shape, dtype=types.fp16)
+            if spec.name in states
+            else mb.placeholder(shape=spec.io_shape, dtype=mil_types[spec.io_dtype])
+        )
         for spec in iface.inputs
     }
     table = emitter_table()
@@ -186,13 +207,29 @@ def build_program(module: ir.Module, target, interface: Interface | None = None)
     with Function(specs, opset_version=target) as function:
         for spec, arg in zip(iface.inputs, block.arguments):
             var = function.inputs[spec.name]
+            if spec.name in states:
+                spec.state = spec.name
+                var = mb.read_state(input=var)
             if spec.shape != spec.io_shape:
                 var = mb.reshape(x=var, shape=np.array(spec.shape, dtype=np.int32))
             if spec.element != spec.io_dtype:
                 var = ctx.cast(var, spec.element) if spec.element != "i1" else mb.not_equal(x=var, y=np.int32(0))
             ctx.bind(arg, var)
         outputs = emit_block(ctx, block, table)
-        function.set_outputs(_name_outputs(mb, ctx, iface, outputs))
+        updates = {out: state for state, out in states.items()}
+        kept = []
+        for spec, var in zip(iface.outputs, outputs):
+            if spec.name in updates:
+                spec.state = updates[spec.name]
+                state = function.inputs[spec.state]
+                if spec.shape != spec.io_shape:
+                    var = mb.reshape(x=var, shape=np.array(spec.io_shape, dtype=np.int32))
+                mb.coreml_update_state(state=state, value=var, name=f"{spec.state}_update")
+            else:
+                kept.append((spec, var))
+        function.set_outputs(
+            _name_outputs(mb, ctx, Interface(outputs=[s for s, _ in kept]), [v for _, v in kept])
+        )
     program = Program()
     program.add_function("main", function)
     return program, iface
