@@ -66,34 +66,12 @@ def legalize(
 
 
 _UNROLL_PASS = "hlo-coreml-unroll-while"
-
-
-def with_max_unroll(elements: list[str], max_unroll: int) -> list[str]:
-    """`elements` (named pipelines expanded) with `max-unroll=N` set on every
-    hlo-coreml-unroll-while."""
-    if isinstance(max_unroll, bool) or not isinstance(max_unroll, int) or max_unroll < 0:
-        raise CompileError(f"max_unroll must be a non-negative integer, got {max_unroll!r}")
-    try:
-        expanded = pipelines.expand(list(elements))
-    except pipelines.PipelineError as e:
-        raise CompileError(str(e)) from None
-    out = []
-    for element in expanded:
-        name, brace, rest = element.partition("{")
-        if name.strip() != _UNROLL_PASS:
-            out.append(element)
-            continue
-        options = [o for o in re.split(r"[,\s]+", rest.rstrip("}")) if o and not o.startswith("max-unroll")] if brace else []
-        out.append(f"{_UNROLL_PASS}{{{','.join([*options, f'max-unroll={max_unroll}'])}}}")
-    return out
-
-
 _RAISE_PASS = "hlo-coreml-raise-fused-ops"
 
 
-def with_raise_options(elements: list[str], target: str | None, enable: bool) -> list[str]:
-    """`elements` (named pipelines expanded) with the deployment target and
-    on/off set on every hlo-coreml-raise-fused-ops."""
+def set_pass_options(elements: list[str], pass_name: str, options: dict[str, str]) -> list[str]:
+    """`elements` (named pipelines expanded) with `options` set on every
+    occurrence of `pass_name`, replacing values it already had."""
     try:
         expanded = pipelines.expand(list(elements))
     except pipelines.PipelineError as e:
@@ -101,16 +79,32 @@ def with_raise_options(elements: list[str], target: str | None, enable: bool) ->
     out = []
     for element in expanded:
         name, brace, rest = element.partition("{")
-        if name.strip() != _RAISE_PASS:
+        if name.strip() != pass_name:
             out.append(element)
             continue
-        options = [o for o in re.split(r"[,\s]+", rest.rstrip("}")) if o] if brace else []
-        if target is not None:
-            options = [o for o in options if not o.startswith("target=")] + [f"target={target}"]
-        if not enable:
-            options = [o for o in options if not o.startswith("enable")] + ["enable=false"]
-        out.append(f"{_RAISE_PASS}{{{','.join(options)}}}" if options else _RAISE_PASS)
+        kept = [o for o in re.split(r"[,\s]+", rest.rstrip("}")) if o] if brace else []
+        kept = [o for o in kept if o.partition("=")[0] not in options]
+        merged = kept + [f"{key}={value}" for key, value in options.items()]
+        out.append(f"{pass_name}{{{','.join(merged)}}}" if merged else pass_name)
     return out
+
+
+def with_max_unroll(elements: list[str], max_unroll: int) -> list[str]:
+    """`elements` with `max-unroll=N` set on every hlo-coreml-unroll-while."""
+    if isinstance(max_unroll, bool) or not isinstance(max_unroll, int) or max_unroll < 0:
+        raise CompileError(f"max_unroll must be a non-negative integer, got {max_unroll!r}")
+    return set_pass_options(elements, _UNROLL_PASS, {"max-unroll": str(max_unroll)})
+
+
+def with_raise_options(elements: list[str], target: str | None, enable: bool) -> list[str]:
+    """`elements` with the deployment target and on/off set on every
+    hlo-coreml-raise-fused-ops."""
+    options = {}
+    if target is not None:
+        options["target"] = target
+    if not enable:
+        options["enable"] = "false"
+    return set_pass_options(elements, _RAISE_PASS, options)
 
 
 def compile(  # noqa: A001 - the public name mirrors ct.convert's role
