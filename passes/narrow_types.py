@@ -14,6 +14,7 @@ import numpy as np
 from hlo_coreml._mlir import ir
 
 from .registry import ModulePass, register_pass
+from .retype import retype_op
 
 _F32_MAX = float(np.finfo(np.float32).max)
 
@@ -105,21 +106,7 @@ def _narrow_op(op: ir.Operation) -> bool:
         if new_value is None:
             return False
         op.attributes["value"] = new_value
-    if name == "func.func":
-        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
-        new_ftype = ir.FunctionType.get(
-            [narrow_type(t) for t in ftype.inputs], [narrow_type(t) for t in ftype.results]
-        )
-        if new_ftype != ftype:
-            op.attributes["function_type"] = ir.TypeAttr.get(new_ftype)
-    for region in op.regions:
-        for block in region.blocks:
-            for arg in block.arguments:
-                if _is_wide(arg.type):
-                    arg.set_type(narrow_type(arg.type))
-    for result in op.results:
-        if _is_wide(result.type):
-            result.set_type(narrow_type(result.type))
+    retype_op(op, narrow_type)
     return True
 
 

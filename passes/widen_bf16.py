@@ -42,6 +42,7 @@ import numpy as np
 from hlo_coreml._mlir import ir
 
 from .registry import ModulePass, register_pass
+from .retype import retype_op
 
 
 @register_pass
@@ -96,19 +97,7 @@ def _widen_op(op: ir.Operation) -> bool:
             return False
     if name == "stablehlo.constant" and _is_bf16(op.results[0].type):
         op.attributes["value"] = _widen_constant(op.attributes["value"], widen_type(op.results[0].type))
-    if name == "func.func":
-        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
-        new = ir.FunctionType.get([widen_type(t) for t in ftype.inputs], [widen_type(t) for t in ftype.results])
-        if new != ftype:
-            op.attributes["function_type"] = ir.TypeAttr.get(new)
-    for region in op.regions:
-        for block in region.blocks:
-            for arg in block.arguments:
-                if _is_bf16(arg.type):
-                    arg.set_type(widen_type(arg.type))
-    for result in op.results:
-        if _is_bf16(result.type):
-            result.set_type(widen_type(result.type))
+    retype_op(op, widen_type)
     return True
 
 

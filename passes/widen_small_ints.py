@@ -45,6 +45,7 @@ from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.emit.refused import refusal
 
 from .registry import ModulePass, register_pass
+from .retype import retype_op
 
 _WRAPPED = frozenset(
     "stablehlo." + n
@@ -279,16 +280,8 @@ def _retype(op) -> None:
 
 
 def _retype_blocks(op) -> None:
-    if op.name == "func.func":
-        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
-        new = ir.FunctionType.get([widen_type(t) for t in ftype.inputs], [widen_type(t) for t in ftype.results])
-        if new != ftype:
-            op.attributes["function_type"] = ir.TypeAttr.get(new)
-    for region in op.regions:
-        for block in region.blocks:
-            for arg in block.arguments:
-                if narrow_info(arg.type):
-                    arg.set_type(widen_type(arg.type))
+    """The signature and block arguments; results are retyped op by op."""
+    retype_op(op, widen_type, results=False)
 
 
 def _widen_constant(op, info) -> None:
