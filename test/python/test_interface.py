@@ -99,6 +99,29 @@ def test_image_input(tmp_path):
     assert "mul" in ops or "add" in ops  # the image preprocessing (scale)
 
 
+def test_image_input_preprocessing_numerics(tmp_path):
+    """The scale and per-channel bias of a ct.ImageType are applied inside
+    the program: the interpreter, fed the pixel tensor (0..255, channels in
+    the declared color order), matches JAX run on pixels * scale + bias."""
+    scale, bias = 1 / 255.0, [-0.5, -0.4, -0.3]
+
+    def net(image):
+        return jnp.tanh(image.mean(axis=(2, 3)) * jnp.array([1.0, 2.0, 3.0]))
+
+    pixels = RNG.integers(0, 256, (1, 3, 8, 8)).astype(np.float32)
+    path = str(tmp_path / "img.mlpackage")
+    hlo_coreml.compile(
+        net,
+        pixels,
+        inputs=[ct.ImageType(name="photo", scale=scale, bias=bias, color_layout=ct.colorlayout.BGR)],
+        compute_precision="fp32",
+        output_path=path,
+    )
+    got = hlo_coreml.run(path, {"photo": pixels})["result"]
+    (want,) = jax_reference(net, pixels * np.float32(scale) + np.asarray(bias, np.float32).reshape(1, 3, 1, 1))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def test_image_input_must_be_rank_4():
     with pytest.raises(hlo_coreml.CompileError, match="rank-4"):
         hlo_coreml.compile(jnp.tanh, A, inputs=[ct.ImageType(name="img")])
