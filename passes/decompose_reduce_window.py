@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
 from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.element_types import kind_of, shape_of
 from hlo_coreml.emit.ops_reduce import body_op_name
-from hlo_coreml.emit.ops_window import cumulative_axis, native_form, scalar_constant, window_config
+from hlo_coreml.emit.ops_window import (
+    cumulative_axis,
+    init_is_identity_constant,
+    init_padding_ambiguous,
+    is_idempotent,
+    native_form,
+    scalar_constant,
+    window_config,
+)
+from hlo_coreml.ir_utils import constant_value
 
 from .registry import ModulePass, register_pass
 
@@ -24,11 +31,6 @@ _COMBINE = {
     "stablehlo.xor": stablehlo.XorOp,
 }
 _LOGICAL = ("stablehlo.and", "stablehlo.or", "stablehlo.xor")
-# x op x == x: two overlapping windows combine into their union.
-_IDEMPOTENT = ("stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or")
-# On i1, StableHLO's add is `or` and multiply is `and`.
-_IDEMPOTENT_ON_I1 = ("stablehlo.add", "stablehlo.multiply")
-_INT32 = np.iinfo(np.int32)
 
 
 @register_pass
@@ -43,10 +45,15 @@ class DecomposeReduceWindowPass(ModulePass):
     its two block arguments (all commutative, so their order does not
     matter); element types f16, f32, i32 and i1.
 
-    Semantics are StableHLO's exactly: the input is padded with the init
-    value (edges from `padding`, interior `base_dilations - 1`), each window
-    of the padded input is reduced, and the init value is combined into
-    every result once more (skipped when it is the op's identity constant).
+    Semantics are StableHLO's: the input is padded with the init value
+    (edges from `padding`, interior `base_dilations - 1`), each window of
+    the padded input is reduced, and the init value is combined into every
+    result once more (skipped when it is the op's identity constant). XLA
+    (JAX on CPU) differs where padding meets a non-idempotent op (add,
+    multiply, xor) with an init that is not its identity: it skips padded
+    elements instead of combining init values. Those windows are left
+    alone and refused by verify-legal (`init_padding_ambiguous`); for every
+    other window the two definitions agree.
 
     Cumulative windows (`lax.cumprod` / `cummax` / `cummin`, `reverse=True`
     too: the whole length N of one dim, padded by N - 1 on one side) whose
@@ -91,36 +98,6 @@ class DecomposeReduceWindowPass(ModulePass):
         rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
 
 
-def identity(body: str, kind: str):
-    """The identity element of `body` on `kind` (None if there is none)."""
-    if kind == "i1":
-        return {
-            "stablehlo.add": False,
-            "stablehlo.or": False,
-            "stablehlo.xor": False,
-            "stablehlo.maximum": False,
-            "stablehlo.multiply": True,
-            "stablehlo.and": True,
-            "stablehlo.minimum": True,
-        }[body]
-    integer = kind == "i32"
-    return {
-        "stablehlo.add": 0,
-        "stablehlo.multiply": 1,
-        "stablehlo.maximum": _INT32.min if integer else -np.inf,
-        "stablehlo.minimum": _INT32.max if integer else np.inf,
-        "stablehlo.and": -1 if integer else None,
-        "stablehlo.or": 0 if integer else None,
-        "stablehlo.xor": 0 if integer else None,
-    }[body]
-
-
-def _init_is_identity(init, body: str, kind: str) -> bool:
-    value = scalar_constant(init)
-    want = identity(body, kind)
-    return value is not None and want is not None and bool(value.reshape(()) == want)
-
-
 def _decomposable(op) -> str | None:
     """The body op name if this pass rewrites `op`, else None."""
     if len(op.operands) != 2 or native_form(op) is not None:
@@ -135,13 +112,9 @@ def _decomposable(op) -> str | None:
     kind = kind_of(x)
     if kind not in ("f16", "f32", "i32", "i1") or (body in _LOGICAL and kind not in ("i32", "i1")):
         return None
-    if 0 in shape_of(x) or 0 in shape_of(result):
+    if 0 in shape_of(x) or 0 in shape_of(result) or init_padding_ambiguous(op):
         return None
     return body
-
-
-def _idempotent(body: str, kind: str) -> bool:
-    return body in _IDEMPOTENT or (kind == "i1" and body in _IDEMPOTENT_ON_I1)
 
 
 def decompose_reduce_window(op, rewriter):
@@ -149,15 +122,15 @@ def decompose_reduce_window(op, rewriter):
     if body is None:
         return True
     kind = kind_of(op.operands[0])
-    init = op.operands[1]
-    idempotent = _idempotent(body, kind)
-    init_is_identity = _init_is_identity(init, body, kind)
+    idempotent = is_idempotent(body, kind)
+    init_is_identity = init_is_identity_constant(op)
     cumulative = cumulative_axis(op)
     with rewriter.ip, op.location:
+        init = _direct_constant(op.operands[1])
         if cumulative is not None and (init_is_identity or idempotent):
             out = _scan(op.operands[0], init, body, *cumulative)
         else:
-            out = _windows(op, body, idempotent)
+            out = _windows(op, init, body, idempotent)
         if not init_is_identity:
             # StableHLO combines the init value into every window once.
             out = _COMBINE[body](out, _splat(init, shape_of(op.results[0]))).result
@@ -166,6 +139,25 @@ def decompose_reduce_window(op, rewriter):
 
 
 # -- building blocks ---------------------------------------------------------------------------
+
+
+def _direct_constant(init):
+    """`init` itself, or a `stablehlo.constant` of it when it is a constant
+    behind no-op broadcasts / reshapes (the emitter's `pad` then uses MIL
+    `pad` instead of concatenated blocks)."""
+    if constant_value(init) is not None:
+        return init
+    value = scalar_constant(init)
+    if value is None:
+        return init
+    t = ir.RankedTensorType(init.type)
+    element = t.element_type
+    scalar = value.reshape(())
+    if isinstance(element, ir.IntegerType):
+        attr = ir.DenseElementsAttr.get_splat(t, ir.IntegerAttr.get(element, int(scalar)))
+    else:
+        attr = ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(element, float(scalar)))
+    return stablehlo.ConstantOp(attr).result
 
 
 def _splat(scalar, shape):
@@ -255,8 +247,8 @@ def plan_window(length: int, window: int, dilation: int, stride: int, out: int, 
     return doubling if doubling.ops < naive.ops else naive
 
 
-def _windows(op, body: str, idempotent: bool):
-    x, init = op.operands[0], op.operands[1]
+def _windows(op, init, body: str, idempotent: bool):
+    x = op.operands[0]
     window, strides, base, wdil, padding = window_config(op)
     rank = len(window)
     x = _pad(x, init, [lo for lo, _ in padding], [hi for _, hi in padding], [b - 1 for b in base])
@@ -282,4 +274,4 @@ def _windows(op, body: str, idempotent: bool):
     return x
 
 
-__all__ = ["DecomposeReduceWindowPass", "decompose_reduce_window", "identity", "plan_window", "scan_steps"]
+__all__ = ["DecomposeReduceWindowPass", "decompose_reduce_window", "plan_window", "scan_steps"]

@@ -102,6 +102,54 @@ def scalar_constant(value):
     return _scalar_constant(value)
 
 
+# x op x == x: windows may overlap, extra init values change nothing.
+_IDEMPOTENT = ("stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or")
+# On i1, StableHLO's add is `or` and multiply is `and`.
+_IDEMPOTENT_ON_I1 = ("stablehlo.add", "stablehlo.multiply")
+_INT32 = np.iinfo(np.int32)
+
+
+def is_idempotent(body: str, kind: str) -> bool:
+    return body in _IDEMPOTENT or (kind == "i1" and body in _IDEMPOTENT_ON_I1)
+
+
+def window_identity(body: str, kind: str):
+    """The identity element of the body op `body` on `kind` (None if none)."""
+    if kind == "i1":
+        return body in ("stablehlo.multiply", "stablehlo.and", "stablehlo.minimum")
+    integer = kind == "i32"
+    return {
+        "stablehlo.add": 0,
+        "stablehlo.multiply": 1,
+        "stablehlo.maximum": _INT32.min if integer else -np.inf,
+        "stablehlo.minimum": _INT32.max if integer else np.inf,
+        "stablehlo.and": -1 if integer else None,
+        "stablehlo.or": 0 if integer else None,
+        "stablehlo.xor": 0 if integer else None,
+    }.get(body)
+
+
+def init_is_identity_constant(op) -> bool:
+    """The init value is a constant equal to the body op's identity."""
+    body = body_op_name(op)
+    value = _scalar_constant(op.operands[1])
+    want = None if body is None else window_identity(body, kind_of(op.operands[0]))
+    return value is not None and want is not None and bool(value.reshape(()) == want)
+
+
+def init_padding_ambiguous(op) -> bool:
+    """A window reads padding (edge or base dilation) with a non-idempotent
+    body and an init that is not its identity. StableHLO's spec (and its
+    reference interpreter) pads with the init value, so every padded element
+    counts; XLA, hence JAX on CPU, skips padded elements. The results differ."""
+    body = body_op_name(op)
+    if body is None or is_idempotent(body, kind_of(op.operands[0])) or init_is_identity_constant(op):
+        return False
+    shape = shape_of(op.operands[0])
+    _, _, base, _, padding = window_config(op)
+    return any(lo > 0 or hi > 0 for lo, hi in padding) or any(b > 1 and n > 1 for b, n in zip(base, shape))
+
+
 def touched_dims(op) -> list[int]:
     """The dims a window reads more than one element of, strides, pads or dilates."""
     window, strides, base, wdil, padding = window_config(op)
@@ -159,6 +207,13 @@ def _check(op):
         if not pool_layout_ok(op):
             return "needs its windowed dims last (run hlo-coreml-legalize-reduce-window first)"
         return None
+    if init_padding_ambiguous(op):
+        return (
+            f"with body '{body}', an init value that is not its identity and padding (or base dilation) is "
+            "not supported: StableHLO pads with the init value, XLA (JAX) skips padded elements, and the "
+            "results differ. Use the identity as init and combine your init value after the window "
+            "(e.g. `init + lax.reduce_window(x, 0, lax.add, ...)`)"
+        )
     if cumulative_axis(op) is not None:
         what = f"as a cumulative reduction with body '{body}'"
     else:
