@@ -71,8 +71,9 @@ class DecomposeReduceWindowPass(ModulePass):
     ==>
     %a = stablehlo.slice %x [0:5]
     %b = stablehlo.slice %x [2:7]
+    %ab = stablehlo.maximum %a, %b
     %c = stablehlo.slice %x [4:9]
-    %0 = stablehlo.maximum (stablehlo.maximum %a, %b), %c
+    %0 = stablehlo.maximum %ab, %c
     ```
 
     A window of w (dilation d, stride s) is either w strided slices of the

@@ -103,6 +103,26 @@ def test_cumulative_with_init_not_identity():
     )
 
 
+def test_runtime_init():
+    # An init only known at run time: shifted in by the scan (max is
+    # idempotent) or combined once into an unpadded sum window.
+    x = f32(4, 6, seed=19)
+    check_against_jax(
+        lambda x, c: (
+            lax.reduce_window(x, c, lax.max, (1, 6), (1, 1), ((0, 0), (5, 0))),
+            lax.reduce_window(x, c, lax.add, (2, 2), (1, 2), "VALID"),
+        ),
+        x,
+        np.float32(0.3),
+    )
+
+
+def test_associative_scan():
+    # jax.lax.associative_scan lowers to slices, pads and the op itself (no
+    # reduce_window); it converts as is.
+    check_against_jax(lambda x: lax.associative_scan(jnp.maximum, x, axis=1), f32(4, 6, seed=20))
+
+
 # -- general windows: dilation, padding, strides ---------------------------------------------
 
 V1 = f32(17, seed=7)
