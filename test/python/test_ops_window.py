@@ -187,6 +187,14 @@ def test_int_windows():
     )
 
 
+def test_int8_windows():
+    # i8 is widened to i32 (hlo-coreml-widen-small-ints) before the windows are decomposed.
+    x = i32(4, 6, lo=-100, hi=100, seed=21).astype(np.int8)
+    check_against_jax(
+        lambda x: (lax.cummax(x, axis=1), window(x, jnp.int8(-128), lax.max, (2, 2), (1, 1), "SAME")), x
+    )
+
+
 def test_int32_max_pool_nhwc():
     x = i32(2, 8, 8, 3, lo=-100, hi=100, seed=14)
     check_against_jax(lambda x: nn.max_pool(x, (3, 3), (2, 2), "SAME"), x)
