@@ -10,7 +10,7 @@ import numpy as np
 
 from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.emit.ops_reduce import body_op_name
-from hlo_coreml.emit.ops_window import cumulative_axis, pool_layout_ok, window_config
+from hlo_coreml.emit.ops_window import native_form, pool_layout_ok, touched_dims, window_config
 
 from .registry import ModulePass, register_pass
 
@@ -36,11 +36,11 @@ class LegalizeReduceWindowPass(ModulePass):
     %2 = stablehlo.transpose %1, dims = [0, 2, 3, 1] : (...) -> tensor<1x4x4x3xf32>
     ```
 
-    Cumulative windows (jnp.cumsum: the full length of one dim, padded by
-    length - 1 on one side) are left alone: the emitter maps them onto
-    `cumsum` along any dim. Windows touching more than 3 dims, and
-    reduce_window with several operands or another body, are left for
-    verify-legal to report. Semantics are unchanged (only transposes and
+    Only windows that map onto MIL pooling are touched (`native_form`:
+    max with init -inf, sum with init 0, f16/f32, no dilation, 1 to 3
+    windowed dims). Cumulative windows (jnp.cumsum) are left for the
+    emitter's `cumsum`; every other window is rewritten beforehand by
+    hlo-coreml-decompose-reduce-window, or left for verify-legal to report. Semantics are unchanged (only transposes and
     reshapes are added); afterwards every such pooling window has the
     layout `pool_layout_ok` checks.
     """
@@ -80,18 +80,12 @@ def _reshape(value, shape):
 
 
 def legalize_reduce_window(op, rewriter):
-    if len(op.operands) != 2 or body_op_name(op) not in _BODIES:
-        return True
-    if not ir.RankedTensorType(op.operands[0].type).has_static_shape:
-        return True
-    if cumulative_axis(op) is not None or pool_layout_ok(op):
+    if native_form(op) != "pool" or pool_layout_ok(op):
         return True
     shape = _shape(op.operands[0])
     rank = len(shape)
     window, strides, base, wdil, padding = window_config(op)
-    touched = [d for d in range(rank) if window[d] != 1 or strides[d] != 1 or padding[d] != (0, 0) or base[d] != 1 or wdil[d] != 1]
-    if not 1 <= len(touched) <= 3:
-        return True
+    touched = touched_dims(op)
     kept = [d for d in range(rank) if d not in touched]
     kept_sizes = [shape[d] for d in kept]
     lead = [math.prod(kept_sizes[:-1]), kept_sizes[-1]] if len(kept) >= 2 else [1] * (2 - len(kept)) + kept_sizes

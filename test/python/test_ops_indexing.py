@@ -1,8 +1,9 @@
 """Indexing, sorting and window ops, end to end against JAX on CPU:
 gather / scatter (jnp indexing, take, take_along_axis, .at[] updates,
 embedding lookups, out-of-bounds indices), sort / argsort / top_k,
-argmax / argmin, reduce_window (pooling, cumsum), reverse and iota; and the
-refusals for what has no MIL mapping.
+argmax / argmin, reduce_window (pooling, cumsum: the windows with one MIL op;
+the decomposed ones, cumprod / cummax / dilations, are in test_ops_window.py),
+reverse and iota; and the refusals for what has no MIL mapping.
 
 Every case runs at compute_precision fp32 with rtol 1e-5 (helpers.FP32_RTOL)
 unless it says otherwise.
@@ -321,17 +322,6 @@ def refusal(fn, *args) -> str:
     with pytest.raises(hlo_coreml.LegalizationError) as info:
         hlo_coreml.compile(fn, *args, compute_precision="fp32")
     return str(info.value)
-
-
-def test_cumprod_refused():
-    message = refusal(lambda x: jnp.cumprod(x, axis=1), X)
-    assert "'stablehlo.reduce_window' as a cumulative reduction with body 'stablehlo.multiply' is not supported" in message
-    assert "cumprod/cummax/cummin have no MIL op" in message
-
-
-def test_cummax_refused():
-    message = refusal(lambda x: lax.cummax(x, axis=0), X)
-    assert "cumulative reduction with body 'stablehlo.maximum' is not supported" in message
 
 
 def test_sort_two_keys_refused():

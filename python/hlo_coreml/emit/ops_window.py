@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._mlir import ir
 from ..element_types import kind_of, shape_of
 from ..ir_utils import constant_value, i64_array
 from .ops_reduce import body_op_name
@@ -95,31 +96,132 @@ def _init_is(op, value: float) -> bool:
     return bool(v == value)
 
 
+def scalar_constant(value):
+    """The constant a rank-0 init value holds (through no-op broadcasts,
+    reshapes, converts), or None."""
+    return _scalar_constant(value)
+
+
+# x op x == x: windows may overlap, extra init values change nothing.
+_IDEMPOTENT = ("stablehlo.maximum", "stablehlo.minimum", "stablehlo.and", "stablehlo.or")
+# On i1, StableHLO's add is `or` and multiply is `and`.
+_IDEMPOTENT_ON_I1 = ("stablehlo.add", "stablehlo.multiply")
+_INT32 = np.iinfo(np.int32)
+
+
+def is_idempotent(body: str, kind: str) -> bool:
+    return body in _IDEMPOTENT or (kind == "i1" and body in _IDEMPOTENT_ON_I1)
+
+
+def window_identity(body: str, kind: str):
+    """The identity element of the body op `body` on `kind` (None if none)."""
+    if kind == "i1":
+        return body in ("stablehlo.multiply", "stablehlo.and", "stablehlo.minimum")
+    integer = kind == "i32"
+    return {
+        "stablehlo.add": 0,
+        "stablehlo.multiply": 1,
+        "stablehlo.maximum": _INT32.min if integer else -np.inf,
+        "stablehlo.minimum": _INT32.max if integer else np.inf,
+        "stablehlo.and": -1 if integer else None,
+        "stablehlo.or": 0 if integer else None,
+        "stablehlo.xor": 0 if integer else None,
+    }.get(body)
+
+
+def init_is_identity_constant(op) -> bool:
+    """The init value is a constant equal to the body op's identity."""
+    body = body_op_name(op)
+    value = _scalar_constant(op.operands[1])
+    want = None if body is None else window_identity(body, kind_of(op.operands[0]))
+    return value is not None and want is not None and bool(value.reshape(()) == want)
+
+
+def init_padding_ambiguous(op) -> bool:
+    """A window reads padding (edge or base dilation) with a non-idempotent
+    body and an init that is not its identity. StableHLO's spec (and its
+    reference interpreter) pads with the init value, so every padded element
+    counts; XLA, hence JAX on CPU, skips padded elements. The results differ."""
+    body = body_op_name(op)
+    if body is None or is_idempotent(body, kind_of(op.operands[0])) or init_is_identity_constant(op):
+        return False
+    shape = shape_of(op.operands[0])
+    _, _, base, _, padding = window_config(op)
+    return any(lo > 0 or hi > 0 for lo, hi in padding) or any(b > 1 and n > 1 for b, n in zip(base, shape))
+
+
+def touched_dims(op) -> list[int]:
+    """The dims a window reads more than one element of, strides, pads or dilates."""
+    window, strides, base, wdil, padding = window_config(op)
+    return [
+        d
+        for d in range(len(window))
+        if window[d] != 1 or strides[d] != 1 or padding[d] != (0, 0) or base[d] != 1 or wdil[d] != 1
+    ]
+
+
+def native_form(op) -> str | None:
+    """'cumsum' or 'pool' when the reduce_window maps onto one MIL op
+    (`cumsum`, `max_pool` / `avg_pool`), else None: a cumulative add with
+    init 0 on f16/f32/i32; a max (init -inf) or sum (init 0) window on
+    f16/f32 without dilation or negative padding, touching 1 to 3 dims."""
+    if len(op.operands) != 2 or not ir_static(op.operands[0]):
+        return None
+    body = body_op_name(op)
+    kind = kind_of(op.operands[0])
+    if cumulative_axis(op) is not None:
+        if body == "stablehlo.add" and _init_is(op, 0) and kind in ("f16", "f32", "i32"):
+            return "cumsum"
+        return None
+    _, _, base, wdil, padding = window_config(op)
+    if body not in _POOL_BODIES or not _init_is(op, _POOL_BODIES[body]) or kind not in ("f16", "f32"):
+        return None
+    if any(b != 1 for b in base) or any(w != 1 for w in wdil) or any(lo < 0 or hi < 0 for lo, hi in padding):
+        return None
+    return "pool" if 1 <= len(touched_dims(op)) <= 3 else None
+
+
+def ir_static(value) -> bool:
+    return ir.RankedTensorType(value.type).has_static_shape
+
+
+_DECOMPOSE = "hlo-coreml-decompose-reduce-window"
+
+
 def _check(op):
     if len(op.operands) != 2:
-        return "with several operands is not supported"
-    body = body_op_name(op)
-    cumulative = cumulative_axis(op)
-    kind = kind_of(op.operands[0])
-    if cumulative is not None:
-        if body == "stablehlo.add" and _init_is(op, 0) and kind in ("f16", "f32", "i32"):
-            return None
         return (
-            f"as a cumulative reduction with body '{body or 'a region of several ops'}' is not supported "
-            "(only cumsum maps onto MIL: cumprod/cummax/cummin have no MIL op)"
+            f"with {len(op.operands) // 2} operands is not supported: only single-operand windows map onto "
+            "MIL (pooling, cumsum) or are decomposed; compute each operand's window separately"
         )
-    _, _, base, wdil, padding = window_config(op)
-    if body not in _POOL_BODIES or not _init_is(op, _POOL_BODIES[body]):
-        return "is supported as max pooling (init -inf) or sum pooling (init 0) only"
-    if kind not in ("f16", "f32"):
-        return "as pooling is supported on f16/f32 only (MIL max_pool/avg_pool)"
-    if any(b != 1 for b in base) or any(w != 1 for w in wdil):
-        return "with base or window dilation is not supported"
-    if any(lo < 0 or hi < 0 for lo, hi in padding):
-        return "with negative padding is not supported"
-    if not pool_layout_ok(op):
-        return "needs at most 3 windowed dims (hlo-coreml-legalize-reduce-window moves them last)"
-    return None
+    body = body_op_name(op)
+    if body is None:
+        return (
+            "with a body that is not one binary op of its two arguments is not supported (e.g. "
+            "lax.cumlogsumexp); hlo-coreml handles add, multiply, maximum, minimum, and, or, xor bodies"
+        )
+    form = native_form(op)
+    if form == "cumsum":
+        return None
+    if form == "pool":
+        if not pool_layout_ok(op):
+            return "needs its windowed dims last (run hlo-coreml-legalize-reduce-window first)"
+        return None
+    if init_padding_ambiguous(op):
+        return (
+            f"with body '{body}', an init value that is not its identity and padding (or base dilation) is "
+            "not supported: StableHLO pads with the init value, XLA (JAX) skips padded elements, and the "
+            "results differ. Use the identity as init and combine your init value after the window "
+            "(e.g. `init + lax.reduce_window(x, 0, lax.add, ...)`)"
+        )
+    if cumulative_axis(op) is not None:
+        what = f"as a cumulative reduction with body '{body}'"
+    else:
+        what = f"with body '{body}', this init value, element type or dilation"
+    return (
+        f"{what} has no single MIL op; {_DECOMPOSE} rewrites it into pad, slice and elementwise ops "
+        "(it did not run, or could not decompose this one)"
+    )
 
 
 @emits(
@@ -127,7 +229,10 @@ def _check(op):
     check=_check,
     doc="cumulative add along one dim (jnp.cumsum, reverse too): `cumsum`; max windows: `max_pool`; sum "
     "windows: `avg_pool` (padding counted) times the window size; up to 3 windowed dims, any layout "
-    "(hlo-coreml-legalize-reduce-window transposes them last), explicit padding; f16/f32 pooling",
+    "(hlo-coreml-legalize-reduce-window transposes them last), explicit padding; f16/f32 pooling. Every other "
+    "single-operand window with an add/multiply/maximum/minimum/and/or/xor body (cumprod, cummax, cummin, "
+    "dilations, int and bool windows, > 3 dims) is decomposed into pad, slice and elementwise ops by "
+    "hlo-coreml-decompose-reduce-window",
 )
 def _reduce_window(ctx, op):
     mb = ctx.mb

@@ -108,3 +108,31 @@ func.func @pool_leading_dims_merged(%x: tensor<2x6x4x5xf32>) -> tensor<2x3x4x5xf
   }) : (tensor<2x6x4x5xf32>, tensor<f32>) -> tensor<2x3x4x5xf32>
   return %0 : tensor<2x3x4x5xf32>
 }
+
+// -----
+
+// Windows without a MIL pool (dilated, i32) are not moved: they are for
+// hlo-coreml-decompose-reduce-window.
+// CHECK-LABEL: func.func @dilated_and_int_unchanged(
+// CHECK-NOT:     stablehlo.transpose
+// CHECK:         "stablehlo.reduce_window"(%arg0, {{.*}}window_dilations = array<i64: 1, 3, 3, 1>, window_dimensions = array<i64: 1, 2, 2, 1>
+// CHECK-NOT:     stablehlo.transpose
+// CHECK:         "stablehlo.reduce_window"(%arg1, {{.*}}window_dimensions = array<i64: 1, 2, 2, 1>
+// CHECK-NOT:     stablehlo.transpose
+// CHECK-NOT:     stablehlo.reshape
+// CHECK:         return
+func.func @dilated_and_int_unchanged(%x: tensor<1x8x8x3xf32>, %y: tensor<1x8x8x3xi32>) -> (tensor<1x5x5x3xf32>, tensor<1x4x4x3xi32>) {
+  %ninf = stablehlo.constant dense<0xFF800000> : tensor<f32>
+  %imin = stablehlo.constant dense<-2147483648> : tensor<i32>
+  %0 = "stablehlo.reduce_window"(%x, %ninf) <{window_dimensions = array<i64: 1, 2, 2, 1>, window_dilations = array<i64: 1, 3, 3, 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %m = stablehlo.maximum %a, %b : tensor<f32>
+    stablehlo.return %m : tensor<f32>
+  }) : (tensor<1x8x8x3xf32>, tensor<f32>) -> tensor<1x5x5x3xf32>
+  %1 = "stablehlo.reduce_window"(%y, %imin) <{window_dimensions = array<i64: 1, 2, 2, 1>, window_strides = array<i64: 1, 2, 2, 1>}> ({
+  ^bb0(%a: tensor<i32>, %b: tensor<i32>):
+    %m = stablehlo.maximum %a, %b : tensor<i32>
+    stablehlo.return %m : tensor<i32>
+  }) : (tensor<1x8x8x3xi32>, tensor<i32>) -> tensor<1x4x4x3xi32>
+  return %0, %1 : tensor<1x5x5x3xf32>, tensor<1x4x4x3xi32>
+}

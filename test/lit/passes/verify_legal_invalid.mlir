@@ -203,3 +203,18 @@ module {
 // main only declared.
 // expected-error@+1 {{@main is only declared; it needs a body}}
 func.func private @main(%arg0: tensor<4xf32>) -> tensor<4xf32>
+
+// -----
+
+// cumprod has no single MIL op; without hlo-coreml-decompose-reduce-window
+// it is refused with a pointer to that pass.
+func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %init = stablehlo.constant dense<1.0> : tensor<f32>
+  // expected-error@+1 {{'stablehlo.reduce_window' as a cumulative reduction with body 'stablehlo.multiply' has no single MIL op; hlo-coreml-decompose-reduce-window rewrites it into pad, slice and elementwise ops}}
+  %0 = "stablehlo.reduce_window"(%x, %init) <{padding = dense<[[3, 0]]> : tensor<1x2xi64>, window_dimensions = array<i64: 4>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.multiply %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

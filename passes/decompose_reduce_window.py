@@ -1,0 +1,278 @@
+"""hlo-coreml-decompose-reduce-window: reduce_window without a MIL op, as pad + slices + elementwise ops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from hlo_coreml._mlir import ir, rewrite, stablehlo
+from hlo_coreml.element_types import kind_of, shape_of
+from hlo_coreml.emit.ops_reduce import body_op_name
+from hlo_coreml.emit.ops_window import (
+    cumulative_axis,
+    init_is_identity_constant,
+    init_padding_ambiguous,
+    is_idempotent,
+    native_form,
+    scalar_constant,
+    window_config,
+)
+from hlo_coreml.ir_utils import constant_value
+
+from .registry import ModulePass, register_pass
+
+_COMBINE = {
+    "stablehlo.add": stablehlo.AddOp,
+    "stablehlo.multiply": stablehlo.MulOp,
+    "stablehlo.maximum": stablehlo.MaxOp,
+    "stablehlo.minimum": stablehlo.MinOp,
+    "stablehlo.and": stablehlo.AndOp,
+    "stablehlo.or": stablehlo.OrOp,
+    "stablehlo.xor": stablehlo.XorOp,
+}
+_LOGICAL = ("stablehlo.and", "stablehlo.or", "stablehlo.xor")
+
+
+@register_pass
+@dataclass(frozen=True)
+class DecomposeReduceWindowPass(ModulePass):
+    """Rewrites every single-operand `stablehlo.reduce_window` that has no
+    MIL op (anything but a cumulative add with init 0, which becomes
+    `cumsum`, and an f16/f32 max (-inf) / sum (0) window without dilation
+    on up to 3 dims, which becomes `max_pool` / `avg_pool`) into `pad`,
+    `slice`, `broadcast_in_dim` and the body's elementwise op. The body must
+    be one `add`, `multiply`, `maximum`, `minimum`, `and`, `or` or `xor` of
+    its two block arguments (all commutative, so their order does not
+    matter); element types f16, f32, i32 and i1.
+
+    Semantics are StableHLO's: the input is padded with the init value
+    (edges from `padding`, interior `base_dilations - 1`), each window of
+    the padded input is reduced, and the init value is combined into every
+    result once more (skipped when it is the op's identity constant). XLA
+    (JAX on CPU) differs where padding meets a non-idempotent op (add,
+    multiply, xor) with an init that is not its identity: it skips padded
+    elements instead of combining init values. Those windows are left
+    alone and refused by verify-legal (`init_padding_ambiguous`); for every
+    other window the two definitions agree.
+
+    Cumulative windows (`lax.cumprod` / `cummax` / `cummin`, `reverse=True`
+    too: the whole length N of one dim, padded by N - 1 on one side) whose
+    init is the identity, or whose op is idempotent, use a Hillis-Steele
+    scan: ceil(log2 N) steps of `y = y op shift(y, 2^k)`, the shift being a
+    `pad` by 2^k on one side and -2^k on the other. That is 2 ops per step
+    against 2 (N - 1) for the naive N-step sum of shifts, never more.
+
+    Every other window is reduced one dim at a time (the ops are
+    associative and commutative) after one `pad`:
+
+    ```mlir
+    %0 = "stablehlo.reduce_window"(%x, %init) <{window_dimensions = array<i64: 3>,
+           window_dilations = array<i64: 2>}> ({ stablehlo.maximum }) : (tensor<9xf32>, ...) -> tensor<5xf32>
+    ==>
+    %a = stablehlo.slice %x [0:5]
+    %b = stablehlo.slice %x [2:7]
+    %ab = stablehlo.maximum %a, %b
+    %c = stablehlo.slice %x [4:9]
+    %0 = stablehlo.maximum %ab, %c
+    ```
+
+    A window of w (dilation d, stride s) is either w strided slices of the
+    input combined (naive), or built by doubling: T_2m[i] = T_m[i] op
+    T_m[i + m d] for m = 1, 2, 4, .. up to the largest power of two p <= w,
+    then for idempotent ops two overlapping windows T_p[i] op T_p[i + (w -
+    p) d], for add/multiply/xor the windows of w's binary decomposition
+    side by side; the stride is applied by the last (strided) slices. The
+    pass counts the ops of both and takes the fewer (naive for w <= 3).
+
+    Afterwards no reduce_window remains except the ones the emitter maps
+    onto `cumsum` / `max_pool` / `avg_pool`, several-operand windows, and
+    windows with another body (lax.cumlogsumexp) or a zero-sized shape,
+    which verify-legal reports.
+    """
+
+    name: ClassVar[str] = "hlo-coreml-decompose-reduce-window"
+    summary: ClassVar[str] = "reduce_window without a MIL op (cumprod/cummax, dilations, int, min) into pad, slices, elementwise ops"
+
+    def run(self, module, pass_) -> None:
+        patterns = rewrite.RewritePatternSet()
+        patterns.add(stablehlo.ReduceWindowOp, decompose_reduce_window)
+        rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
+
+
+def _decomposable(op) -> str | None:
+    """The body op name if this pass rewrites `op`, else None."""
+    if len(op.operands) != 2 or native_form(op) is not None:
+        return None
+    body = body_op_name(op)
+    if body not in _COMBINE:
+        return None
+    x, init, result = op.operands[0], op.operands[1], op.results[0]
+    types = [ir.RankedTensorType(v.type) for v in (x, init, result)]
+    if not all(t.has_static_shape for t in types) or not (types[0].element_type == types[1].element_type == types[2].element_type):
+        return None
+    kind = kind_of(x)
+    if kind not in ("f16", "f32", "i32", "i1") or (body in _LOGICAL and kind not in ("i32", "i1")):
+        return None
+    if 0 in shape_of(x) or 0 in shape_of(result) or init_padding_ambiguous(op):
+        return None
+    return body
+
+
+def decompose_reduce_window(op, rewriter):
+    body = _decomposable(op)
+    if body is None:
+        return True
+    kind = kind_of(op.operands[0])
+    idempotent = is_idempotent(body, kind)
+    init_is_identity = init_is_identity_constant(op)
+    cumulative = cumulative_axis(op)
+    with rewriter.ip, op.location:
+        init = _direct_constant(op.operands[1])
+        if cumulative is not None and (init_is_identity or idempotent):
+            out = _scan(op.operands[0], init, body, *cumulative)
+        else:
+            out = _windows(op, init, body, idempotent)
+        if not init_is_identity:
+            # StableHLO combines the init value into every window once.
+            out = _COMBINE[body](out, _splat(init, shape_of(op.results[0]))).result
+    rewriter.replace_op(op, [out])
+    return False
+
+
+# -- building blocks ---------------------------------------------------------------------------
+
+
+def _direct_constant(init):
+    """`init` itself, or a `stablehlo.constant` of it when it is a constant
+    behind no-op broadcasts / reshapes (the emitter's `pad` then uses MIL
+    `pad` instead of concatenated blocks)."""
+    if constant_value(init) is not None:
+        return init
+    value = scalar_constant(init)
+    if value is None:
+        return init
+    t = ir.RankedTensorType(init.type)
+    element = t.element_type
+    scalar = value.reshape(())
+    if isinstance(element, ir.IntegerType):
+        attr = ir.DenseElementsAttr.get_splat(t, ir.IntegerAttr.get(element, int(scalar)))
+    else:
+        attr = ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(element, float(scalar)))
+    return stablehlo.ConstantOp(attr).result
+
+
+def _splat(scalar, shape):
+    element = ir.RankedTensorType(scalar.type).element_type
+    return stablehlo.BroadcastInDimOp(ir.RankedTensorType.get(list(shape), element), scalar, []).result
+
+
+def _slice(value, axis: int, start: int, limit: int, stride: int):
+    shape = list(shape_of(value))
+    if start == 0 and limit == shape[axis] and stride == 1:
+        return value
+    begin, end, steps = [0] * len(shape), list(shape), [1] * len(shape)
+    begin[axis], end[axis], steps[axis] = start, limit, stride
+    return stablehlo.SliceOp(value, begin, end, steps).result
+
+
+def _pad(value, fill, low, high, interior):
+    if not any(low) and not any(high) and not any(interior):
+        return value
+    return stablehlo.PadOp(value, fill, low, high, interior).result
+
+
+# -- cumulative windows: Hillis-Steele scan -----------------------------------------------------
+
+
+def scan_steps(length: int) -> int:
+    """Steps of the log-step scan over `length` elements: ceil(log2(length))."""
+    return max(0, int(length - 1).bit_length())
+
+
+def _scan(x, fill, body: str, axis: int, reverse: bool):
+    """Inclusive scan of `x` along `axis` (from the end if `reverse`); values
+    shifted in from outside are `fill` (the identity, or init for an
+    idempotent op)."""
+    rank = len(shape_of(x))
+    length = shape_of(x)[axis]
+    y = x
+    for k in range(scan_steps(length)):
+        shift = 1 << k
+        low, high = [0] * rank, [0] * rank
+        low[axis], high[axis] = (-shift, shift) if reverse else (shift, -shift)
+        y = _COMBINE[body](y, _pad(y, fill, low, high, [0] * rank)).result
+    return y
+
+
+# -- general windows: per-dim naive or doubling ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """How one dim's window is reduced: `levels` doubling steps (T_1 = the
+    input, T_2m from two slices of T_m), then the result is the op over
+    `terms`, each (level, offset): T_(2^level) sliced from offset * dilation
+    with the window stride."""
+
+    levels: int
+    terms: tuple[tuple[int, int], ...]
+    ops: int
+
+
+def plan_window(length: int, window: int, dilation: int, stride: int, out: int, idempotent: bool) -> WindowPlan:
+    """The cheaper of the naive and the doubling plan for a window of
+    `window` elements over `length` (StableHLO ops counted: slices that
+    take everything are free)."""
+
+    def cost(levels, terms):
+        slices = 0
+        for level, offset in terms:
+            span = length - ((1 << level) - 1) * dilation  # length of T_(2^level)
+            identity_slice = offset == 0 and stride == 1 and out == span
+            slices += 0 if identity_slice else 1
+        return WindowPlan(levels, tuple(terms), 3 * levels + slices + len(terms) - 1)
+
+    naive = cost(0, [(0, k) for k in range(window)])
+    top = window.bit_length() - 1
+    if top == 0:
+        return naive
+    if idempotent:
+        terms = [(top, 0)] + ([(top, window - (1 << top))] if window != 1 << top else [])
+    else:
+        terms, offset = [], 0
+        for level in range(top, -1, -1):
+            if window & (1 << level):
+                terms.append((level, offset))
+                offset += 1 << level
+    doubling = cost(top, terms)
+    return doubling if doubling.ops < naive.ops else naive
+
+
+def _windows(op, init, body: str, idempotent: bool):
+    x = op.operands[0]
+    window, strides, base, wdil, padding = window_config(op)
+    rank = len(window)
+    x = _pad(x, init, [lo for lo, _ in padding], [hi for _, hi in padding], [b - 1 for b in base])
+    out_shape = shape_of(op.results[0])
+    combine = _COMBINE[body]
+    for d in range(rank):
+        if window[d] == 1 and strides[d] == 1:
+            continue
+        length = shape_of(x)[d]
+        plan = plan_window(length, window[d], wdil[d], strides[d], out_shape[d], idempotent)
+        powers = [x]
+        for level in range(1, plan.levels + 1):
+            prev = powers[-1]
+            step = (1 << (level - 1)) * wdil[d]
+            n = shape_of(prev)[d]
+            powers.append(combine(_slice(prev, d, 0, n - step, 1), _slice(prev, d, step, n, 1)).result)
+        acc = None
+        for level, offset in plan.terms:
+            start = offset * wdil[d]
+            part = _slice(powers[level], d, start, start + (out_shape[d] - 1) * strides[d] + 1, strides[d])
+            acc = part if acc is None else combine(acc, part).result
+        x = acc
+    return x
+
+
+__all__ = ["DecomposeReduceWindowPass", "decompose_reduce_window", "plan_window", "scan_steps"]
