@@ -14,7 +14,8 @@ from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .emit.program import build_program, find_main, interface_of
-from .flexible import check_arguments, flexible_json, tensor_types
+from .flexible import check_arguments, check_enumerated, flexible_json, tensor_types
+from .flexible import resolve as resolve_flexible
 from .importer import _main_of as _main_or_none
 from .importer import argument_names, load
 from .interface import apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
@@ -124,6 +125,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     outputs: list | None = None,
     states: dict[str, str] | None = None,
     specialize: dict | None = None,
+    flexible: dict | None = None,
     pass_pipeline=None,
     legalize_pipeline: str | list[str] | None = None,
     show_progress: bool = False,
@@ -163,6 +165,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         input/output pair (a KV cache, a running statistic).
     specialize: {argument name or index: shape}: fix the symbolic
         dimensions of a jax.export with shape polymorphism.
+    flexible: {argument name or index: shape}: keep them flexible instead;
+        a shape is a tuple of ints and `ct.RangeDim`s, or a
+        `ct.EnumeratedShapes` (the same as `inputs=[ct.TensorType(name=,
+        shape=...)]`, keyed like `specialize`). Only the export's symbolic
+        (`?`) dims may vary; see README "Shapes" for the ops that accept them.
     author, version, short_description (or description), license,
         user_defined_metadata: model metadata, as on `MLModel`.
 
@@ -205,7 +212,10 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     def check_shapes(module):
         main = _main_or_none(module)
         if main is not None:
-            check_arguments(main, argument_names(main), in_requests, set(specialize))
+            names = argument_names(main)
+            resolve_flexible(dict(flexible or {}), names, in_requests)
+            check_enumerated(in_requests, target)
+            check_arguments(main, names, in_requests, set(specialize))
 
     context, module, _ = legalize(
         model,

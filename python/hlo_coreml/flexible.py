@@ -103,6 +103,69 @@ def check_arguments(main, names: list[str], requests, specialized) -> None:
             )
 
 
+def as_flexible(shape, what: str):
+    """A ct.Shape / ct.EnumeratedShapes from what `compile(flexible=...)`
+    accepts: those, or a tuple of ints and ct.RangeDims."""
+    from .coreml import coremltools
+
+    ct = coremltools()
+    if isinstance(shape, (ct.Shape, ct.EnumeratedShapes)):
+        flexible = shape
+    elif isinstance(shape, (tuple, list)):
+        flexible = ct.Shape(shape=tuple(shape))
+    else:
+        raise CompileError(
+            f"flexible shape of '{what}' must be a tuple of ints and ct.RangeDims, a ct.Shape or a "
+            f"ct.EnumeratedShapes, got {type(shape).__name__}"
+        )
+    if not hasattr(flexible, "shapes") and not flexible.has_symbolic:
+        raise CompileError(f"flexible shape of '{what}' has no ct.RangeDim; use specialize= for a static shape")
+    return flexible
+
+
+def resolve(flexible: dict, names: list[str], requests: list) -> None:
+    """Attach `compile(flexible={name or index: shape})` to the input
+    requests (by argument position), growing the list as needed."""
+    from .interface import IORequest
+
+    for key, shape in flexible.items():
+        if isinstance(key, int):
+            index = key
+        elif key in names:
+            index = names.index(key)
+        elif isinstance(key, str) and key.startswith("input_") and key[6:].isdigit():
+            index = int(key[6:])
+        else:
+            raise CompileError(f"flexible shape for '{key}': @main has no such argument (arguments: {', '.join(names)})")
+        if not 0 <= index < len(names):
+            raise CompileError(f"flexible shape for argument {index}: @main has {len(names)} arguments")
+        while len(requests) <= index:
+            requests.append(IORequest())
+        if requests[index].flexible is not None or requests[index].static_shape is not None:
+            raise CompileError(f"input '{names[index]}' gets a shape from both inputs= and flexible=; give one")
+        requests[index].flexible = as_flexible(shape, names[index])
+
+
+def check_enumerated(requests, target) -> None:
+    """Core ML's rules for several inputs with ct.EnumeratedShapes."""
+    from .coreml import coremltools
+
+    ct = coremltools()
+    enumerated = [r for r in requests if r.flexible is not None and hasattr(r.flexible, "shapes")]
+    if len(enumerated) <= 1:
+        return
+    if target.value < ct.target.iOS18.value:
+        raise CompileError(
+            f"{len(enumerated)} inputs have ct.EnumeratedShapes, but before iOS18 Core ML allows one "
+            f"(target {target.name}): raise the target to iOS18, or use ct.RangeDim for the others"
+        )
+    if len({len(r.flexible.shapes) for r in enumerated}) != 1:
+        raise CompileError(
+            "inputs with ct.EnumeratedShapes must all list the same number of shapes (Core ML matches "
+            "them by position)"
+        )
+
+
 def flexible_json(flexible) -> dict:
     """The ranges or enumerated shapes, for the interface metadata."""
     if hasattr(flexible, "shapes"):

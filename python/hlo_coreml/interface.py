@@ -116,18 +116,6 @@ def check_io_requests(requests: list[IORequest], states, target) -> None:
                 f"Raise the target (minimum_deployment_target='{FP16_IO_TARGET}', --target {FP16_IO_TARGET}) "
                 "or ask for fp32 I/O (dtype=np.float32)"
             )
-    enumerated = [r for r in requests if r.flexible is not None and hasattr(r.flexible, "shapes")]
-    if len(enumerated) > 1:
-        if not _target_at_least(target, "iOS18"):
-            raise CompileError(
-                f"{len(enumerated)} inputs have ct.EnumeratedShapes, but before iOS18 Core ML allows "
-                f"one (target {target.name}): raise the target to iOS18, or use ct.RangeDim for the others"
-            )
-        if len({len(r.flexible.shapes) for r in enumerated}) != 1:
-            raise CompileError(
-                "inputs with ct.EnumeratedShapes must all list the same number of shapes (Core ML "
-                "matches them by position)"
-            )
     if states and not _target_at_least(target, STATE_TARGET):
         raise CompileError(
             f"states need minimum_deployment_target {STATE_TARGET} (macOS15) or newer: Core ML has stateful "

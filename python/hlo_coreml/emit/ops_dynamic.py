@@ -97,13 +97,13 @@ def _expand_to_rank(ctx, x, in_shape, dims, rank):
     return ctx.mb.expand_dims(x=x, axes=new_axes)
 
 
-def _materialize(ctx, op, x):
+def _materialize(ctx, op, x, shape_operand: int):
     """`x` (dims 1 or full size) broadcast to the result of `op`, whose
-    operand #1 is the runtime output shape."""
+    operand #`shape_operand` is the runtime output shape."""
     result = shape_of(op.results[0])
     if not any(is_dynamic(d) for d in result):
         return ctx.broadcast_to(x, result)
-    return ctx.tile_to_runtime(x, ctx[op.operands[1]])
+    return ctx.tile_to_runtime(x, ctx[op.operands[shape_operand]])
 
 
 @emits(
@@ -117,7 +117,7 @@ def _dynamic_broadcast_in_dim(ctx, op):
     x = _expand_to_rank(ctx, ctx[op.operands[0]], shape_of(op.operands[0]), i64_array(op, "broadcast_dimensions"), rank)
     if non_expanding(op) or lazy_dynamic_broadcast(op.results[0]):
         return x
-    return _materialize(ctx, op, x)
+    return _materialize(ctx, op, x, 1)
 
 
 @emits(
@@ -159,7 +159,7 @@ def _dynamic_iota(ctx, op):
     x = _expand_to_rank(ctx, axis, (size,), [dim], len(result))
     if lazy_dynamic_broadcast(op.results[0]):
         return x
-    return _materialize(ctx, op, x)
+    return _materialize(ctx, op, x, 0)
 
 
 # -- the allow-list -------------------------------------------------------------------
