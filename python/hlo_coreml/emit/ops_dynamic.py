@@ -165,12 +165,14 @@ def _dynamic_iota(ctx, op):
 # -- the allow-list -------------------------------------------------------------------
 
 def _reduce_dynamic(op):
+    """not the argmax/argmin form"""
     if len(op.results) != 1:
         return "(argmax/argmin form)"
     return None
 
 
 def _conv_dynamic(op):
+    """only the batch dim dynamic; constant kernel; no input dilation, batch groups or negative padding"""
     from .._mlir import stablehlo
 
     dims = stablehlo.ConvDimensionNumbers(op.attributes["dimension_numbers"])
@@ -189,6 +191,7 @@ def _conv_dynamic(op):
 
 
 def _dot_dynamic(op):
+    """canonical matmul form; with a vector operand at most one dynamic result dim"""
     from .ops_linalg import matmul_form
 
     form = matmul_form(op)
