@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hlo_coreml._mlir import ir
-from hlo_coreml.element_types import MAX_RANK, element_kind
+from hlo_coreml.element_types import MAX_RANK, element_kind, has_dynamic_dims
+from hlo_coreml.emit.ops_dynamic import dynamic_problem
 from hlo_coreml.emit.refused import REFUSED, refusal
 from hlo_coreml.emit.registry import emitter_table
 
@@ -27,8 +28,13 @@ class VerifyLegalPass(ModulePass):
       `stablehlo.composite` refers to, as its decomposition, are allowed);
     - every op in `main` has an emitter entry, and that entry accepts it
       (e.g. `dot_general` only in batched-matmul form);
-    - every value has a static shape of rank <= 5 and an element type of
-      f16, f32, i32 or i1 (so no complex and no 64-bit types).
+    - every value is a ranked tensor of rank <= 5 with an element type of
+      f16, f32, i32 or i1 (so no complex and no 64-bit types);
+    - a value has a dynamic (`?`) dimension only as an argument of `main`
+      or at an op on the dynamic-shape allow-list
+      (`emit.ops_dynamic.DYNAMIC_SHAPE_OPS`, whose emitters compute such
+      sizes at run time); any other op with a `?` dim is reported with a
+      hint to specialize the shapes.
 
     It changes nothing. After it succeeds, an emitter failure is a bug in
     hlo-coreml, never the user's problem.
@@ -126,6 +132,16 @@ class _Checker:
             problem = entry.check(op)
             if problem:
                 self.report(op, f"'{name}' {problem}")
+                return
+        dynamic = next((v.type for v in list(op.operands) + list(op.results) if has_dynamic_dims(v)), None)
+        if dynamic is not None:
+            problem = dynamic_problem(op)
+            if problem:
+                self.report(
+                    op,
+                    f"'{name}' has a dynamic dimension ({dynamic}); {problem}. Specialize the input "
+                    "shapes (specialize={name: shape}, --specialize NAME=SHAPE) or export with static shapes",
+                )
 
 
 def _unsupported_message(op, name: str) -> str:
@@ -147,11 +163,6 @@ def _type_problem(t: ir.Type) -> str | None:
     """Why a value of type `t` cannot reach the emitter, or None."""
     if not isinstance(t, ir.RankedTensorType):
         return f"has type {t}; Core ML needs ranked tensors"
-    if not t.has_static_shape:
-        return (
-            f"has dynamic shape {t}; Core ML needs static shapes here "
-            "(export with concrete shapes, or refine them first)"
-        )
     if t.rank > MAX_RANK:
         return f"has rank {t.rank} ({t}); Core ML supports tensors of rank <= {MAX_RANK}"
     element = t.element_type

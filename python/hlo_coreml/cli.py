@@ -13,6 +13,7 @@ _EPILOG = """\
 examples:
   hlo-coreml compile model.mlir -o model.mlpackage
   hlo-coreml compile exported.bin -o model.mlpackage --target iOS18 --precision fp32
+  hlo-coreml compile batched.bin -o model.mlpackage --input-range x=1:64x16
   hlo-coreml run model.mlpackage --input x=x.npy --input y=y.npy -o outputs.npz
   hlo-coreml inspect model.mlpackage [--json]
 
@@ -64,6 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=SHAPE",
         help="give a symbolic-shape input a static shape, e.g. x=4x8 (repeat for each input)",
+    )
+    c.add_argument(
+        "--input-range",
+        action="append",
+        default=[],
+        metavar="NAME=SHAPE",
+        help="keep the symbolic dims of an input flexible (ct.RangeDim): dims separated by x, each a size or "
+        "LOW:HIGH[:DEFAULT], e.g. x=1:64x16 (repeat for each input)",
+    )
+    c.add_argument(
+        "--input-shapes",
+        action="append",
+        default=[],
+        metavar="NAME=SHAPE,SHAPE,...",
+        help="enumerate the shapes an input with symbolic dims takes (ct.EnumeratedShapes; the first is the "
+        "default), e.g. x=1x16,4x16,8x16",
     )
     c.add_argument(
         "--state",
@@ -135,6 +152,52 @@ def _shapes(items):
     return out
 
 
+def _range_shapes(items):
+    """--input-range NAME=1:64x16 -> {name: (ct.RangeDim(1, 64), 16)}."""
+    from .coreml import coremltools
+
+    ct = coremltools()
+    out = {}
+    for key, value in _pairs(items, "--input-range").items():
+        dims = []
+        try:
+            for part in value.lower().split("x"):
+                bounds = [int(b) for b in part.split(":")]
+                if len(bounds) == 1:
+                    dims.append(bounds[0])
+                elif len(bounds) in (2, 3):
+                    default = bounds[2] if len(bounds) == 3 else bounds[0]
+                    if not 1 <= bounds[0] <= default <= bounds[1]:
+                        raise ValueError
+                    dims.append(ct.RangeDim(lower_bound=bounds[0], upper_bound=bounds[1], default=default))
+                else:
+                    raise ValueError
+        except ValueError:
+            raise CompileError(
+                f"--input-range expects NAME=DIMxDIMx..., each DIM a size or LOW:HIGH[:DEFAULT] with "
+                f"1 <= LOW <= DEFAULT <= HIGH, got '{key}={value}'"
+            ) from None
+        out[int(key) if key.isdigit() else key] = tuple(dims)
+    return out
+
+
+def _enumerated_shapes(items):
+    """--input-shapes NAME=1x16,4x16 -> {name: ct.EnumeratedShapes(...)}."""
+    from .coreml import coremltools
+
+    ct = coremltools()
+    out = {}
+    for key, value in _pairs(items, "--input-shapes").items():
+        try:
+            shapes = [tuple(int(d) for d in s.lower().split("x")) for s in value.split(",")]
+        except ValueError:
+            raise CompileError(f"--input-shapes expects NAME=DxD,DxD,..., got '{key}={value}'") from None
+        if len(shapes) < 2 or len({len(s) for s in shapes}) != 1:
+            raise CompileError(f"--input-shapes needs two or more shapes of one rank, got '{key}={value}'")
+        out[int(key) if key.isdigit() else key] = ct.EnumeratedShapes(shapes=shapes, default=shapes[0])
+    return out
+
+
 def _compile(args) -> int:
     from .compiler import compile as compile_model
 
@@ -150,6 +213,7 @@ def _compile(args) -> int:
         max_unroll=args.max_unroll,
         raise_fused_ops=not args.no_raise_fused_ops,
         specialize=_shapes(args.specialize) or None,
+        flexible={**_range_shapes(args.input_range), **_enumerated_shapes(args.input_shapes)} or None,
         states=_pairs(args.state, "--state") or None,
         author=args.author,
         version=args.model_version,
@@ -162,9 +226,9 @@ def _compile(args) -> int:
         print(f"  {title}:")
         for spec in specs:
             if spec.state is not None:
-                print(f"    {spec.name}: shape {list(spec.io_shape)} {spec.io_dtype} (state '{spec.state}')")
+                print(f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype} (state '{spec.state}')")
             else:
-                print(f"    {spec.name}: shape {list(spec.io_shape)} {spec.io_dtype}")
+                print(f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype}")
     return 0
 
 

@@ -14,7 +14,10 @@ from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .emit.program import build_program, find_main, interface_of
-from .importer import load
+from .flexible import check_arguments, check_enumerated, flexible_json, tensor_types
+from .flexible import resolve as resolve_flexible
+from .importer import _main_of as _main_or_none
+from .importer import argument_names, load
 from .interface import apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
 
 # Written into the model's user-defined metadata so `hlo-coreml run` and
@@ -33,12 +36,15 @@ def legalize(
     target=None,
     raise_fused_ops=True,
     specialize=None,
+    check_source=None,
 ):
     """Import `model` and run the legalization pipeline; returns (context,
     module, buffer_name). Raises LegalizationError with formatted diagnostics.
 
     `specialize` ({argument name or index: shape}) fixes dynamic dimensions
-    of the arguments before shape refinement (see importer.load).
+    of the arguments before shape refinement (see importer.load);
+    `check_source(module)`, if given, runs on the imported module before
+    any pass (compile() checks the requested input shapes there).
 
     `max_unroll` (if not None) becomes the `max-unroll` option of every
     hlo-coreml-unroll-while in the pipeline; `target` (a deployment target
@@ -47,6 +53,8 @@ def legalize(
     context = context or make_context()
     with context, ir.Location.unknown():
         source = load(model, example_args, context=context, specialize=specialize)
+        if check_source is not None:
+            check_source(source.module)
         elements = pipeline if pipeline is not None else [pipelines.DEFAULT_PIPELINE]
         if isinstance(elements, str):
             elements = pipelines.split_pipeline(elements)
@@ -117,6 +125,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     outputs: list | None = None,
     states: dict[str, str] | None = None,
     specialize: dict | None = None,
+    flexible: dict | None = None,
     pass_pipeline=None,
     legalize_pipeline: str | list[str] | None = None,
     show_progress: bool = False,
@@ -156,6 +165,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         input/output pair (a KV cache, a running statistic).
     specialize: {argument name or index: shape}: fix the symbolic
         dimensions of a jax.export with shape polymorphism.
+    flexible: {argument name or index: shape}: keep them flexible instead;
+        a shape is a tuple of ints and `ct.RangeDim`s, or a
+        `ct.EnumeratedShapes` (the same as `inputs=[ct.TensorType(name=,
+        shape=...)]`, keyed like `specialize`). Only the export's symbolic
+        (`?`) dims may vary; see README "Shapes" for the ops that accept them.
     author, version, short_description (or description), license,
         user_defined_metadata: model metadata, as on `MLModel`.
 
@@ -194,6 +208,15 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     for index, request in enumerate(in_requests):
         if request.static_shape is not None:
             specialize.setdefault(index, request.static_shape)
+
+    def check_shapes(module):
+        main = _main_or_none(module)
+        if main is not None:
+            names = argument_names(main)
+            resolve_flexible(dict(flexible or {}), names, in_requests)
+            check_enumerated(in_requests, target)
+            check_arguments(main, names, in_requests, set(specialize))
+
     context, module, _ = legalize(
         model,
         example_args,
@@ -202,6 +225,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         target=target.name,
         raise_fused_ops=raise_fused_ops,
         specialize=specialize,
+        check_source=check_shapes,
     )
     with context, ir.Location.unknown():
         iface = interface_of(find_main(module), [r.name for r in in_requests], [r.name for r in out_requests])
@@ -219,9 +243,9 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         pass_pipeline = default_pass_pipeline(ct)
     if pass_pipeline is not None:
         convert_kwargs["pass_pipeline"] = pass_pipeline
-    image_inputs = image_types(iface, in_requests)
-    if image_inputs:
-        convert_kwargs["inputs"] = image_inputs
+    input_types = image_types(iface, in_requests) + tensor_types(iface)
+    if input_types:
+        convert_kwargs["inputs"] = input_types
     # ct.convert calls gc.collect() several times; with jax (and torch)
     # loaded each full collection costs ~0.1 s. Freezing the objects that
     # exist now makes those collections cheap without changing behaviour.
@@ -267,7 +291,9 @@ def default_pass_pipeline(ct):
 
 
 def _spec_json(spec) -> dict:
-    out = {"name": spec.name, "shape": list(spec.shape), "element": spec.element, "io_dtype": spec.io_dtype}
+    out = {"name": spec.name, "shape": spec.shape_json(), "element": spec.element, "io_dtype": spec.io_dtype}
+    if spec.flexible is not None:
+        out["flexible"] = flexible_json(spec.flexible)
     if spec.complex_part is not None:
         # One half of a complex argument/result split by hlo-coreml-split-complex.
         out["complex_of"] = spec.complex_of

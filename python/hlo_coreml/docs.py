@@ -80,7 +80,19 @@ def default_pipeline() -> str:
     return "```\n" + "\n".join(expand([DEFAULT_PIPELINE])) + "\n```"
 
 
-GENERATORS = {"op-table": op_table, "pass-table": pass_table, "pipeline": default_pipeline}
+def dynamic_ops() -> str:
+    """The ops that accept dynamic (`?`) dims, with their conditions."""
+    from .emit.ops_dynamic import DYNAMIC_SHAPE_OPS
+
+    rows = []
+    for name in sorted(DYNAMIC_SHAPE_OPS):
+        check = DYNAMIC_SHAPE_OPS[name]
+        note = f" ({check.__doc__.strip()})" if check is not None and check.__doc__ else ""
+        rows.append(f"`{name.removeprefix('stablehlo.')}`{note}")
+    return ", ".join(rows) + "."
+
+
+GENERATORS = {"op-table": op_table, "pass-table": pass_table, "pipeline": default_pipeline, "dynamic-ops": dynamic_ops}
 
 
 def render(readme: str) -> str:

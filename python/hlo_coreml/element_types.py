@@ -45,5 +45,15 @@ def shape_of(value) -> tuple[int, ...]:
     return tuple(tensor_type(value).shape)
 
 
+def is_dynamic(dim: int) -> bool:
+    """True for a `?` dimension (MLIR reports it as a large negative sentinel)."""
+    return ir.ShapedType.is_dynamic_size(dim)
+
+
+def has_dynamic_dims(value_or_type) -> bool:
+    t = value_or_type if isinstance(value_or_type, ir.Type) else value_or_type.type
+    return isinstance(t, ir.RankedTensorType) and not t.has_static_shape
+
+
 def kind_of(value) -> str | None:
     return element_kind(tensor_type(value).element_type)

@@ -61,16 +61,32 @@ def _feature(desc) -> Feature:
         from coremltools.proto import FeatureTypes_pb2
 
         dtype = FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
-        shape = list(t.multiArrayType.shape)
-        if t.multiArrayType.WhichOneof("ShapeFlexibility") is not None:
-            shape = shape + ["(flexible)"]
-        return Feature(desc.name, shape, dtype)
+        return Feature(desc.name, _array_shape(t.multiArrayType), dtype)
     if kind == "stateType":
         from coremltools.proto import FeatureTypes_pb2
 
         arr = t.stateType.arrayType
         return Feature(desc.name, list(arr.shape), FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(arr.dataType))
     return Feature(desc.name, [], kind or "unknown")
+
+
+def _array_shape(array) -> list:
+    """The shape of a multiArray feature; a flexible dim as "LOW..HIGH"
+    (ct.RangeDim), enumerated shapes as "A|B|..." per dim."""
+    shape = list(array.shape)
+    kind = array.WhichOneof("ShapeFlexibility")
+    if kind == "shapeRange":
+        return [
+            r.lowerBound if r.lowerBound == r.upperBound else f"{r.lowerBound}..{r.upperBound}"
+            for r in array.shapeRange.sizeRanges
+        ]
+    if kind == "enumeratedShapes":
+        shapes = [list(s.shape) for s in array.enumeratedShapes.shapes]
+        return [
+            shapes[0][d] if len({s[d] for s in shapes}) == 1 else "|".join(str(s[d]) for s in shapes)
+            for d in range(len(shapes[0]))
+        ]
+    return shape
 
 
 def _walk(operations):
@@ -163,6 +179,13 @@ def inspect(path: str) -> Report:
         notes.append(f"rank-5 tensors in {_list(high_rank)}: the Neural Engine prefers rank <= 4")
     if dynamic:
         notes.append(f"dynamic shapes in {_list(dynamic)}: fixed or enumerated shapes keep ops on the Neural Engine")
+    ranged = [d.name for d in spec.description.input if d.type.WhichOneof("Type") == "multiArrayType"
+              and d.type.multiArrayType.WhichOneof("ShapeFlexibility") == "shapeRange"]
+    if ranged:
+        notes.append(
+            f"range (ct.RangeDim) inputs {', '.join(ranged)}: prefer ct.EnumeratedShapes for the Neural Engine, "
+            "or load with optimization_hints={'reshapeFrequency': ct.ReshapeFrequency.Infrequent} (iOS 17.4+)"
+        )
     if big_dims:
         notes.append(f"dimensions > {_ANE_MAX_DIM} in {_list(big_dims)}: beyond the Neural Engine's range, these run on CPU/GPU")
     if int_ops:

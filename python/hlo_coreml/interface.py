@@ -29,6 +29,9 @@ class IORequest:
     static_shape: tuple[int, ...] | None = None
     image: object | None = None  # the ct.ImageType
     what: str = "input"
+    # A ct.Shape with ct.RangeDim dims or a ct.EnumeratedShapes: the
+    # input keeps its dynamic dims (see hlo_coreml.flexible).
+    flexible: object | None = None
 
 
 def _dtype_kind(dtype) -> str | None:
@@ -61,11 +64,20 @@ def io_requests(items, what: str) -> list[IORequest]:
             if what != "inputs":
                 raise CompileError("ct.ImageType is supported for inputs only")
             gray16 = item.color_layout == ct.colorlayout.GRAYSCALE_FLOAT16
-            out.append(IORequest(item.name, "f16" if gray16 else "f32", _static_shape(item), item, singular))
+            static, flexible = _requested_shape(item)
+            if flexible is not None:
+                raise CompileError(
+                    f"image input '{item.name}': flexible image sizes are not supported; give a static shape "
+                    "(or use a ct.TensorType input for a flexible shape)"
+                )
+            out.append(IORequest(item.name, "f16" if gray16 else "f32", static, item, singular))
         elif isinstance(item, ct.TensorType):
             if getattr(item, "default_value", None) is not None:
                 raise CompileError(f"{singular} '{item.name}': default_value is not supported")
-            out.append(IORequest(item.name, _dtype_kind(item.dtype), _static_shape(item), None, singular))
+            static, flexible = _requested_shape(item)
+            if flexible is not None and what != "inputs":
+                raise CompileError(f"output '{item.name}': flexible shapes apply to inputs only")
+            out.append(IORequest(item.name, _dtype_kind(item.dtype), static, None, singular, flexible))
         else:
             raise CompileError(
                 f"{what} entries must be names, None, ct.TensorType or ct.ImageType, got {type(item).__name__}"
@@ -73,20 +85,19 @@ def io_requests(items, what: str) -> list[IORequest]:
     return out
 
 
-def _static_shape(item) -> tuple[int, ...] | None:
+def _requested_shape(item) -> tuple[tuple[int, ...] | None, object | None]:
+    """(static shape, None) or (None, flexible shape) of a TensorType or
+    ImageType; (None, None) when it gives no shape."""
     coremltools()
     from coremltools.converters.mil.input_types import EnumeratedShapes
 
     shape = getattr(item, "shape", None)
     if shape is None:
-        return None
+        return None, None
     if isinstance(shape, EnumeratedShapes) or getattr(shape, "has_symbolic", False):
-        raise CompileError(
-            f"input '{item.name}': flexible shapes (ct.RangeDim, ct.EnumeratedShapes) are not supported yet; "
-            "give a static shape, or specialize={name: shape}, to convert a symbolic-shape export"
-        )
+        return None, shape
     dims = getattr(shape, "shape", shape)
-    return tuple(int(d) for d in dims)
+    return tuple(int(d) for d in dims), None
 
 
 def _target_at_least(target, name: str) -> bool:
@@ -121,6 +132,8 @@ def apply_io_requests(iface, in_requests: list[IORequest], out_requests: list[IO
         by_source = _by_source(specs)
         for index, request in enumerate(requests):
             for spec in by_source.get(index, []):
+                if request.flexible is not None:
+                    spec.flexible = request.flexible
                 if request.dtype is None:
                     continue
                 floating = spec.element in ("f16", "f32")
@@ -164,6 +177,8 @@ def resolve_states(iface, states) -> dict[str, str]:
         if update not in outputs:
             raise CompileError(f"state '{state}': '{update}' is not an output (outputs: {', '.join(outputs)})")
         s, u = inputs[state], outputs[update]
+        if s.dynamic or u.dynamic:
+            raise CompileError(f"state '{state}' has a dynamic shape; Core ML states have static shapes (specialize it)")
         if s.shape != u.shape:
             raise CompileError(f"state '{state}' has shape {s.shape} but its update '{update}' has shape {u.shape}")
         for spec in (s, u):

@@ -133,13 +133,13 @@ CASES = {
 }
 
 
-def compile_cli(tmp_path, text):
+def compile_cli(tmp_path, text, *flags):
     source = tmp_path / "f.mlir"
     source.write_text(text)
     out = tmp_path / "out.mlpackage"
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        rc = cli.main(["compile", str(source), "-o", str(out)])
+        rc = cli.main(["compile", str(source), "-o", str(out), *flags])
     assert not out.exists(), "a failed compile left a package behind"
     return rc, err.getvalue()
 
@@ -159,13 +159,12 @@ def test_refused(tmp_path, name):
 def test_every_refused_op_has_a_case():
     untested = set(REFUSED) - set(CASES) - {
         # Need dialects/syntax the importer does not load (quant types,
-        # async bundles) or cannot survive shape refinement (dynamic ops).
+        # async bundles) or need dynamic shapes that survive shape refinement.
         "stablehlo.uniform_quantize", "stablehlo.uniform_dequantize",
         "stablehlo.async_start", "stablehlo.async_done", "stablehlo.cross-replica-sum",
         "stablehlo.after_all", "stablehlo.create_token",  # covered by infeed/outfeed/send/recv
-        "stablehlo.dynamic_broadcast_in_dim", "stablehlo.dynamic_conv", "stablehlo.dynamic_gather",
-        "stablehlo.dynamic_iota", "stablehlo.dynamic_pad", "stablehlo.dynamic_reshape",
-        "stablehlo.real_dynamic_slice", "stablehlo.get_dimension_size", "stablehlo.set_dimension_size",
+        "stablehlo.dynamic_conv", "stablehlo.dynamic_gather", "stablehlo.dynamic_pad",
+        "stablehlo.real_dynamic_slice", "stablehlo.set_dimension_size",
     }
     assert not untested
 
@@ -175,8 +174,18 @@ def test_dynamic_shape_refused(tmp_path):
       %0 = stablehlo.add %x, %x : tensor<?xf32>
       return %0 : tensor<?xf32>
     }"""
+    # Without sizes for the ? dim: both fixes are named.
     rc, err = compile_cli(tmp_path, text)
-    assert rc == 1 and "dynamic shape" in err and "static shapes" in err
+    assert rc == 1 and "input 'input_0' has dynamic dimensions" in err and "--specialize" in err
+    assert "--input-range" in err and "Traceback" not in err
+    # Flexible, through an op whose emitter needs static shapes: op, location, fix.
+    text = """func.func @main(%x: tensor<?xf32>) -> tensor<?xf32> {
+      %0 = stablehlo.reverse %x, dims = [0] : tensor<?xf32>
+      return %0 : tensor<?xf32>
+    }"""
+    rc, err = compile_cli(tmp_path, text, "--input-range", "input_0=1:8")
+    assert rc == 1 and "f.mlir:2:12: error: 'stablehlo.reverse' has a dynamic dimension" in err
+    assert "--specialize" in err and "Traceback" not in err
 
 
 def test_exit_code_of_console_script(tmp_path):

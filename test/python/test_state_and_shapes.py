@@ -1,6 +1,6 @@
 """Stateful models (iOS18 Core ML states) and symbolic-shape exports
-(specialized to static shapes; flexible RangeDim/EnumeratedShapes inputs are
-refused with a message for now)."""
+specialized to static shapes (flexible RangeDim/EnumeratedShapes inputs:
+test_flexible_shapes.py)."""
 
 import coremltools as ct
 import jax
@@ -121,15 +121,6 @@ def test_specialize_errors():
         hlo_coreml.compile(exported, specialize={"x": (3, 9)})
     with pytest.raises(hlo_coreml.CompileError, match="rank 2"):
         hlo_coreml.compile(exported, specialize={"x": (3,)})
-
-
-@pytest.mark.parametrize(
-    "shape", [(ct.RangeDim(1, 16, 4), 8), ct.EnumeratedShapes(shapes=[(2, 8), (4, 8)], default=(2, 8))]
-)
-def test_flexible_shapes_refused_with_a_message(shape):
-    # Not implemented yet: the emitter needs static shapes.
-    with pytest.raises(hlo_coreml.CompileError, match="flexible shapes .* are not supported yet"):
-        hlo_coreml.compile(_symbolic_export(), inputs=[ct.TensorType(shape=shape)])
 
 
 def test_cli_specialize_state_and_metadata(tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._mlir import ir
-from ..element_types import NUMPY_DTYPES, element_kind, shape_of, tensor_type
+from ..element_types import NUMPY_DTYPES, element_kind, is_dynamic, shape_of, tensor_type
 
 
 class EmitContext:
@@ -61,18 +61,67 @@ class EmitContext:
         return self.mb.cast(x=var, dtype=MIL_CAST_NAMES[kind])
 
     def reshape(self, var, shape) -> object:
+        """`var` reshaped to `shape` (an MLIR shape: `?` dims allowed). A
+        `?` dim that `var` already has in place (a symbol, same rank, static
+        dims equal) needs no op; one `?` dim becomes -1 in a constant shape
+        (a static reshape, which the Neural Engine keeps); more than one
+        needs the runtime shape (`reshape_to_runtime`)."""
         shape = [int(d) for d in shape]
         if tuple(var.shape) == tuple(shape):
             return var
+        dynamic = [i for i, d in enumerate(shape) if is_dynamic(d)]
+        if not dynamic:
+            return self.mb.reshape(x=var, shape=np.array(shape, dtype=np.int32))
+        if len(var.shape) == len(shape) and all(
+            is_dynamic(want) or _same_dim(have, want) for have, want in zip(var.shape, shape)
+        ):
+            return var
+        if len(dynamic) > 1:
+            raise ValueError(f"reshape of {tuple(var.shape)} to a shape with several dynamic dims needs a runtime shape")
+        shape[dynamic[0]] = -1
         return self.mb.reshape(x=var, shape=np.array(shape, dtype=np.int32))
 
-    def broadcast_to(self, var, shape) -> object:
-        """Tile `var` (same rank, dims of 1 where broadcast) to `shape`."""
+    def broadcast_to(self, var, shape, like=()) -> object:
+        """Tile `var` (same rank, dims of 1 where broadcast) to `shape` (an
+        MLIR shape). Where a `?` dim of `shape` is 1 in `var`, the size is
+        only known at run time: it is the broadcast of the shapes of the
+        vars in `like` (the operands of the op), and `var` is tiled by
+        `shape(like) / shape(var)`."""
         shape = tuple(int(d) for d in shape)
         if tuple(var.shape) == shape:
+            return var
+        if any(is_dynamic(d) for d in shape):
+            if any(is_dynamic(want) and _same_dim(have, 1) for have, want in zip(var.shape, shape)):
+                return self.tile_to_runtime(var, self.runtime_broadcast_shape(like, len(shape)))
+            reps = [want if _same_dim(have, 1) and not is_dynamic(want) else 1 for have, want in zip(var.shape, shape)]
+            if any(r != 1 for r in reps):
+                var = self.mb.tile(x=var, reps=np.array(reps, dtype=np.int32))
             return var
         reps = [s if d == 1 else 1 for d, s in zip(var.shape, shape)]
         return self.mb.tile(x=var, reps=np.array(reps, dtype=np.int32))
 
+    def runtime_broadcast_shape(self, like, rank: int):
+        """The NumPy broadcast of the runtime shapes of `like` (vars of
+        rank `rank`) as an int32 vector: elementwise `maximum` (each dim is
+        1 or the common size)."""
+        shapes = [self.mb.shape(x=v) for v in like if len(v.shape) == rank]
+        if not shapes:
+            raise ValueError("no operand carries the runtime shape of a dynamic broadcast")
+        out = shapes[0]
+        for s in shapes[1:]:
+            out = self.mb.maximum(x=out, y=s)
+        return out
+
+    def tile_to_runtime(self, var, shape_var):
+        """Tile `var` (dims 1 or equal to the target) to the int32 shape
+        vector `shape_var`: reps = shape_var // shape(var)."""
+        reps = self.mb.floor_div(x=shape_var, y=self.mb.shape(x=var))
+        return self.mb.tile(x=var, reps=reps)
+
     def result_shape(self, op, index: int = 0) -> tuple[int, ...]:
         return shape_of(op.results[index])
+
+
+def _same_dim(have, want: int) -> bool:
+    """A MIL dim (int or symbol) equals the static size `want`."""
+    return isinstance(have, (int, np.integer)) and int(have) == want

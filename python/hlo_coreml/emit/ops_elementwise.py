@@ -31,8 +31,9 @@ def _filled(ctx, value, shape, kind="i32"):
 
 def _full_shape(ctx, var, op):
     """Tile `var` to the op's result shape if lazily broadcast operands left
-    it smaller (only when every operand was a broadcast)."""
-    return ctx.broadcast_to(var, shape_of(op.results[0]))
+    it smaller (only when every operand was a broadcast). A `?` dim takes
+    its size from the operands at run time (see EmitContext.broadcast_to)."""
+    return ctx.broadcast_to(var, shape_of(op.results[0]), like=ctx.operands(op))
 
 
 def _float_only(op):

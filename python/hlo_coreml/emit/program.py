@@ -13,7 +13,7 @@ import numpy as np
 
 from .._mlir import ir
 from ..diagnostics import location_name
-from ..element_types import NUMPY_DTYPES, kind_of, shape_of
+from ..element_types import NUMPY_DTYPES, is_dynamic, kind_of, shape_of
 from .context import EmitContext
 from .registry import emitter_table
 
@@ -38,11 +38,38 @@ class IOSpec:
     # The Core ML state this feature is (an input) or updates (an output);
     # such features are not model inputs/outputs (compile(states=...)).
     state: str | None = None
+    # The ct.Shape (with ct.RangeDim) or ct.EnumeratedShapes the user gave
+    # for an input with dynamic (`?`) dims (compile(inputs=...)).
+    flexible: object | None = None
 
     @property
     def io_shape(self) -> tuple[int, ...]:
         """Core ML has no rank-0 features: scalars travel as shape (1,)."""
         return self.shape or (1,)
+
+    @property
+    def dynamic(self) -> bool:
+        return any(is_dynamic(d) for d in self.shape)
+
+    def shape_json(self) -> list:
+        """The shape with None for each dynamic dim."""
+        return [None if is_dynamic(d) else int(d) for d in self.shape]
+
+    def shape_text(self) -> str:
+        """The Core ML shape for people: `[?, 16]` dims as ranges
+        (`1..64`) or the enumerated shapes."""
+        if self.flexible is not None and hasattr(self.flexible, "shapes"):
+            return " | ".join(str(list(s.shape)) for s in self.flexible.shapes)
+        dims = []
+        flexible = list(getattr(self.flexible, "shape", []) or [])
+        for i, d in enumerate(self.io_shape):
+            if not is_dynamic(d):
+                dims.append(str(int(d)))
+            elif i < len(flexible) and hasattr(flexible[i], "lower_bound"):
+                dims.append(f"{flexible[i].lower_bound}..{flexible[i].upper_bound}")
+            else:
+                dims.append("?")
+        return "[" + ", ".join(dims) + "]"
 
 
 @dataclass
@@ -197,7 +224,7 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
         spec.name: (
             mb.state_tensor_placeholder(shape=spec.io_shape, dtype=types.fp16)
             if spec.name in states
-            else mb.placeholder(shape=spec.io_shape, dtype=mil_types[spec.io_dtype])
+            else mb.placeholder(shape=symbolic_shape(spec.io_shape), dtype=mil_types[spec.io_dtype])
         )
         for spec in iface.inputs
     }
@@ -233,6 +260,14 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     program = Program()
     program.add_function("main", function)
     return program, iface
+
+
+def symbolic_shape(shape) -> tuple:
+    """`shape` with each dynamic (`?`) dim replaced by a fresh MIL symbol
+    (a flexible input dimension)."""
+    from coremltools.converters.mil.mil import get_new_symbol
+
+    return tuple(get_new_symbol() if is_dynamic(d) else int(d) for d in shape)
 
 
 # Terminators: the function's, and the one of every region (while, case, reduce).

@@ -22,8 +22,9 @@ _RANDOM = (
     "Generate the random values outside the model and pass them in as an input"
 )
 _DYNAMIC = (
-    "has a dynamic shape that shape refinement could not make static; Core ML needs static "
-    "shapes here. Export with concrete shapes (jax.export with fixed input shapes)"
+    "has a dynamic shape that shape refinement could not make static, and hlo-coreml lowers it "
+    "only for static shapes. Specialize the input shapes (specialize=, --specialize) or export "
+    "with concrete shapes"
 )
 _QUANT = (
     "works on quantized types, which Core ML's MIL does not model this way. Export the float "
@@ -78,14 +79,10 @@ REFUSED: dict[str, str] = {
     "stablehlo.uniform_quantize": _QUANT,
     "stablehlo.uniform_dequantize": _QUANT,
     # dynamism
-    "stablehlo.dynamic_broadcast_in_dim": _DYNAMIC,
     "stablehlo.dynamic_conv": _DYNAMIC,
     "stablehlo.dynamic_gather": _DYNAMIC,
-    "stablehlo.dynamic_iota": _DYNAMIC,
     "stablehlo.dynamic_pad": _DYNAMIC,
-    "stablehlo.dynamic_reshape": _DYNAMIC,
     "stablehlo.real_dynamic_slice": _DYNAMIC,
-    "stablehlo.get_dimension_size": _DYNAMIC,
     "stablehlo.set_dimension_size": _DYNAMIC,
     # other
     "stablehlo.reduce_precision": (

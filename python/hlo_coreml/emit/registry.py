@@ -44,6 +44,7 @@ _OP_MODULES = (
     "ops_sort",
     "ops_window",
     "ops_fused",
+    "ops_dynamic",
 )
 _loaded = False
 

@@ -33,12 +33,15 @@ func.func @main(%arg0: tensor<2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
 
 // -----
 
-// ERR: verify_legal_invalid.mlir:[[# @LINE + 2]]:1: error: argument #0 of @main has dynamic shape tensor<?x4xf32>
-// expected-error@+1 {{argument #0 of @main has dynamic shape tensor<?x4xf32>; Core ML needs static shapes}}
+// Dynamic (?) dims: allowed on the allow-list (abs), refused elsewhere with a
+// hint to specialize; the argument itself is fine (a flexible input).
+// ERR: verify_legal_invalid.mlir:[[# @LINE + 5]]:8: error: 'stablehlo.reverse' has a dynamic dimension (tensor<?x4xf32>); hlo-coreml handles dynamic dimensions only in
+// ERR-SAME: Specialize the input shapes (specialize={name: shape}, --specialize NAME=SHAPE) or export with static shapes
 func.func @main(%arg0: tensor<?x4xf32>) -> tensor<?x4xf32> {
-  // expected-error@+1 {{'stablehlo.abs' result #0 has dynamic shape}}
   %0 = stablehlo.abs %arg0 : tensor<?x4xf32>
-  return %0 : tensor<?x4xf32>
+  // expected-error@+1 {{'stablehlo.reverse' has a dynamic dimension (tensor<?x4xf32>); hlo-coreml handles dynamic dimensions only in}}
+  %1 = stablehlo.reverse %0, dims = [0] : tensor<?x4xf32>
+  return %1 : tensor<?x4xf32>
 }
 
 // -----

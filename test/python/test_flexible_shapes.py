@@ -1,0 +1,215 @@
+"""Flexible input shapes (issue #7): a symbolic-batch jax.export converted
+with ct.RangeDim and with ct.EnumeratedShapes, and specialized.
+
+Each flexible model is run by the reference interpreter at several batch
+sizes and compared with JAX on CPU; the written spec is checked for the
+ranges / enumerated shapes Core ML reads.
+"""
+
+import json
+
+import coremltools as ct
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from helpers import jax_reference
+
+import hlo_coreml
+
+RNG = np.random.default_rng(7)
+W1 = (RNG.standard_normal((16, 32)) * 0.3).astype(np.float32)
+W2 = (RNG.standard_normal((32, 8)) * 0.3).astype(np.float32)
+KERNEL = (RNG.standard_normal((3, 3, 3, 8)) * 0.3).astype(np.float32)
+DENSE = (RNG.standard_normal((8, 5)) * 0.3).astype(np.float32)
+
+
+def mlp(x, w1, w2):
+    """Dense + tanh, a layer norm, dense + softmax, a reshape using the batch."""
+    h = jnp.tanh(x @ w1)
+    mu = h.mean(-1, keepdims=True)
+    var = ((h - mu) ** 2).mean(-1, keepdims=True)
+    h = (h - mu) / jnp.sqrt(var + 1e-5)
+    y = jax.nn.softmax(h @ w2, axis=-1)
+    return y.reshape(y.shape[0], 2, -1)
+
+
+def convnet(x):
+    """NHWC conv + relu, global mean pool, dense + gelu, log_softmax, and an
+    arange over the batch (a dynamic iota)."""
+    y = jax.lax.conv_general_dilated(x, KERNEL, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    y = jax.nn.relu(y).mean(axis=(1, 2))
+    y = jax.nn.gelu(y @ DENSE)
+    return jax.nn.log_softmax(y, -1), jnp.arange(y.shape[0], dtype=jnp.int32) * 2
+
+
+def _export(fn, *shapes):
+    b = jax.export.symbolic_shape("b")[0]
+    structs = [jax.ShapeDtypeStruct(tuple(b if d is None else d for d in s), jnp.float32) for s in shapes]
+    return jax.export.export(jax.jit(fn))(*structs)
+
+
+MODELS = {
+    "mlp": (mlp, [(None, 16), (16, 32), (32, 8)], lambda n: [RNG.standard_normal((n, 16)).astype(np.float32), W1, W2]),
+    "convnet": (convnet, [(None, 8, 8, 3)], lambda n: [RNG.standard_normal((n, 8, 8, 3)).astype(np.float32)]),
+}
+
+
+def _check_numerics(model, fn, make_args, names, sizes):
+    for n in sizes:
+        args = make_args(n)
+        out = hlo_coreml.run(model, dict(zip(names, args)))
+        expected = jax_reference(fn, *args)
+        assert len(out) == len(expected)
+        for got, want in zip(out.values(), expected):
+            assert got.shape == want.shape, (n, got.shape, want.shape)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def _input_names(name):
+    return ["x", "w1", "w2"] if name == "mlp" else ["x"]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_range_dim(tmp_path, name):
+    fn, shapes, make_args = MODELS[name]
+    rest = shapes[0][1:]
+    path = str(tmp_path / "range.mlpackage")
+    model = hlo_coreml.compile(
+        _export(fn, *shapes),
+        inputs=[ct.TensorType(name="x", shape=(ct.RangeDim(1, 64, default=4), *rest))],
+        compute_precision="fp32",
+        output_path=path,
+    )
+    spec = ct.utils.load_spec(path)
+    assert spec.specificationVersion == 8  # iOS17, the default target
+    array = spec.description.input[0].type.multiArrayType
+    assert array.WhichOneof("ShapeFlexibility") == "shapeRange"
+    ranges = [(r.lowerBound, r.upperBound) for r in array.shapeRange.sizeRanges]
+    assert ranges == [(1, 64)] + [(d, d) for d in rest]
+    assert tuple(array.shape) == (4, *rest)  # the default shape
+    # The other inputs stay static.
+    for feature in spec.description.input[1:]:
+        assert feature.type.multiArrayType.WhichOneof("ShapeFlexibility") is None
+    iface = json.loads(model.user_defined_metadata["hlo_coreml.interface"])
+    assert iface["inputs"][0]["shape"] == [None, *rest]
+    assert iface["inputs"][0]["flexible"]["range"][0] == [1, 64]
+    _check_numerics(path, fn, make_args, _input_names(name), sizes=(1, 3, 8))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_enumerated_shapes(tmp_path, name):
+    fn, shapes, make_args = MODELS[name]
+    rest = shapes[0][1:]
+    path = str(tmp_path / "enum.mlpackage")
+    enumerated = ct.EnumeratedShapes(shapes=[(1, *rest), (2, *rest), (5, *rest)], default=(2, *rest))
+    hlo_coreml.compile(
+        _export(fn, *shapes), inputs=[ct.TensorType(name="x", shape=enumerated)], compute_precision="fp32", output_path=path
+    )
+    spec = ct.utils.load_spec(path)
+    array = spec.description.input[0].type.multiArrayType
+    assert array.WhichOneof("ShapeFlexibility") == "enumeratedShapes"
+    written = sorted(tuple(s.shape) for s in array.enumeratedShapes.shapes)
+    assert written == [(1, *rest), (2, *rest), (5, *rest)]
+    assert tuple(array.shape) == (2, *rest)
+    _check_numerics(path, fn, make_args, _input_names(name), sizes=(1, 2, 5))
+
+
+def test_flexible_keyword_matches_inputs(tmp_path):
+    # compile(flexible={name: shape}) is keyed like specialize and writes
+    # the same ranges as inputs=[ct.TensorType(...)].
+    model = hlo_coreml.compile(_export(mlp, (None, 16), (16, 32), (32, 8)), flexible={"x": (ct.RangeDim(2, 9), 16)})
+    array = model.get_spec().description.input[0].type.multiArrayType
+    assert [(r.lowerBound, r.upperBound) for r in array.shapeRange.sizeRanges] == [(2, 9), (16, 16)]
+    assert model.hlo_coreml_interface.inputs[0].shape_text() == "[2..9, 16]"
+
+
+def test_fp16_compute_at_two_batch_sizes(tmp_path):
+    # The default precision (fp16 with the precision rule) on the MLP.
+    path = str(tmp_path / "fp16.mlpackage")
+    hlo_coreml.compile(_export(mlp, (None, 16), (16, 32), (32, 8)), flexible={"x": (ct.RangeDim(1, 8), 16)}, output_path=path)
+    for n in (2, 6):
+        args = MODELS["mlp"][2](n)
+        out = list(hlo_coreml.run(path, dict(zip(["x", "w1", "w2"], args))).values())[0]
+        np.testing.assert_allclose(out, jax_reference(mlp, *args)[0], rtol=2e-2, atol=2e-2)
+
+
+def test_same_export_specialized(tmp_path):
+    path = str(tmp_path / "spec.mlpackage")
+    hlo_coreml.compile(_export(convnet, (None, 8, 8, 3)), specialize={"x": (3, 8, 8, 3)}, compute_precision="fp32", output_path=path)
+    array = ct.utils.load_spec(path).description.input[0].type.multiArrayType
+    assert tuple(array.shape) == (3, 8, 8, 3) and array.WhichOneof("ShapeFlexibility") is None
+    _check_numerics(path, convnet, MODELS["convnet"][2], ["x"], sizes=(3,))
+
+
+# -- errors ------------------------------------------------------------------------
+
+
+def test_range_on_a_static_dim_is_refused():
+    exported = _export(mlp, (None, 16), (16, 32), (32, 8))
+    with pytest.raises(hlo_coreml.CompileError, match=r"input 'x': dimension 1 is static \(16\)"):
+        hlo_coreml.compile(exported, inputs=[ct.TensorType(name="x", shape=(ct.RangeDim(1, 8), ct.RangeDim(1, 32)))])
+    with pytest.raises(hlo_coreml.CompileError, match=r"input 'w1': dimension 0 is static \(16\)"):
+        hlo_coreml.compile(exported, flexible={"x": (ct.RangeDim(1, 8), 16), "w1": (ct.RangeDim(1, 16), 32)})
+    with pytest.raises(hlo_coreml.CompileError, match="has rank 3"):
+        hlo_coreml.compile(exported, flexible={"x": (ct.RangeDim(1, 8), 16, 1)})
+    with pytest.raises(hlo_coreml.CompileError, match="gives dimension 1 a size other than the program's 16"):
+        hlo_coreml.compile(exported, flexible={"x": ct.EnumeratedShapes(shapes=[(1, 15), (2, 15)])})
+
+
+def test_dynamic_input_without_sizes_is_refused():
+    with pytest.raises(hlo_coreml.CompileError, match=r"input 'x' has dynamic dimensions .*ct.RangeDim.*specialize"):
+        hlo_coreml.compile(_export(mlp, (None, 16), (16, 32), (32, 8)))
+
+
+def test_op_without_dynamic_support_names_op_location_and_fix():
+    def flip(x):
+        return jnp.flip(x, axis=0) * 2.0
+
+    with pytest.raises(hlo_coreml.LegalizationError) as info:
+        hlo_coreml.compile(_export(flip, (None, 4)), flexible={"x": (ct.RangeDim(1, 8), 4)})
+    text = str(info.value)
+    assert "'stablehlo.reverse' has a dynamic dimension (tensor<?x4xf32>)" in text
+    assert "test_flexible_shapes.py" in text  # the op's source location
+    assert "specialize" in text
+
+
+def test_several_enumerated_inputs_need_ios18():
+    def add(x, y):
+        return x + y
+
+    exported = _export(add, (None, 4), (None, 4))
+    shapes = ct.EnumeratedShapes(shapes=[(1, 4), (2, 4)])
+    with pytest.raises(hlo_coreml.CompileError, match="before iOS18 Core ML allows one"):
+        hlo_coreml.compile(exported, flexible={"x": shapes, "y": shapes})
+
+
+def test_cli_flexible_and_errors(tmp_path, capsys):
+    from hlo_coreml.cli import main
+
+    exported = tmp_path / "mlp.bin"
+    exported.write_bytes(_export(mlp, (None, 16), (16, 32), (32, 8)).serialize())
+    out = str(tmp_path / "range.mlpackage")
+    assert main(["compile", str(exported), "-o", out, "--input-range", "x=1:32:4x16"]) == 0
+    assert "x: shape [1..32, 16]" in capsys.readouterr().out
+    array = ct.utils.load_spec(out).description.input[0].type.multiArrayType
+    assert [(r.lowerBound, r.upperBound) for r in array.shapeRange.sizeRanges] == [(1, 32), (16, 16)]
+    assert tuple(array.shape) == (4, 16)
+
+    out = str(tmp_path / "enum.mlpackage")
+    assert main(["compile", str(exported), "-o", out, "--input-shapes", "x=2x16,4x16"]) == 0
+    array = ct.utils.load_spec(out).description.input[0].type.multiArrayType
+    assert sorted(tuple(s.shape) for s in array.enumeratedShapes.shapes) == [(2, 16), (4, 16)]
+
+    for bad, message in (
+        (["--input-range", "w1=1:4x32"], "input 'x' has dynamic dimensions"),
+        (["--input-range", "x=1:4x1:4"], "dimension 1 is static (16)"),
+        (["--input-range", "x=4:1x16"], "--input-range expects"),
+        (["--input-shapes", "x=2x16"], "two or more shapes"),
+    ):
+        failed = str(tmp_path / "bad.mlpackage")
+        capsys.readouterr()
+        assert main(["compile", str(exported), "-o", failed, *bad]) == 1
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+        assert not (tmp_path / "bad.mlpackage").exists()
