@@ -203,6 +203,12 @@ def _list(counter: Counter) -> str:
     return ", ".join(f"{name} x{n}" for name, n in counter.most_common(6))
 
 
+def _shape_text(shape: list) -> str:
+    """[1..64, 16] for the text report; a feature whose spec holds no
+    shape (an output whose shape depends on a flexible input) is "[?]"."""
+    return "[" + ", ".join(str(d) for d in shape) + "]" if shape else "[?]"
+
+
 def format_text(report: Report) -> str:
     lines = [
         f"{report.path}",
@@ -211,14 +217,14 @@ def format_text(report: Report) -> str:
         "  inputs:",
     ]
     for f in report.inputs:
-        lines.append(f"    {f['name']}: {f['shape']} {f['dtype']}")
+        lines.append(f"    {f['name']}: {_shape_text(f['shape'])} {f['dtype']}")
     lines.append("  outputs:")
     for f in report.outputs:
-        lines.append(f"    {f['name']}: {f['shape']} {f['dtype']}")
+        lines.append(f"    {f['name']}: {_shape_text(f['shape'])} {f['dtype']}")
     if report.states:
         lines.append("  states:")
         for f in report.states:
-            lines.append(f"    {f['name']}: {f['shape']} {f['dtype']}")
+            lines.append(f"    {f['name']}: {_shape_text(f['shape'])} {f['dtype']}")
     total = sum(report.op_counts.values())
     lines.append(f"  ops: {total} (excluding const)")
     for name, n in report.op_counts.items():

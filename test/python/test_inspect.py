@@ -82,3 +82,24 @@ def test_cli_text_and_json(packages, capsys):
 def test_cli_missing_package(tmp_path, capsys):
     assert cli_main(["inspect", str(tmp_path / "nope.mlpackage")]) == 1
     assert "not an .mlpackage" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flexible, shown", [("range", "[1..16, 8]"), ("enumerated", "[2|4, 8]")])
+def test_flexible_input_shapes(tmp_path, capsys, flexible, shown):
+    import coremltools as ct
+
+    b = jax.export.symbolic_shape("b")[0]
+    exported = jax.export.export(jax.jit(_mlp))(jax.ShapeDtypeStruct((b, 8), jnp.float32))
+    shape = (
+        (ct.RangeDim(1, 16, default=2), 8)
+        if flexible == "range"
+        else ct.EnumeratedShapes(shapes=[(2, 8), (4, 8)], default=(2, 8))
+    )
+    path = str(tmp_path / "flex.mlpackage")
+    hlo_coreml.compile(exported, inputs=[ct.TensorType(name="x", shape=shape)], output_path=path)
+    assert cli_main(["inspect", path]) == 0
+    text = capsys.readouterr().out
+    assert f"    x: {shown} FLOAT32" in text
+    # The output's size follows the input's: the spec holds no shape for it.
+    assert "    result: [?] FLOAT32" in text
+    assert ("range (ct.RangeDim) inputs x" in text) == (flexible == "range")
