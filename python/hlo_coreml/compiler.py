@@ -11,7 +11,7 @@ import tempfile
 
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
-from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
+from .coreml import coremltools, mil_pass_overhead_removed, progress_bars, resolve_precision, resolve_target, validate_program
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .emit.program import build_program, find_main, interface_of
 from .flexible import check_arguments, check_enumerated, flexible_json, tensor_types
@@ -251,10 +251,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     # exist now makes those collections cheap without changing behaviour.
     gc.freeze()
     try:
-        with progress_bars(show_progress):
+        with progress_bars(show_progress), mil_pass_overhead_removed():
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:
         gc.unfreeze()
+    validate_program(mlmodel._mil_program)
     mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
         {
             "inputs": [_spec_json(s) for s in iface.inputs],

@@ -47,6 +47,42 @@ def progress_bars(show: bool):
         pass_pipeline.tqdm = original
 
 
+@contextlib.contextmanager
+def mil_pass_overhead_removed():
+    """coremltools re-validates the whole MIL program after each of its ~100
+    graph passes (`Program.validate`: var visibility and use counts, O(ops)
+    each time), and formats the whole program for a debug log line before
+    and after each pass pipeline even when debug logging is off. On an
+    unrolled scan of ~3000 ops that is 40% of ct.convert's CPU time (see
+    `tools/bench_scan.py`). For the duration both are skipped; the caller
+    validates the converted program once (`validate_program`).
+
+    HLO_COREML_MIL_VALIDATE=each keeps coremltools' per-pass validation (to
+    find the coremltools pass that breaks a program). The patch is
+    process-wide while it lasts: do not run ct.convert on another thread
+    at the same time."""
+    import os
+
+    coremltools()
+    from coremltools.converters.mil.mil import Program
+    from coremltools.converters.mil.mil.passes import pass_pipeline
+
+    original_validate, original_str = Program.validate, Program.__str__
+    if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
+        Program.validate = lambda self, check_essential_scope=False: None
+    if not pass_pipeline.logger.isEnabledFor(logging.DEBUG):
+        Program.__str__ = lambda self, *args, **kwargs: "<MIL program (not printed: debug logging is off)>"
+    try:
+        yield
+    finally:
+        Program.validate, Program.__str__ = original_validate, original_str
+
+
+def validate_program(program) -> None:
+    """coremltools' own consistency check of a MIL program, once."""
+    program.validate(check_essential_scope=True)
+
+
 def target_names() -> list[str]:
     """Every deployment target name coremltools offers for mlprogram."""
     ct = coremltools()

@@ -1,0 +1,50 @@
+"""compile() skips coremltools' per-pass re-validation of the MIL program and
+its eager debug printing, validates the converted program once, and leaves
+coremltools as it found it."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from coremltools.converters.mil.mil import Program
+
+import hlo_coreml
+
+X = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+
+
+def _model(x):
+    return jnp.tanh(x * 2.0 + 1.0).sum(axis=-1)
+
+
+@pytest.fixture
+def validate_calls(monkeypatch):
+    calls = []
+    original = Program.validate
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Program, "validate", counting)
+    return calls
+
+
+def test_validated_once(validate_calls, monkeypatch):
+    monkeypatch.delenv("HLO_COREML_MIL_VALIDATE", raising=False)
+    hlo_coreml.compile(_model, X)
+    assert len(validate_calls) == 1
+
+
+def test_per_pass_validation_on_request(validate_calls, monkeypatch):
+    monkeypatch.setenv("HLO_COREML_MIL_VALIDATE", "each")
+    hlo_coreml.compile(_model, X)
+    assert len(validate_calls) > 20  # once per coremltools graph pass, and once more at the end
+
+
+def test_coremltools_restored_after_compile():
+    validate, to_str = Program.validate, Program.__str__
+    hlo_coreml.compile(_model, X)
+    assert Program.validate is validate and Program.__str__ is to_str
+    with pytest.raises(hlo_coreml.CompileError):
+        hlo_coreml.compile(_model, X, minimum_deployment_target="iOS1")
+    assert Program.validate is validate and Program.__str__ is to_str
