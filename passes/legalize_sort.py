@@ -99,13 +99,27 @@ def _key(compare, block):
     return a // 2, ascending, lhs
 
 
-def _is_eq_of(value, compare) -> bool:
+# Ops that are bijections on wrapping i32 (hlo-coreml-widen-small-ints
+# flips ui32 sign bits with add): f(a) == f(b) iff a == b.
+_BIJECTIVE = frozenset(("stablehlo.add", "stablehlo.subtract", "stablehlo.xor", "stablehlo.negate", "stablehlo.constant"))
+
+
+def _is_eq_of(value, compare, block) -> bool:
+    """`value` is `compare EQ` of the same two values `compare` orders, or
+    of the raw block arguments when those values are a bijection of them
+    (the ui32 keys of widen-small-ints compare EQ on the raw bits)."""
     owner = value.owner
-    return (
-        not isinstance(owner, ir.Block)
-        and _direction(owner) == "EQ"
-        and set(owner.operands) == set(compare.operands)
-    )
+    if isinstance(owner, ir.Block) or _direction(owner) != "EQ":
+        return False
+    if set(owner.operands) == set(compare.operands):
+        return True
+    raw = [v for v in owner.operands if isinstance(v.owner, ir.Block) and v.owner == block]
+    if len(raw) != 2:
+        return False
+    used = [_args_used(v, block) for v in compare.operands]
+    if {frozenset(u or ()) for u in used} != {frozenset({v.arg_number}) for v in raw}:
+        return False
+    return all(op.operation.name in _BIJECTIVE for v in compare.operands for op in _chain_ops(v, block))
 
 
 def comparator_keys(op) -> list | None:
@@ -136,9 +150,9 @@ def comparator_keys(op) -> list | None:
             if key is None:
                 continue
             x, y = second.owner.operands
-            if _is_eq_of(x, first.owner):
+            if _is_eq_of(x, first.owner, block):
                 rest = y
-            elif _is_eq_of(y, first.owner):
+            elif _is_eq_of(y, first.owner, block):
                 rest = x
             if rest is not None:
                 keys.append(key)
