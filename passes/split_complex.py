@@ -597,7 +597,8 @@ def _scatter_check(op):
 @handles("stablehlo.scatter", check=_scatter_check)
 def _scatter(s, op):
     """set / add act on the parts separately: one real scatter per part
-    (none for the imaginary part when operand and updates have none)."""
+    (none for the imaginary part when the updates have none and the body
+    adds, or neither operand nor updates have one)."""
     mode = body_modes(op)[0]
     x, u = s.pair(op.operands[0]), s.pair(op.operands[2])
     t = part_type(op.results[0].type)
@@ -608,8 +609,9 @@ def _scatter(s, op):
         return scatter.results[0]
 
     re = part(x[0], u[0])
-    im = None if x[1] is None and u[1] is None else part(s.imag(x), s.imag(u))
-    return [(re, im)]
+    if u[1] is None and (mode == "add" or x[1] is None):
+        return [(re, x[1])]  # adding zeros / setting zeros into zeros
+    return [(re, part(s.imag(x), s.imag(u)))]
 
 
 @handles("stablehlo.fft", check=check_fft)
