@@ -93,3 +93,45 @@ func.func @sum_i8(%a: tensor<4x8xi8>) -> tensor<4xi8> {
   %0 = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [1] : (tensor<4x8xi8>, tensor<i8>) -> tensor<4xi8>
   return %0 : tensor<4xi8>
 }
+
+// -----
+
+// A ui32 max reduction: inputs and init value get their sign bit flipped
+// (signed order = unsigned order), the body stays one maximum, the result
+// is flipped back.
+// CHECK-LABEL: func.func @reduce_max_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x6xi32>) -> tensor<2xi32>
+// CHECK:         %[[FX:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<2x6xi32>
+// CHECK:         %[[FI:.*]] = stablehlo.add %{{.*}}, %{{.*}} : tensor<i32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reduce(%[[FX]] init: %[[FI]]) applies stablehlo.maximum across dimensions = [1]
+// CHECK-NEXT:    %[[C:.*]] = stablehlo.constant dense<-2147483648> : tensor<2xi32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.add %[[R]], %[[C]] : tensor<2xi32>
+// CHECK-NEXT:    return %[[B]]
+func.func @reduce_max_ui32(%x: tensor<2x6xui32>) -> tensor<2xui32> {
+  %c = stablehlo.constant dense<0> : tensor<ui32>
+  %0 = stablehlo.reduce(%x init: %c) applies stablehlo.maximum across dimensions = [1] : (tensor<2x6xui32>, tensor<ui32>) -> tensor<2xui32>
+  return %0 : tensor<2xui32>
+}
+
+// -----
+
+// f32 -> ui32 saturates like XLA on CPU (NaN and negatives to 0, >= 2**32 to
+// 2**32 - 1); values >= 2**31 are converted as their i32 bit pattern
+// (2**32 subtracted first, exact in f32).
+// CHECK-LABEL: func.func @convert_f32_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<4xf32>) -> tensor<4xi32>
+// CHECK:         %[[NAN:.*]] = stablehlo.compare NE, %[[X]], %[[X]]
+// CHECK:         %[[CL:.*]] = stablehlo.clamp %{{.*}}, %[[X]], %{{.*}} : tensor<4xf32>
+// CHECK:         %[[Y:.*]] = stablehlo.select %[[NAN]], %{{.*}}, %[[CL]]
+// CHECK:         %[[HI:.*]] = stablehlo.compare GE, %[[Y]], %{{.*}}
+// CHECK:         %[[SUB:.*]] = stablehlo.subtract %[[Y]], %{{.*}}
+// CHECK-NEXT:    %[[Z:.*]] = stablehlo.select %[[HI]], %[[SUB]], %[[Y]]
+// CHECK-NEXT:    %[[I:.*]] = stablehlo.convert %[[Z]] : (tensor<4xf32>) -> tensor<4xi32>
+// CHECK:         %[[OVER:.*]] = stablehlo.compare GE, %[[X]], %{{.*}}
+// CHECK-NEXT:    %[[M1:.*]] = stablehlo.constant dense<-1> : tensor<4xi32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.select %[[OVER]], %[[M1]], %[[I]]
+// CHECK-NEXT:    return %[[R]]
+func.func @convert_f32_ui32(%x: tensor<4xf32>) -> tensor<4xui32> {
+  %0 = stablehlo.convert %x : (tensor<4xf32>) -> tensor<4xui32>
+  return %0 : tensor<4xui32>
+}
