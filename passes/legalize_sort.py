@@ -66,7 +66,7 @@ def _direction(op) -> str | None:
     return stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
 
 
-def _args_used(value, block, seen=None) -> set[int] | None:
+def _args_used(value, block) -> set[int] | None:
     """Block arguments `value` depends on within `block`."""
     owner = value.owner
     if isinstance(owner, ir.Block):

@@ -27,8 +27,9 @@ result is wrapped back:
 - ui32 ordering (compare LT/LE/GT/GE, maximum, minimum): both sides get
   2**31 added (modulo 2**32, i.e. the sign bit flipped) so signed order is
   unsigned order; maximum/minimum flip the result back; a reduce,
-  reduce_window or scatter whose body is one maximum/minimum flips its
-  inputs, init values / updates and result instead (its body stays one op);
+  reduce_window or scatter whose body only orders and picks values
+  (max/min, JAX's argmax/argmin) flips its ui32 inputs, init values /
+  updates and results instead, and its body is left as it is;
 - ui32 to float: values with the top bit set get 2**32 added; float to
   ui32: saturating like XLA on CPU (negative and NaN -> 0, >= 2**32 ->
   2**32 - 1), values >= 2**31 converted as their i32 bit pattern.
@@ -199,6 +200,12 @@ def _widen_op(op, ins, outs) -> bool:
     info_in = ins[0] if ins else None
     info_out = outs[0] if outs else None
 
+    if _in_order_only_combiner(op):
+        # The enclosing reduce/scatter flips its ui32 operands and results
+        # instead; the body only orders, so signed order is all it needs.
+        if name == "stablehlo.compare" and "compare_type" in op.attributes and any(ins):
+            op.attributes["compare_type"] = stablehlo.ComparisonTypeAttr.get("SIGNED")
+        return True
     if name == "stablehlo.compare" and info_in == (32, False):
         direction = stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
         if direction in _UNSIGNED_ORDER:
@@ -207,10 +214,8 @@ def _widen_op(op, ins, outs) -> bool:
         if "compare_type" in op.attributes:
             op.attributes["compare_type"] = stablehlo.ComparisonTypeAttr.get("SIGNED")
         return True
-    if name in ("stablehlo.maximum", "stablehlo.minimum") and info_out == (32, False) and _in_combiner(op):
-        return True  # the enclosing reduce/scatter flips its operands and results instead
-    if name in _COMBINERS and (32, False) in outs and _max_min_body(op):
-        _flip_combiner(op, outs)
+    if name in _COMBINERS and _order_only_body(op) and ((32, False) in outs):
+        _flip_combiner(op, ins, outs)
         return True
     if name in ("stablehlo.maximum", "stablehlo.minimum") and info_out == (32, False):
         _replace_operand(op, 0, _flip_sign)
@@ -259,28 +264,40 @@ def _in_combiner(op) -> bool:
     return parent is not None and parent.name in _COMBINERS
 
 
-def _max_min_body(op) -> bool:
-    """The body of this reduce / reduce_window / scatter is one maximum or
-    minimum (its single result returned)."""
-    block = op.regions[0].blocks[0]
-    ops = list(block.operations)
-    return (
-        len(op.results) == 1
-        and len(ops) == 2
-        and ops[0].operation.name in ("stablehlo.maximum", "stablehlo.minimum")
-        and ops[1].operands[0] == ops[0].results[0]
-    )
+# Body ops that only order, compare for equality or pick values: with
+# every ui32 value's sign bit flipped, signed order is the unsigned one.
+_ORDER_ONLY = frozenset(
+    "stablehlo." + n for n in ("compare", "select", "maximum", "minimum", "and", "or", "not", "return")
+)
 
 
-def _flip_combiner(op, outs) -> None:
-    """A ui32 max/min reduction or scatter in signed order: the sign bit of
-    every combined value (inputs, init values, scatter updates; not scatter
-    indices) flipped before, of the result after."""
-    indices = 1 if op.name == "stablehlo.scatter" else None
-    for i in range(len(op.operands)):
-        if i != indices:
-            _replace_operand(op, i, _flip_sign)
-    _replace_result(op, 0, _flip_sign)
+def _order_only_body(op) -> bool:
+    """The body of this reduce / reduce_window / scatter only orders and
+    picks values (max/min reductions, JAX's argmax/argmin pairs)."""
+    return all(inner.operation.name in _ORDER_ONLY for inner in op.regions[0].blocks[0].operations)
+
+
+def _in_order_only_combiner(op) -> bool:
+    parent = op.operation.parent
+    return parent is not None and parent.name in _COMBINERS and _order_only_body(parent)
+
+
+def _flip_combiner(op, ins, outs) -> None:
+    """A ui32 max/min/argmax reduction or scatter in signed order: the sign
+    bit of every ui32 value combined (inputs, init values, scatter operand
+    and updates; not scatter indices) flipped before, of the ui32 results
+    after; the body is left as it is."""
+    n = len(op.results)
+    if op.name == "stablehlo.scatter":
+        flipped = [i for i in range(n)] + [n + 1 + i for i in range(n)]
+        flipped = [i for i in flipped if outs[i if i < n else i - n - 1] == (32, False)]
+    else:
+        flipped = [i for i in range(len(op.operands)) if ins[i] == (32, False)]
+    for i in flipped:
+        _replace_operand(op, i, _flip_sign)
+    for k in range(n):
+        if outs[k] == (32, False):
+            _replace_result(op, k, _flip_sign)
 
 
 def _convert_source_info(op, info_in):

@@ -120,3 +120,10 @@ def test_float_to_uint32_saturates():
     # saturate to 2**32 - 1; negative values, -inf and NaN give 0 (XLA on CPU).
     x = np.array([-1.5, 0.5, 123.7, 3e9, 2.0**31, 4294967040.0, 5e9, np.inf, -np.inf, np.nan], np.float32)
     check_against_jax(lambda x: (x.astype(jnp.uint32), (x * 0.5).astype(jnp.uint32)), x)
+
+
+def test_argmax_argmin_uint32():
+    # JAX's (value, index) reduce on ui32 values >= 2**31: the values are
+    # flipped into signed order outside, the body left alone.
+    x = ints(np.uint32, n=24, seed=5).reshape(4, 6)
+    check_against_jax(lambda x: (jnp.argmax(x, axis=1), jnp.argmin(x, axis=0), jnp.argmax(x)), x)

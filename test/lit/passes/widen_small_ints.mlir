@@ -135,3 +135,35 @@ func.func @convert_f32_ui32(%x: tensor<4xf32>) -> tensor<4xui32> {
   %0 = stablehlo.convert %x : (tensor<4xf32>) -> tensor<4xui32>
   return %0 : tensor<4xui32>
 }
+
+// -----
+
+// JAX's ui32 argmax (a (value, index) reduce whose body only compares and
+// selects): the ui32 input and init are flipped into signed order outside,
+// the body is left alone (compares become SIGNED), the ui32 result is
+// flipped back; the index result is untouched.
+// CHECK-LABEL: func.func @argmax_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x3xi32>, %[[I:.*]]: tensor<2x3xi32>)
+// CHECK:         %[[FX:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<2x3xi32>
+// CHECK:         %[[FI:.*]] = stablehlo.add %{{.*}}, %{{.*}} : tensor<i32>
+// CHECK-NEXT:    %[[R:.*]]:2 = stablehlo.reduce(%[[FX]] init: %[[FI]]), (%[[I]] init: %{{.*}})
+// CHECK-NOT:       stablehlo.add
+// CHECK:           stablehlo.compare GT, %{{.*}}, %{{.*}}, SIGNED
+// CHECK:         %[[B:.*]] = stablehlo.add %[[R]]#0, %{{.*}} : tensor<2xi32>
+// CHECK-NEXT:    return %[[B]], %[[R]]#1
+func.func @argmax_ui32(%x: tensor<2x3xui32>, %i: tensor<2x3xi32>) -> (tensor<2xui32>, tensor<2xi32>) {
+  %c = stablehlo.constant dense<0> : tensor<ui32>
+  %c_0 = stablehlo.constant dense<0> : tensor<i32>
+  %1:2 = stablehlo.reduce(%x init: %c), (%i init: %c_0) across dimensions = [1] : (tensor<2x3xui32>, tensor<2x3xi32>, tensor<ui32>, tensor<i32>) -> (tensor<2xui32>, tensor<2xi32>)
+   reducer(%a: tensor<ui32>, %b: tensor<ui32>) (%ia: tensor<i32>, %ib: tensor<i32>)  {
+    %2 = stablehlo.compare GT, %a, %b, UNSIGNED : (tensor<ui32>, tensor<ui32>) -> tensor<i1>
+    %5 = stablehlo.compare EQ, %a, %b, UNSIGNED : (tensor<ui32>, tensor<ui32>) -> tensor<i1>
+    %6 = stablehlo.compare LT, %ia, %ib, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+    %7 = stablehlo.and %5, %6 : tensor<i1>
+    %8 = stablehlo.or %2, %7 : tensor<i1>
+    %9 = stablehlo.select %2, %a, %b : tensor<i1>, tensor<ui32>
+    %10 = stablehlo.select %8, %ia, %ib : tensor<i1>, tensor<i32>
+    stablehlo.return %9, %10 : tensor<ui32>, tensor<i32>
+  }
+  return %1#0, %1#1 : tensor<2xui32>, tensor<2xi32>
+}
