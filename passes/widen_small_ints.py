@@ -29,7 +29,8 @@ result is wrapped back:
   unsigned order; maximum/minimum flip the result back; a reduce,
   reduce_window or scatter whose body only orders and picks values
   (max/min, JAX's argmax/argmin) flips its ui32 inputs, init values /
-  updates and results instead, and its body is left as it is;
+  updates and results instead, and its body is left as it is; top_k
+  (the chlo.top_k composite) flips its input and values;
 - ui32 to float: values with the top bit set get 2**32 added; float to
   ui32: saturating like XLA on CPU (negative and NaN -> 0, >= 2**32 ->
   2**32 - 1), values >= 2**31 converted as their i32 bit pattern.
@@ -214,6 +215,11 @@ def _widen_op(op, ins, outs) -> bool:
         if "compare_type" in op.attributes:
             op.attributes["compare_type"] = stablehlo.ComparisonTypeAttr.get("SIGNED")
         return True
+    if name == "stablehlo.composite" and info_in == (32, False) and _composite_name(op) == "chlo.top_k":
+        # Largest ui32 first: top_k in signed order of the flipped values.
+        _replace_operand(op, 0, _flip_sign)
+        _replace_result(op, 0, _flip_sign)
+        return True
     if name in _COMBINERS and _order_only_body(op) and ((32, False) in outs):
         _flip_combiner(op, ins, outs)
         return True
@@ -269,6 +275,10 @@ def _in_combiner(op) -> bool:
 _ORDER_ONLY = frozenset(
     "stablehlo." + n for n in ("compare", "select", "maximum", "minimum", "and", "or", "not", "return")
 )
+
+
+def _composite_name(op) -> str:
+    return ir.StringAttr(op.attributes["name"]).value
 
 
 def _order_only_body(op) -> bool:

@@ -127,3 +127,9 @@ def test_argmax_argmin_uint32():
     # flipped into signed order outside, the body left alone.
     x = ints(np.uint32, n=24, seed=5).reshape(4, 6)
     check_against_jax(lambda x: (jnp.argmax(x, axis=1), jnp.argmin(x, axis=0), jnp.argmax(x)), x)
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint8, np.int8], ids=lambda d: np.dtype(d).name)
+def test_top_k_small_and_unsigned(dtype):
+    x = ints(dtype, n=24, seed=3).reshape(4, 6)
+    check_against_jax(lambda x: lax.top_k(x, 2), x)

@@ -167,3 +167,22 @@ func.func @argmax_ui32(%x: tensor<2x3xui32>, %i: tensor<2x3xi32>) -> (tensor<2xu
   }
   return %1#0, %1#1 : tensor<2xui32>, tensor<2xi32>
 }
+
+// -----
+
+// lax.top_k on ui32 (the chlo.top_k composite): the input is flipped into
+// signed order, the values flipped back; indices untouched.
+// CHECK-LABEL: func.func @top_k_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<3x5xi32>)
+// CHECK:         %[[F:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<3x5xi32>
+// CHECK-NEXT:    %[[T:.*]]:2 = stablehlo.composite "chlo.top_k" %[[F]]
+// CHECK:         %[[V:.*]] = stablehlo.add %[[T]]#0, %{{.*}} : tensor<3x2xi32>
+// CHECK-NEXT:    return %[[V]], %[[T]]#1
+func.func @top_k_ui32(%x: tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor<3x2xi32>) {
+  %0:2 = stablehlo.composite "chlo.top_k" %x {composite_attributes = {k = 2 : i64}, decomposition = @top_k_impl} : (tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor<3x2xi32>)
+  return %0#0, %0#1 : tensor<3x2xui32>, tensor<3x2xi32>
+}
+func.func private @top_k_impl(%x: tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor<3x2xi32>) {
+  %0:2 = chlo.top_k(%x, k = 2) : tensor<3x5xui32> -> (tensor<3x2xui32>, tensor<3x2xi32>)
+  return %0#0, %0#1 : tensor<3x2xui32>, tensor<3x2xi32>
+}
