@@ -31,8 +31,10 @@ class LegalizeSortPass(ModulePass):
       (hlo-coreml-widen-small-ints flips their sign bit inside f), negated
       or otherwise transformed keys. JAX's float canonicalization
       (`select(x == 0, 0, x)`, `select(x != x, NaN, ...)` for a total order)
-      is recognized and dropped: argsort already treats -0.0 and 0.0 as
-      equal; NaN keys have no defined place in MIL argsort.
+      is recognized and replaced by `select(x != x, +inf, x)`: argsort
+      already treats -0.0 and 0.0 as equal, and NaN, which has no defined
+      place in MIL argsort, sorts last (first, descending) like in JAX,
+      only tied with +inf instead of after it.
     - Several keys become a chain of stable single-key sorts, least
       significant key first, each sorting every operand (and key) along.
 
@@ -221,13 +223,25 @@ def _key_tensor(op, key, memo):
     block = op.regions[0].blocks[0]
     arg = block.arguments[2 * index]
     if value != arg and value.owner.operation.name == "stablehlo.select" and _is_float_canonicalization(value, arg):
-        value = arg
+        return index, _nan_last(op.operands[index])
     if value == arg:
         return index, None
     for inner in _chain_ops(value, block):
         if inner.regions and len(inner.regions):
             return index, False  # not elementwise: leave the sort alone
     return index, _materialize(value, arg, op.operands[index], memo)
+
+
+def _nan_last(x):
+    """The key of a total-order float sort: NaN as +inf, so NaNs sort after
+    every number (before them, descending) instead of nowhere defined in MIL
+    argsort; only their order relative to +inf itself differs from JAX."""
+    t = ir.RankedTensorType(x.type)
+    inf = stablehlo.ConstantOp(
+        ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(t.element_type, float("inf")))
+    ).result
+    nan = stablehlo.CompareOp(x, x, stablehlo.ComparisonDirectionAttr.get("NE")).result
+    return stablehlo.SelectOp(nan, inf, x).result
 
 
 def _chain_ops(value, block):

@@ -229,6 +229,27 @@ def test_sort_several_keys(name, fn):
     check_against_jax(fn, TIES, TIES[::-1] * 1.0)
 
 
+def test_sort_nan_last():
+    # NaN sorts after every number (first, descending), as in JAX's total
+    # order; -0.0 and 0.0 tie. (NaN next to +inf is not covered: they tie.)
+    # The reference interpreter's argsort already puts NaN where NumPy does;
+    # on device MIL leaves it undefined, hence the +inf key that
+    # legalize_sort.mlir pins.
+    x = TIES.copy()
+    x[0, 1] = x[2, 4] = x[2, 0] = np.nan
+    x[1, 2] = -0.0
+    check_against_jax(
+        lambda x: (
+            jnp.sort(x, axis=1),
+            jnp.argsort(x, axis=1),
+            jnp.sort(x, axis=0, descending=True),
+            jnp.argsort(x, axis=1, descending=True),
+            jnp.lexsort((x, jnp.floor(x / 2)), axis=1),
+        ),
+        x,
+    )
+
+
 def test_sort_int_and_bool_payload():
     check_against_jax(lambda x: lax.sort((x, x > 0), dimension=1, num_keys=1), i32(4, 6, lo=-4, hi=4))
     check_against_jax(lambda x: lax.top_k(x, 2), i32(4, 6, lo=-4, hi=4))

@@ -70,8 +70,8 @@ def _is_iota_along(value, dim: int) -> bool:
     check=_sort_check,
     doc="`argsort` of the key operand, then `gather_along_axis` for each operand (an iota operand is the "
     "indices themselves); ascending or descending; several keys as a chain of stable sorts and key functions "
-    "(ui32 order, negation) materialized (hlo-coreml-legalize-sort); ties keep their order in the reference "
-    "interpreter (stable like StableHLO); NaN order not guaranteed",
+    "(ui32 order, negation) materialized, NaN keys sorted as +inf (hlo-coreml-legalize-sort); ties keep their "
+    "order in the reference interpreter (stable like StableHLO)",
 )
 def _sort(ctx, op):
     mb = ctx.mb

@@ -29,14 +29,18 @@ func.func @two_keys(%x: tensor<3x4xf32>, %y: tensor<3x4xi32>) -> (tensor<3x4xf32
 // -----
 
 // JAX's float total-order canonicalization (-0.0 -> 0.0, NaN -> quiet NaN)
-// is dropped: the comparator becomes a compare of the block arguments.
+// becomes the key select(x != x, +inf, x), sorted along and compared
+// directly: NaNs go last as in JAX (argsort already ties -0.0 and 0.0).
 // CHECK-LABEL: func.func @jnp_sort(
 // CHECK-SAME:    %[[X:.*]]: tensor<5xf32>)
-// CHECK-NEXT:    %[[S:.*]] = "stablehlo.sort"(%[[X]]) <{dimension = 0 : i64, is_stable = true}>
-// CHECK-NEXT:    ^bb0(%[[A:.*]]: tensor<f32>, %[[B:.*]]: tensor<f32>):
+// CHECK-NEXT:    %[[INF:.*]] = stablehlo.constant dense<0x7F800000> : tensor<5xf32>
+// CHECK-NEXT:    %[[NAN:.*]] = stablehlo.compare NE, %[[X]], %[[X]]
+// CHECK-NEXT:    %[[K:.*]] = stablehlo.select %[[NAN]], %[[INF]], %[[X]]
+// CHECK-NEXT:    %[[S:.*]]:2 = "stablehlo.sort"(%[[X]], %[[K]]) <{dimension = 0 : i64, is_stable = true}>
+// CHECK-NEXT:    ^bb0(%{{.*}}: tensor<f32>, %{{.*}}: tensor<f32>, %[[A:.*]]: tensor<f32>, %[[B:.*]]: tensor<f32>):
 // CHECK-NEXT:      %[[C:.*]] = stablehlo.compare LT, %[[A]], %[[B]]
 // CHECK-NEXT:      stablehlo.return %[[C]]
-// CHECK:         return %[[S]]
+// CHECK:         return %[[S]]#0
 func.func @jnp_sort(%x: tensor<5xf32>) -> tensor<5xf32> {
   %0 = "stablehlo.sort"(%x) <{dimension = 0 : i64, is_stable = true}> ({
   ^bb0(%a: tensor<f32>, %b: tensor<f32>):
