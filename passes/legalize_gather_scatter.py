@@ -12,7 +12,6 @@ import numpy as np
 from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.emit.ops_indexing import (
     IN_BOUNDS,
-    SCATTER_MODES,
     gather_is_canonical,
     scatter_is_canonical,
     scatter_mode,

@@ -218,18 +218,32 @@ def _materialize(value, arg, tensor, memo):
     return out
 
 
-def _key_tensor(op, key, memo):
+def _key_kind(op, key) -> str | None:
+    """'arg' (the operand itself), 'total_order' (JAX's float
+    canonicalization), 'function' (elementwise ops to materialize), or None
+    (ops with regions: leave the sort alone)."""
     index, _, value = key
     block = op.regions[0].blocks[0]
     arg = block.arguments[2 * index]
-    if value != arg and value.owner.operation.name == "stablehlo.select" and _is_float_canonicalization(value, arg):
-        return index, _nan_last(op.operands[index])
     if value == arg:
-        return index, None
-    for inner in _chain_ops(value, block):
-        if inner.regions and len(inner.regions):
-            return index, False  # not elementwise: leave the sort alone
-    return index, _materialize(value, arg, op.operands[index], memo)
+        return "arg"
+    element = ir.RankedTensorType(arg.type).element_type
+    if isinstance(element, ir.FloatType) and _is_float_canonicalization(value, arg):
+        return "total_order"
+    if any(len(inner.regions) for inner in _chain_ops(value, block)):
+        return None
+    return "function"
+
+
+def _key_tensor(op, key, kind: str, memo):
+    """The tensor sorted by for `key`, or None when it is the operand."""
+    index, _, value = key
+    if kind == "arg":
+        return None
+    if kind == "total_order":
+        return _nan_last(op.operands[index])
+    arg = op.regions[0].blocks[0].arguments[2 * index]
+    return _materialize(value, arg, op.operands[index], memo)
 
 
 def _nan_last(x):
@@ -283,15 +297,17 @@ def legalize_sort(op, rewriter):
     keys = comparator_keys(op)
     if keys is None:
         return True
+    kinds = [_key_kind(op, key) for key in keys]
+    if None in kinds:
+        return True
     dimension = ir.IntegerAttr(op.attributes["dimension"]).value
     with rewriter.ip, op.location:
         memo: dict = {}
         slots, extra = [], []
         operands = list(op.operands)
-        for key in keys:
-            index, tensor = _key_tensor(op, key, memo)
-            if tensor is False:
-                return True
+        for key, kind in zip(keys, kinds):
+            index = key[0]
+            tensor = _key_tensor(op, key, kind, memo)
             if tensor is None:
                 slots.append(index)
             else:
