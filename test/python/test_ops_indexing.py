@@ -180,6 +180,25 @@ def test_scatter_window_along_batch_and_rank3():
     check_against_jax(f, f32(4, 5, 3), np.array([0, 3, -1, 5], np.int32), f32(4, 2, 3, seed=2))
 
 
+def test_scatter_window_with_batching_dims():
+    # Batching dims (operand dim 0 <-> indices dim 0) plus a window of 2
+    # along the second indexed dim; start 3 on a dim of 4 drops the window.
+    dn = lax.ScatterDimensionNumbers(
+        update_window_dims=(1,),
+        inserted_window_dims=(1,),
+        scatter_dims_to_operand_dims=(1, 2),
+        operand_batching_dims=(0,),
+        scatter_indices_batching_dims=(0,),
+    )
+    idx = np.array([[0, 1], [4, 2], [2, 3]], np.int32)
+    check_against_jax(lambda x, i, u: lax.scatter_add(x, i, u, dn, mode="drop"), f32(3, 5, 4), idx, f32(3, 2, seed=5))
+
+
+def test_put_along_axis():
+    i = np.array([[0], [3], [1], [2], [3]], np.int32)
+    check_against_jax(lambda x, i, u: jnp.put_along_axis(x, i, u, axis=1, inplace=False), X, i, f32(5, 1, seed=2))
+
+
 def test_scatter_window_constant_starts():
     check_against_jax(lambda x, u: x.at[jnp.array([1, 3]), 1:3].set(u), X, f32(2, 2, seed=4))
 
