@@ -7,6 +7,7 @@ from . import remove_tuples  # noqa: F401  (registration; tuples, barriers, shap
 from . import widen_small_ints  # noqa: F401  (registration; i8/i16/ui8/ui16/ui32 -> i32)
 from . import legalize_gather_scatter  # noqa: F401  (registration; gather/scatter/dynamic slices)
 from . import decompose_reduce_window, legalize_reduce_window  # noqa: F401  (registration; windows)
+from . import legalize_sort  # noqa: F401  (registration; sort comparators)
 from . import raise_fused_ops  # noqa: F401  (registration; coreml.* fused-op composites)
 from . import widen_bf16  # noqa: F401  (registration; bf16 -> f32)
 from .registry import PASS_REGISTRY, ModulePass, register_pass

@@ -10,6 +10,8 @@ import numpy as np
 
 from hlo_coreml._mlir import inlined_func_call, ir, rewrite, stablehlo
 
+from hlo_coreml.emit.ops_indexing import gather_is_canonical, scatter_is_canonical
+
 from .fold_dynamic_slices import attr_array, ranked, reshape, shape_of, tensor_type
 from .registry import ModulePass, register_pass, walk_functions
 
@@ -61,6 +63,12 @@ class CapRankPass(ModulePass):
     - `slice` / `pad`: a sliced or padded dim may only lead its block;
       `concatenate`: the joined dim leads its block; `iota`: its dim stands
       alone; `dot_general`: runs of batch, contracting and free dims;
+    - `sort`: every dim but the sorted one collapses (all operands alike);
+      `gather` / `scatter` in the canonical layout of
+      hlo-coreml-legalize-gather-scatter (operand [D_0..D_{K-1}, R...],
+      indices [B..., K], result / updates [B..., R...]): batch dims B
+      collapse together, window dims R together; the indexed dims D and
+      the index vector stay apart;
     - constants are reshaped at compile time; unit dims are squeezed out of
       transposes, broadcasts and reductions first; a composite (e.g.
       `chlo.erf`) on such values is replaced by its decomposition.
@@ -82,8 +90,9 @@ class CapRankPass(ModulePass):
 
     Afterwards every value in every function has rank <= `max-rank`. Where
     no rewrite exists (an argument or result of @main, a loop-carried value,
-    or an op such as `gather`, `convolution`, `while` on a rank-6 value) the
-    pass reports the op, its location, the rank and the shape.
+    an op such as `convolution` or `while` on a rank-6 value, a gather /
+    scatter indexing more than five dims, or one not in canonical layout)
+    the pass reports the op, its location, the rank and the shape.
     """
 
     name: ClassVar[str] = "hlo-coreml-cap-rank"
@@ -219,6 +228,13 @@ def _check_supported(op, block, max_rank: int) -> None:
             f"yielded by the region of '{op.operation.parent.name}'"
         )
         raise RankProblem(op, f"a value of {_describe(bad)} is {where}; Core ML supports rank <= {max_rank} here")
+    if name in _INDEXING and not _INDEXING[name](op):
+        raise RankProblem(
+            op,
+            f"'{name}' on a value of {_describe(next(v for v in list(op.results) + list(op.operands) if _rank(v) > max_rank))} "
+            "is not in the canonical layout hlo-coreml-legalize-gather-scatter produces (single operand, "
+            "indexed dims leading, index vector last); run that pass first",
+        )
     if name in ELEMENTWISE or name in _RULES or name == "stablehlo.reshape":
         for r in op.results:
             if _rank(r) > max_rank and any(_outside(use.owner, block) for use in r.uses):
@@ -239,6 +255,14 @@ def _check_supported(op, block, max_rank: int) -> None:
         f"'{name}' has a value of {_describe(v)}; Core ML supports rank <= {max_rank} and "
         f"hlo-coreml-cap-rank has no lower-rank rewrite for '{name}'",
     )
+
+
+def _canonical_scatter(op) -> bool:
+    return len(op.results) == 1 and scatter_is_canonical(op)
+
+
+# Indexing ops cap-rank collapses only in the canonical layout.
+_INDEXING = {"stablehlo.gather": gather_is_canonical, "stablehlo.scatter": _canonical_scatter}
 
 
 def _outside(user, block) -> bool:
@@ -567,7 +591,47 @@ def _dot_general_rule(op, s):
     return free
 
 
+def _sort_rule(op, s):
+    """Every dim but the sorted one collapses (the same way on all operands
+    and results)."""
+    dim = ir.IntegerAttr(op.attributes["dimension"]).value
+    rank = len(shape_of(op.results[0]))
+    dim = dim + rank if dim < 0 else dim
+    slots = [s.result(k) for k in range(len(op.results))] + [s.operand(j) for j in range(len(op.operands))]
+    return [[(slot, b) for slot in slots] for b in range(1, rank) if b not in (dim, dim + 1)]
+
+
+def _indexing_layout(op):
+    """(K, number of batch dims) of a canonical gather / scatter (see
+    hlo-coreml-legalize-gather-scatter): operand [D_0..D_{K-1}, R...],
+    indices [B..., K], result / updates [B..., R...]."""
+    ishape = shape_of(op.operands[1])
+    return ishape[-1], len(ishape) - 1
+
+
+def _gather_rule(op, s):
+    """Batch dims collapse with batch dims, window dims with window dims."""
+    k, nb = _indexing_layout(op)
+    x, idx, y = s.operand(0), s.operand(1), s.result(0)
+    rank = len(shape_of(op.operands[0]))
+    free = [[(idx, b), (y, b)] for b in range(1, nb)]
+    free += [[(x, b), (y, nb + b - k)] for b in range(k + 1, rank)]
+    return free
+
+
+def _scatter_rule(op, s):
+    k, nb = _indexing_layout(op)
+    x, idx, u, y = s.operand(0), s.operand(1), s.operand(2), s.result(0)
+    rank = len(shape_of(op.operands[0]))
+    free = [[(idx, b), (u, b)] for b in range(1, nb)]
+    free += [[(x, b), (y, b), (u, nb + b - k)] for b in range(k + 1, rank)]
+    return free
+
+
 _RULES = {
+    "stablehlo.sort": _sort_rule,
+    "stablehlo.gather": _gather_rule,
+    "stablehlo.scatter": _scatter_rule,
     "stablehlo.transpose": _transpose_rule,
     "stablehlo.broadcast_in_dim": _broadcast_rule,
     "stablehlo.reduce": _reduce_rule,
@@ -805,7 +869,47 @@ def _fix_broadcast(rw, i, op, new):
     new.attributes["broadcast_dimensions"] = ir.DenseI64ArrayAttr.get(positions)
 
 
+def _fix_sort(rw, i, op, new):
+    dim = ir.IntegerAttr(op.attributes["dimension"]).value
+    rank = len(shape_of(op.results[0]))
+    index = _group_index(_result_groups(rw, i, op, 0))
+    new.attributes["dimension"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), index[dim % rank])
+
+
+def _fix_gather(rw, i, op, new):
+    k, _ = _indexing_layout(op)
+    nb = len(_operand_groups(rw, i, op, 1)) - 1
+    sizes = [math.prod(shape_of(op.operands[0])[d] for d in g) for g in _operand_groups(rw, i, op, 0)]
+    rest = len(sizes) - k
+    new.attributes["dimension_numbers"] = stablehlo.GatherDimensionNumbers.get(
+        offset_dims=list(range(nb, nb + rest)),
+        collapsed_slice_dims=list(range(k)),
+        operand_batching_dims=[],
+        start_indices_batching_dims=[],
+        start_index_map=list(range(k)),
+        index_vector_dim=nb,
+    )
+    new.attributes["slice_sizes"] = ir.DenseI64ArrayAttr.get([1] * k + sizes[k:])
+
+
+def _fix_scatter(rw, i, op, new):
+    k, _ = _indexing_layout(op)
+    nb = len(_operand_groups(rw, i, op, 1)) - 1
+    rest = len(_operand_groups(rw, i, op, 0)) - k
+    new.attributes["scatter_dimension_numbers"] = stablehlo.ScatterDimensionNumbers.get(
+        update_window_dims=list(range(nb, nb + rest)),
+        inserted_window_dims=list(range(k)),
+        input_batching_dims=[],
+        scatter_indices_batching_dims=[],
+        scattered_dims_to_operand_dims=list(range(k)),
+        index_vector_dim=nb,
+    )
+
+
 _ATTRIBUTE_FIXES = {
+    "stablehlo.sort": _fix_sort,
+    "stablehlo.gather": _fix_gather,
+    "stablehlo.scatter": _fix_scatter,
     "stablehlo.transpose": _fix_transpose,
     "stablehlo.reduce": _fix_reduce,
     "stablehlo.slice": _fix_slice,

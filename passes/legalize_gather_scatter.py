@@ -4,6 +4,7 @@ canonical, in-bounds forms that map 1:1 onto MIL."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import ClassVar
 
 import numpy as np
@@ -11,7 +12,6 @@ import numpy as np
 from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.emit.ops_indexing import (
     IN_BOUNDS,
-    SCATTER_MODES,
     gather_is_canonical,
     scatter_is_canonical,
     scatter_mode,
@@ -19,6 +19,7 @@ from hlo_coreml.emit.ops_indexing import (
 from hlo_coreml.ir_utils import constant_value
 
 from .fold_dynamic_slices import static_value
+from .scatter_points import bool_via_i32, point_scatter, scatter_body, split_variadic
 from .registry import ModulePass, register_pass
 
 
@@ -74,6 +75,8 @@ class LegalizeGatherScatterPass(ModulePass):
         patterns = rewrite.RewritePatternSet()
         patterns.add(stablehlo.GatherOp, legalize_gather)
         patterns.add(stablehlo.ScatterOp, legalize_scatter)
+        patterns.add(stablehlo.ScatterOp, split_variadic)
+        patterns.add(stablehlo.ScatterOp, bool_via_i32)
         rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
 
 
@@ -275,30 +278,23 @@ def legalize_gather(op, rewriter):
 # -- scatter ------------------------------------------------------------------------
 
 
-def _scatter_body(scatter, mode: str, element) -> None:
-    scalar = _tensor([], element)
-    block = scatter.regions[0].blocks.append(scalar, scalar)
-    with ir.InsertionPoint(block):
-        a, b = block.arguments
-        if mode == "update":
-            stablehlo.ReturnOp([b])
-            return
-        name = {v: k for k, v in SCATTER_MODES.items()}[mode]
-        cls = {
-            "stablehlo.add": stablehlo.AddOp,
-            "stablehlo.multiply": stablehlo.MulOp,
-            "stablehlo.maximum": stablehlo.MaxOp,
-            "stablehlo.minimum": stablehlo.MinOp,
-        }[name]
-        stablehlo.ReturnOp([cls(a, b).result])
+def _splat(value, like):
+    """A constant of `like`'s type (integer elements) holding `value`."""
+    return stablehlo.BroadcastInDimOp(like.type, _const(np.array(value), _element(like)), []).result
+
+
+def _is_i1(element) -> bool:
+    return isinstance(element, ir.IntegerType) and element.width == 1
 
 
 def legalize_scatter(op, rewriter):
     if IN_BOUNDS in op.attributes or len(op.operands) != 3:
-        return True
+        return True  # several operands: scatter_points.split_variadic first
     operand, indices, updates = op.operands
     if not _static(operand, indices, updates) or _int_dtype(_element(indices)) is None:
         return True
+    if _is_i1(_element(operand)):
+        return True  # scatter_points.bool_via_i32 first
     mode = scatter_mode(op)
     if mode is None:
         return True
@@ -309,11 +305,14 @@ def legalize_scatter(op, rewriter):
     window = [dim for dim in range(len(oshape)) if dim not in inserted]
     uwd = list(d.update_window_dims)
     wsize = {dim: ushape[u] for dim, u in zip(window, uwd)}
-    if not smap or any(wsize.get(dim, 1) != 1 for dim in smap):
-        return True
     rest = [dim for dim in range(len(oshape)) if dim not in smap]
-    if any(wsize[dim] != oshape[dim] for dim in rest):
-        return True
+    if not smap or any(wsize.get(dim, 1) != 1 for dim in smap) or any(wsize[dim] != oshape[dim] for dim in rest):
+        # Windows other than "1 along indexed dims, whole elsewhere":
+        # one index per update element.
+        with rewriter.ip, op.location:
+            out = point_scatter(op, mode, d, _BUILD)
+        rewriter.replace_op(op, [out])
+        return False
     if scatter_is_canonical(op) and _in_bounds(indices, oshape[: len(smap)]):
         if constant_value(indices) is not None:
             return True
@@ -351,7 +350,7 @@ def legalize_scatter(op, rewriter):
             index_vector_dim=nb,
         )
         scatter = stablehlo.ScatterOp([x.type], [x], idx, [u], dims)
-        _scatter_body(scatter, mode, element)
+        scatter_body(scatter, mode, element)
         _mark(scatter)
         out = scatter.results[0]
         if padded:
@@ -362,6 +361,23 @@ def legalize_scatter(op, rewriter):
         out = _transpose(out, inverse)
     rewriter.replace_op(op, [out])
     return False
+
+
+# The tensor helpers, handed to scatter_points (which cannot import this
+# module at its top: this module imports it).
+_BUILD = SimpleNamespace(
+    shape=_shape,
+    element=_element,
+    const=_const,
+    zero=_zero,
+    splat=_splat,
+    transpose=_transpose,
+    reshape=_reshape,
+    in_bounds=_in_bounds,
+    index_vectors=_index_vectors,
+    body=scatter_body,
+    mark=_mark,
+)
 
 
 __all__ = [

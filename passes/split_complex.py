@@ -11,6 +11,7 @@ import numpy as np
 from hlo_coreml._mlir import func, ir, stablehlo
 
 from .registry import ModulePass, register_pass, walk_functions
+from .scatter_points import body_modes, scatter_body
 from .split_complex_constants import complex_constant_parts, is_complex_type
 from .split_complex_fft import FftLowering, check_fft
 from .split_complex_math import ComplexMath, RealBuilder
@@ -61,7 +62,8 @@ class SplitComplexPass(ModulePass):
       abs, exponential, log, sqrt, sign, power, compare (EQ/NE), select,
       convert, dot_general, convolution, reduce (sum, product), reshape,
       transpose, broadcast_in_dim, slice, dynamic_slice, dynamic_update_slice,
-      concatenate, pad, reverse, gather, optimization_barrier, and fft
+      concatenate, pad, reverse, gather, scatter (set and add: one scatter
+      per part), optimization_barrier, and fft
       (FFT, IFFT, RFFT, IRFFT over 1 to 3 trailing dims) as real DFT
       matmuls (see split_complex_fft). Ops nested in the regions of real
       ops (loop bodies) are split too.
@@ -578,6 +580,38 @@ def _reduce_real(x, init, dims, result_type, combine):
     with ir.InsertionPoint(body):
         stablehlo.ReturnOp([combine(body.arguments[0], body.arguments[1])])
     return reduce.results[0]
+
+
+def _scatter_check(op):
+    if len(op.results) != 1:
+        return "with several operands is not supported"
+    modes = body_modes(op)
+    if modes is None or modes[0] not in ("update", "add"):
+        return (
+            "is only supported with a body that returns the update (`.at[].set`) or adds it (`.at[].add`): "
+            "other combiners do not act on the real and imaginary parts separately"
+        )
+    return None
+
+
+@handles("stablehlo.scatter", check=_scatter_check)
+def _scatter(s, op):
+    """set / add act on the parts separately: one real scatter per part
+    (none for the imaginary part when the updates have none and the body
+    adds, or neither operand nor updates have one)."""
+    mode = body_modes(op)[0]
+    x, u = s.pair(op.operands[0]), s.pair(op.operands[2])
+    t = part_type(op.results[0].type)
+
+    def part(xp, up):
+        scatter = stablehlo.ScatterOp([t], [xp], op.operands[1], [up], op.attributes["scatter_dimension_numbers"])
+        scatter_body(scatter, mode, t.element_type)
+        return scatter.results[0]
+
+    re = part(x[0], u[0])
+    if u[1] is None and (mode == "add" or x[1] is None):
+        return [(re, x[1])]  # adding zeros / setting zeros into zeros
+    return [(re, part(s.imag(x), s.imag(u)))]
 
 
 @handles("stablehlo.fft", check=check_fft)

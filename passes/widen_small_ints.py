@@ -26,8 +26,14 @@ result is wrapped back:
 - popcnt / count_leading_zeros: on the uN bits (masked), clz minus 32 - N;
 - ui32 ordering (compare LT/LE/GT/GE, maximum, minimum): both sides get
   2**31 added (modulo 2**32, i.e. the sign bit flipped) so signed order is
-  unsigned order; maximum/minimum flip the result back;
-- ui32 to float: values with the top bit set get 2**32 added.
+  unsigned order; maximum/minimum flip the result back; a reduce,
+  reduce_window or scatter whose body only orders and picks values
+  (max/min, JAX's argmax/argmin) flips its ui32 inputs, init values /
+  updates and results instead, and its body is left as it is; top_k
+  (the chlo.top_k composite) flips its input and values;
+- ui32 to float: values with the top bit set get 2**32 added; float to
+  ui32: saturating like XLA on CPU (negative and NaN -> 0, >= 2**32 ->
+  2**32 - 1), values >= 2**31 converted as their i32 bit pattern.
 
 Afterwards no value has a narrow integer type. Refused with a diagnostic:
 ui32 divide/remainder (unsigned division of bit patterns >= 2**31) and
@@ -195,6 +201,12 @@ def _widen_op(op, ins, outs) -> bool:
     info_in = ins[0] if ins else None
     info_out = outs[0] if outs else None
 
+    if _in_order_only_combiner(op):
+        # The enclosing reduce/scatter flips its ui32 operands and results
+        # instead; the body only orders, so signed order is all it needs.
+        if name == "stablehlo.compare" and "compare_type" in op.attributes and any(ins):
+            op.attributes["compare_type"] = stablehlo.ComparisonTypeAttr.get("SIGNED")
+        return True
     if name == "stablehlo.compare" and info_in == (32, False):
         direction = stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
         if direction in _UNSIGNED_ORDER:
@@ -202,6 +214,14 @@ def _widen_op(op, ins, outs) -> bool:
             _replace_operand(op, 1, _flip_sign)
         if "compare_type" in op.attributes:
             op.attributes["compare_type"] = stablehlo.ComparisonTypeAttr.get("SIGNED")
+        return True
+    if name == "stablehlo.composite" and info_in == (32, False) and _composite_name(op) == "chlo.top_k":
+        # Largest ui32 first: top_k in signed order of the flipped values.
+        _replace_operand(op, 0, _flip_sign)
+        _replace_result(op, 0, _flip_sign)
+        return True
+    if name in _COMBINERS and _order_only_body(op) and ((32, False) in outs):
+        _flip_combiner(op, ins, outs)
         return True
     if name in ("stablehlo.maximum", "stablehlo.minimum") and info_out == (32, False):
         _replace_operand(op, 0, _flip_sign)
@@ -213,6 +233,13 @@ def _widen_op(op, ins, outs) -> bool:
         if isinstance(element, (ir.F32Type, ir.F16Type)):
             _replace_result(op, 0, lambda r: _ui32_to_float_fix(op.operands[0], r))
         return True
+    if name == "stablehlo.convert" and info_out == (32, False) and info_in is None:
+        element = ir.RankedTensorType(op.operands[0].type).element_type
+        if isinstance(element, (ir.F32Type, ir.F16Type)):
+            source = op.operands[0]
+            _replace_operand(op, 0, _float_to_ui32_bits)
+            _replace_result(op, 0, lambda r: _ui32_saturate(source, r))
+            return True
     if info_out is None:
         return True
     bits, signed = info_out
@@ -243,6 +270,46 @@ def _in_combiner(op) -> bool:
     return parent is not None and parent.name in _COMBINERS
 
 
+# Body ops that only order, compare for equality or pick values: with
+# every ui32 value's sign bit flipped, signed order is the unsigned one.
+_ORDER_ONLY = frozenset(
+    "stablehlo." + n for n in ("compare", "select", "maximum", "minimum", "and", "or", "not", "return")
+)
+
+
+def _composite_name(op) -> str:
+    return ir.StringAttr(op.attributes["name"]).value
+
+
+def _order_only_body(op) -> bool:
+    """The body of this reduce / reduce_window / scatter only orders and
+    picks values (max/min reductions, JAX's argmax/argmin pairs)."""
+    return all(inner.operation.name in _ORDER_ONLY for inner in op.regions[0].blocks[0].operations)
+
+
+def _in_order_only_combiner(op) -> bool:
+    parent = op.operation.parent
+    return parent is not None and parent.name in _COMBINERS and _order_only_body(parent)
+
+
+def _flip_combiner(op, ins, outs) -> None:
+    """A ui32 max/min/argmax reduction or scatter in signed order: the sign
+    bit of every ui32 value combined (inputs, init values, scatter operand
+    and updates; not scatter indices) flipped before, of the ui32 results
+    after; the body is left as it is."""
+    n = len(op.results)
+    if op.name == "stablehlo.scatter":
+        flipped = [i for i in range(n)] + [n + 1 + i for i in range(n)]
+        flipped = [i for i in flipped if outs[i if i < n else i - n - 1] == (32, False)]
+    else:
+        flipped = [i for i in range(len(op.operands)) if ins[i] == (32, False)]
+    for i in flipped:
+        _replace_operand(op, i, _flip_sign)
+    for k in range(n):
+        if outs[k] == (32, False):
+            _replace_result(op, k, _flip_sign)
+
+
 def _convert_source_info(op, info_in):
     if info_in is not None:
         return info_in
@@ -271,6 +338,37 @@ def _ui32_to_float_fix(x: ir.Value, converted: ir.Value) -> ir.Value:
     negative = stablehlo.CompareOp(x, zero, stablehlo.ComparisonDirectionAttr.get("LT")).result
     two32 = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(t.element_type, 2.0**32))).result
     return stablehlo.SelectOp(negative, stablehlo.AddOp(converted, two32).result, converted).result
+
+
+def _float_splat(value: float, like: ir.Value) -> ir.Value:
+    t = ir.RankedTensorType(like.type)
+    return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, ir.FloatAttr.get(t.element_type, value))).result
+
+
+def _float_to_ui32_bits(x: ir.Value) -> ir.Value:
+    """Float -> ui32 as StableHLO on CPU does it (saturating; NaN -> 0), as
+    the float whose i32 conversion is the ui32 bit pattern: values in
+    [2**31, 2**32) get 2**32 subtracted (exact: they are multiples of 256)."""
+    f32 = ir.F32Type.get()
+    t = ir.RankedTensorType(x.type)
+    if not isinstance(t.element_type, ir.F32Type):
+        x = stablehlo.ConvertOp(ir.RankedTensorType.get(t.shape, f32), x).result
+    nan = stablehlo.CompareOp(x, x, stablehlo.ComparisonDirectionAttr.get("NE")).result
+    # 4294967040 is the largest f32 below 2**32 (saturation to 2**32 - 1 is
+    # applied to the result).
+    y = stablehlo.ClampOp(_float_splat(0.0, x), x, _float_splat(4294967040.0, x)).result
+    y = stablehlo.SelectOp(nan, _float_splat(0.0, x), y).result
+    high = stablehlo.CompareOp(y, _float_splat(2.0**31, x), stablehlo.ComparisonDirectionAttr.get("GE")).result
+    return stablehlo.SelectOp(high, stablehlo.SubtractOp(y, _float_splat(2.0**32, x)).result, y).result
+
+
+def _ui32_saturate(source: ir.Value, converted: ir.Value) -> ir.Value:
+    """2**32 - 1 (bits -1) where the float source was >= 2**32."""
+    t = ir.RankedTensorType(source.type)
+    if not isinstance(t.element_type, ir.F32Type):
+        source = stablehlo.ConvertOp(ir.RankedTensorType.get(t.shape, ir.F32Type.get()), source).result
+    over = stablehlo.CompareOp(source, _float_splat(2.0**32, source), stablehlo.ComparisonDirectionAttr.get("GE")).result
+    return stablehlo.SelectOp(over, _splat(-1, converted), converted).result
 
 
 def _retype(op) -> None:

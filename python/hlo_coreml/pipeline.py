@@ -41,6 +41,7 @@ LEGALIZE_PASSES = [
     "canonicalize",
     "hlo-coreml-raise-fused-ops",
     "hlo-coreml-legalize-gather-scatter",
+    "hlo-coreml-legalize-sort",
     "hlo-coreml-decompose-reduce-window",
     "hlo-coreml-legalize-reduce-window",
     "hlo-coreml-cap-rank",

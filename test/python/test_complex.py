@@ -407,3 +407,32 @@ def test_fp16_spectrum_magnitude():
     [got] = outputs_of(model, hlo_coreml.run(model, feeds_for(model, [signal])))
     assert np.all(np.isfinite(got))
     assert_close(got, expected, rtol=0, scale_tol=2e-2)
+
+
+# -- scatter (x.at[].set / .add on complex arrays, the FNO mode update) --------------
+
+
+def test_complex_scatter_set_add():
+    z = cplx(5, 4, seed=11)
+    u = cplx(4, 4, seed=12)
+    i = np.array([1, 3, -1, 7], np.int32)  # 7: out of bounds, skipped
+
+    def fn(z, u, i):
+        return z.at[i].set(u), z.at[i].add(u), z.at[i].add(jnp.real(u)), z.at[i, 1:3].set(u[:, :2])
+
+    check(fn, z, u, i)
+
+
+def test_fno_style_mode_update():
+    # rfft, keep the lowest modes times complex weights, write them back into
+    # a zero spectrum with .at[].set, irfft.
+    x = real(2, 16, seed=13)
+    w = cplx(5, seed=14)
+
+    def fn(x, w):
+        spectrum = jnp.fft.rfft(x, axis=-1)
+        kept = spectrum[:, :5] * w
+        out = jnp.zeros_like(spectrum).at[:, :5].set(kept)
+        return jnp.fft.irfft(out, n=16, axis=-1)
+
+    check(fn, x, w, rtol=1e-4, scale_tol=1e-4)

@@ -146,6 +146,72 @@ def test_scatter_int():
     check_against_jax(lambda x, i: x.at[i].add(5), i32(5, 4, lo=-9, hi=9), IDX)
 
 
+# Update windows other than "1 along indexed dims, whole along the others":
+# point scatters (hlo-coreml-legalize-gather-scatter); a window partly out of
+# bounds is skipped whole, as XLA (and JAX's mode='drop' /
+# 'promise_in_bounds') does; mode='clip' clamps the start indices in JAX.
+_DN_WINDOW = lax.ScatterDimensionNumbers(
+    update_window_dims=(1,), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0, 1)
+)
+# Starts (row, column) for windows of 3 columns: in bounds, partly out
+# (column 2), negative, row out of range.
+_WINDOW_STARTS = np.array([[0, 2], [1, 1], [3, 0], [-1, 0], [4, 1], [2, -1]], np.int32)
+WINDOW_SCATTERS = [
+    ("row_slice_set", lambda x, i, u: x.at[i[:, 0], 1:3].set(u[:, :2])),
+    ("row_tail_add", lambda x, i, u: x.at[i[:, 0], 2:].add(u[:, :2])),
+    ("columns_slice_mul", lambda x, i, u: x.at[1:4, i[3:, 1]].multiply(u[:3, :3])),
+    ("lax_drop", lambda x, i, u: lax.scatter_add(x, i, u, _DN_WINDOW, mode="drop")),
+    ("lax_promise", lambda x, i, u: lax.scatter(x, i, u, _DN_WINDOW, mode="promise_in_bounds")),
+    ("lax_clip", lambda x, i, u: lax.scatter_max(x, i, u, _DN_WINDOW, mode="clip")),
+    ("lax_min_drop", lambda x, i, u: lax.scatter_min(x, i, u, _DN_WINDOW, mode="drop")),
+]
+
+
+@pytest.mark.parametrize("name,fn", WINDOW_SCATTERS, ids=[s[0] for s in WINDOW_SCATTERS])
+def test_scatter_windows(name, fn):
+    check_against_jax(fn, X, _WINDOW_STARTS, f32(6, 3, seed=3))
+
+
+def test_scatter_window_along_batch_and_rank3():
+    # A window of 2 x whole along the two trailing dims of a rank-3 operand,
+    # indexed along dim 0 and a static column start.
+    def f(x, i, u):
+        return x.at[i, 1:3, :].add(u)
+
+    check_against_jax(f, f32(4, 5, 3), np.array([0, 3, -1, 5], np.int32), f32(4, 2, 3, seed=2))
+
+
+def test_scatter_window_with_batching_dims():
+    # Batching dims (operand dim 0 <-> indices dim 0) plus a window of 2
+    # along the second indexed dim; start 3 on a dim of 4 drops the window.
+    dn = lax.ScatterDimensionNumbers(
+        update_window_dims=(1,),
+        inserted_window_dims=(1,),
+        scatter_dims_to_operand_dims=(1, 2),
+        operand_batching_dims=(0,),
+        scatter_indices_batching_dims=(0,),
+    )
+    idx = np.array([[0, 1], [4, 2], [2, 3]], np.int32)
+    check_against_jax(lambda x, i, u: lax.scatter_add(x, i, u, dn, mode="drop"), f32(3, 5, 4), idx, f32(3, 2, seed=5))
+
+
+def test_put_along_axis():
+    i = np.array([[0], [3], [1], [2], [3]], np.int32)
+    check_against_jax(lambda x, i, u: jnp.put_along_axis(x, i, u, axis=1, inplace=False), X, i, f32(5, 1, seed=2))
+
+
+def test_scatter_window_constant_starts():
+    check_against_jax(lambda x, u: x.at[jnp.array([1, 3]), 1:3].set(u), X, f32(2, 2, seed=4))
+
+
+def test_scatter_bool():
+    b = X > 0
+    check_against_jax(
+        lambda x, i, u: (x.at[i].set(True), x.at[i].max(u), x.at[i].min(u), x.at[i, 1:3].set(u[:, :2])),
+        b, IDX, X[::-1] > 0,
+    )
+
+
 # -- sort / argsort / top_k ----------------------------------------------------------
 
 
@@ -164,6 +230,44 @@ SORTS = [
 @pytest.mark.parametrize("name,fn", SORTS, ids=[s[0] for s in SORTS])
 def test_sort(name, fn):
     check_against_jax(fn, TIES)
+
+
+LEXSORTS = [
+    ("lax_sort_two_keys", lambda x, y: lax.sort((x, y), dimension=1, num_keys=2)),
+    ("lax_sort_two_keys_payload", lambda x, y: lax.sort((x, -y, x + y), dimension=0, num_keys=2)),
+    ("lexsort", lambda x, y: jnp.lexsort((y[0], x[0]))),
+    ("lexsort_axis0", lambda x, y: jnp.lexsort((y, x), axis=0)),
+    ("lexsort_three_keys", lambda x, y: jnp.lexsort((x, y, jnp.floor(x / 2)), axis=1)),
+    ("int_key_then_float", lambda x, y: lax.sort((x.astype(jnp.int32), y), dimension=1, num_keys=2)),
+    ("argsort_of_negation", lambda x, y: jnp.argsort(-x, axis=1)),
+]
+
+
+@pytest.mark.parametrize("name,fn", LEXSORTS, ids=[s[0] for s in LEXSORTS])
+def test_sort_several_keys(name, fn):
+    # TIES and its row-reversed copy: plenty of ties in the first key.
+    check_against_jax(fn, TIES, TIES[::-1] * 1.0)
+
+
+def test_sort_nan_last():
+    # NaN sorts after every number (first, descending), as in JAX's total
+    # order; -0.0 and 0.0 tie. (NaN next to +inf is not covered: they tie.)
+    # The reference interpreter's argsort already puts NaN where NumPy does;
+    # on device MIL leaves it undefined, hence the +inf key that
+    # legalize_sort.mlir pins.
+    x = TIES.copy()
+    x[0, 1] = x[2, 4] = x[2, 0] = np.nan
+    x[1, 2] = -0.0
+    check_against_jax(
+        lambda x: (
+            jnp.sort(x, axis=1),
+            jnp.argsort(x, axis=1),
+            jnp.sort(x, axis=0, descending=True),
+            jnp.argsort(x, axis=1, descending=True),
+            jnp.lexsort((x, jnp.floor(x / 2)), axis=1),
+        ),
+        x,
+    )
 
 
 def test_sort_int_and_bool_payload():
@@ -324,16 +428,31 @@ def refusal(fn, *args) -> str:
     return str(info.value)
 
 
-def test_sort_two_keys_refused():
-    message = refusal(lambda x, y: lax.sort((x, y), dimension=1, num_keys=2), TIES, X[:, :1] + TIES)
+SORT_NOT_LEXICOGRAPHIC = """
+func.func @main(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0:2 = "stablehlo.sort"(%x, %y) <{dimension = 0 : i64, is_stable = true}> ({
+  ^bb0(%a0: tensor<f32>, %b0: tensor<f32>, %a1: tensor<f32>, %b1: tensor<f32>):
+    %c = stablehlo.compare LT, %a0, %b1 : (tensor<f32>, tensor<f32>) -> tensor<i1>
+    stablehlo.return %c : tensor<i1>
+  }) : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %0#0 : tensor<4xf32>
+}
+"""
+
+
+def test_sort_comparator_mixing_operands_refused():
+    # Compares operand 0's lhs with operand 1's rhs: not an order on either.
+    with pytest.raises(hlo_coreml.LegalizationError) as info:
+        hlo_coreml.compile(SORT_NOT_LEXICOGRAPHIC, compute_precision="fp32")
+    message = str(info.value)
     assert "'stablehlo.sort' with this comparator is not supported" in message
+    assert "lexicographic comparator" in message
 
 
-def test_scatter_window_along_indexed_dim_refused():
-    # x.at[i, 1:3] scatters a window of 2 along an indexed dim: no MIL mapping yet.
-    message = refusal(lambda x, i, u: x.at[i, 1:3].set(u), X, IDX[:2], U[:2, :2])
-    assert "'stablehlo.scatter' with these dimension numbers is not supported" in message
-    assert "windows of size 1 along indexed dims" in message
+def test_scatter_apply_refused():
+    # x.at[i].apply(sin): the body is no MIL scatter mode.
+    message = refusal(lambda x, i: x.at[i].apply(jnp.sin), X, IDX)
+    assert "'stablehlo.scatter' is supported with an update body of `return update`" in message
 
 
 # -- older deployment targets, fp16 ---------------------------------------------------

@@ -108,6 +108,29 @@ def gelu_6d(x):
     return jax.nn.gelu(y, approximate=False).transpose(0, 2, 1, 3, 5, 4).reshape(12, 12)
 
 
+def sort_6d(x):
+    # Sorts (values and argsort) along one dim of a rank-6 view: the other
+    # five collapse into two.
+    y = x.reshape(2, 3, 2, 2, 3, 2)
+    return jnp.sort(y, axis=3).reshape(12, 12), jnp.argsort(y, axis=1).reshape(12, 12)
+
+
+def lexsort_6d(x):
+    y = x.reshape(2, 3, 2, 2, 3, 2)
+    return jnp.lexsort((y, jnp.floor(y)), axis=3).reshape(12, 12)
+
+
+def gather_6d(x, i):
+    # x[i] on a rank-6 table: the window dims collapse, the gather stays one op.
+    y = x.reshape(6, 2, 2, 3, 2, 2)
+    return y[i].sum(axis=1), jnp.take(y, i, axis=2).reshape(-1)
+
+
+def scatter_6d(x, i, u):
+    y = x.reshape(6, 2, 2, 3, 2, 2)
+    return y.at[i].add(u.reshape(4, 2, 2, 3, 2, 2)).reshape(12, 24)
+
+
 CASES = [
     ("window_attention", window_attention, (f32(2, 3, 4, 32), f32(2, 3, 5, 32, seed=1), f32(2, 3, 5, 32, seed=2))),
     ("pixel_shuffle", pixel_shuffle, (f32(2, 12, 4, 5),)),
@@ -121,6 +144,10 @@ CASES = [
     ("slice_pad_concat_6d", slice_pad_concat_6d, (f32(6, 20, 12),)),
     ("iota_7d", iota_7d, (f32(12, 12),)),
     ("gelu_6d", gelu_6d, (f32(12, 12),)),
+    ("sort_6d", sort_6d, (np.round(f32(12, 12) * 2),)),
+    ("lexsort_6d", lexsort_6d, (f32(12, 12),)),
+    ("gather_6d", gather_6d, (f32(12, 24), np.array([0, 5, -1, 9], np.int32))),
+    ("scatter_6d", scatter_6d, (f32(12, 24), np.array([0, 5, -1, 2], np.int32), f32(4, 48, seed=3))),
 ]
 
 

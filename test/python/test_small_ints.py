@@ -82,3 +82,54 @@ def test_uint32_division_refused():
 def test_int8_reduce_sum_wraps():
     x = np.full((4, 40), 100, np.int8)
     check_against_jax(lambda x: jnp.sum(x, axis=1, dtype=jnp.int8), x)
+
+
+# -- unsigned order in sort, reductions, scatter; float -> uint32 --------------------
+
+
+U32 = ints(np.uint32, n=24, seed=3).reshape(4, 6)  # many values >= 2**31
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint16, np.int8], ids=lambda d: np.dtype(d).name)
+def test_sort_argsort_unsigned_order(dtype):
+    x = ints(dtype, n=24, seed=3).reshape(4, 6)
+    check_against_jax(
+        lambda x: (jnp.sort(x, axis=1), jnp.argsort(x, axis=0), jnp.sort(x, axis=1, descending=True), lax.top_k(x.astype(jnp.int32), 2)[0]),
+        x,
+    )
+
+
+def test_lexsort_uint32_keys():
+    y = (U32 % np.uint32(3)).astype(np.uint32)
+    check_against_jax(lambda x, y: (jnp.lexsort((x, y), axis=1), lax.sort((y, x), dimension=0, num_keys=2)), U32, y)
+
+
+def test_uint32_reduce_max_min():
+    check_against_jax(
+        lambda x: (jnp.max(x, axis=1), jnp.min(x, axis=0), jnp.max(x), jnp.argmax(x.astype(jnp.int32), axis=1)), U32
+    )
+
+
+def test_uint32_scatter_max_min():
+    i = np.array([0, 2, 2, 7], np.int32)
+    check_against_jax(lambda x, i, u: (x.at[i].max(u), x.at[i].min(u)), U32, i, U32[::-1])
+
+
+def test_float_to_uint32_saturates():
+    # >= 2**31 (held as negative int32 bit patterns), >= 2**32 and +inf
+    # saturate to 2**32 - 1; negative values, -inf and NaN give 0 (XLA on CPU).
+    x = np.array([-1.5, 0.5, 123.7, 3e9, 2.0**31, 4294967040.0, 5e9, np.inf, -np.inf, np.nan], np.float32)
+    check_against_jax(lambda x: (x.astype(jnp.uint32), (x * 0.5).astype(jnp.uint32)), x)
+
+
+def test_argmax_argmin_uint32():
+    # JAX's (value, index) reduce on ui32 values >= 2**31: the values are
+    # flipped into signed order outside, the body left alone.
+    x = ints(np.uint32, n=24, seed=5).reshape(4, 6)
+    check_against_jax(lambda x: (jnp.argmax(x, axis=1), jnp.argmin(x, axis=0), jnp.argmax(x)), x)
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint8, np.int8], ids=lambda d: np.dtype(d).name)
+def test_top_k_small_and_unsigned(dtype):
+    x = ints(dtype, n=24, seed=3).reshape(4, 6)
+    check_against_jax(lambda x: lax.top_k(x, 2), x)

@@ -32,12 +32,7 @@ from examples.zoo import build, names  # noqa: E402
 RTOL, ATOL = 1e-4, 1e-5
 
 # name -> reason the model does not convert/match yet (filled from running them).
-BLOCKED: dict[str, str] = {
-    "fno": (
-        "complex support: stablehlo.scatter on complex tensors (the `.at[].set` placing the kept "
-        "Fourier modes) has no real/imaginary lowering in hlo-coreml-split-complex"
-    ),
-}
+BLOCKED: dict[str, str] = {}
 # Blocked in fp16 compute only (in addition to BLOCKED).
 BLOCKED_FP16: dict[str, str] = {
     "bert": (

@@ -157,15 +157,21 @@ def scatter_is_canonical(op) -> bool:
 
 def _scatter_check(op):
     if len(op.operands) != 3:
-        return "with several operands is not supported"
+        return (
+            "with several operands is not supported: it is split per operand only when each result combines "
+            f"its own operand and update ({_PASS_HINT})"
+        )
     if kind_of(op.operands[0]) not in ("f16", "f32", "i32"):
-        return "is supported on f16, f32 and i32 only"
+        return (
+            "is supported on f16, f32 and i32 only (hlo-coreml-legalize-gather-scatter computes i1 scatters "
+            "in int32)"
+        )
     if scatter_mode(op) is None:
         return "is supported with an update body of `return update` or one add/multiply/maximum/minimum only"
     if not scatter_is_canonical(op):
         return (
-            "with these dimension numbers is not supported: only windows of size 1 along indexed dims "
-            f"and whole other dims are ({_PASS_HINT})"
+            "with these dimension numbers is not supported: the emitter needs the canonical point or row "
+            f"layout (indexed dims leading, index vector last) ({_PASS_HINT})"
         )
     k = _shape(op.operands[1])[-1]
     if not _in_bounds(op, op.operands[1], _shape(op.operands[0])[:k]):
@@ -176,9 +182,10 @@ def _scatter_check(op):
 @emits(
     "stablehlo.scatter",
     check=_scatter_check,
-    doc="`scatter_nd` with an explicit mode (update/add/mul/max/min); any dimension numbers with size-1 windows "
-    "along indexed dims and whole other dims; out-of-bounds updates are skipped exactly (written into "
-    "padding that is sliced off) (hlo-coreml-legalize-gather-scatter)",
+    doc="`scatter_nd` with an explicit mode (update/add/mul/max/min); any dimension numbers (windows other than "
+    "size 1 along indexed dims and whole elsewhere become one index per update element); out-of-bounds "
+    "windows are skipped whole, as XLA does (written into padding that is sliced off); several operands "
+    "with separable bodies split per operand; i1 via int32 (hlo-coreml-legalize-gather-scatter)",
 )
 def _scatter(ctx, op):
     x, idx, updates = ctx.operands(op)

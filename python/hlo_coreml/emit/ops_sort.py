@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._mlir import ir
+from .._mlir import ir, stablehlo
 from ..element_types import kind_of, shape_of
 from ..ir_utils import constant_value, int_attr
 from .registry import emits, emits_composite
@@ -13,62 +13,37 @@ from .registry import emits, emits_composite
 _DIRECTIONS = {"LT": True, "GT": False}  # direction -> ascending
 
 
-def _block_args_used(value, block, depth=0) -> set[int] | None:
-    """Indices of the block arguments `value` depends on (through ops of
-    `block`); None if the chain is too deep or leaves the block."""
-    if depth > 32:
-        return None
-    owner = value.owner
-    if isinstance(owner, ir.Block):
-        return {value.arg_number} if owner == block else None
-    used: set[int] = set()
-    for operand in owner.operands:
-        inner = _block_args_used(operand, block, depth + 1)
-        if inner is None:
-            return None
-        used |= inner
-    return used
-
-
 def sort_key(op) -> tuple[int, bool] | None:
-    """(key operand, ascending) when the comparator is one `compare LT/GT` of
-    a function of block arg 2i against the same function of arg 2i+1 (JAX's
-    comparators canonicalize -0.0 and NaN first); None otherwise."""
+    """(key operand, ascending) when the comparator is one `compare LT/GT`
+    of the two block arguments of one operand (hlo-coreml-legalize-sort
+    brings lexicographic and key-function comparators into this form);
+    None otherwise."""
     block = op.regions[0].blocks[0]
     ops = list(block.operations)
-    ret = ops[-1]
-    if ret.operation.name != "stablehlo.return" or len(ret.operands) != 1:
+    if len(ops) != 2 or ops[0].operation.name != "stablehlo.compare" or ops[1].operands[0] != ops[0].results[0]:
         return None
-    owner = ret.operands[0].owner
-    if isinstance(owner, ir.Block) or owner.operation.name != "stablehlo.compare":
-        return None
-    direction = str(owner.attributes["comparison_direction"]).split()[-1].rstrip(">")
+    compare = ops[0]
+    direction = stablehlo.ComparisonDirectionAttr(compare.attributes["comparison_direction"]).value
     if direction not in _DIRECTIONS:
         return None
-    lhs = _block_args_used(owner.operands[0], block)
-    rhs = _block_args_used(owner.operands[1], block)
-    if lhs is None or rhs is None or len(lhs) != 1 or len(rhs) != 1:
+    lhs, rhs = compare.operands
+    if not all(isinstance(v.owner, ir.Block) and v.owner == block for v in (lhs, rhs)):
         return None
-    (a,), (b,) = lhs, rhs
-    ascending = _DIRECTIONS[direction]
+    a, b = lhs.arg_number, rhs.arg_number
     if a // 2 != b // 2 or a == b:
         return None
-    if a % 2 == 1:  # compare(f(arg 2i+1), f(arg 2i)): the opposite order
+    ascending = _DIRECTIONS[direction]
+    if a % 2 == 1:  # compare(arg 2i+1, arg 2i): the opposite order
         ascending = not ascending
-    # Every op of the comparator must feed the compare (one key only).
-    for inner in ops[:-1]:
-        for result in inner.results:
-            used = _block_args_used(result, block)
-            if used is None or not used <= {a, b}:
-                return None
     return a // 2, ascending
 
 
 def _sort_check(op):
     if sort_key(op) is None:
         return (
-            "with this comparator is not supported: only a single `compare LT` or `GT` of one operand's "
-            "elements (as jnp.sort/argsort/lax.sort emit) maps onto MIL argsort"
+            "with this comparator is not supported: MIL argsort needs a lexicographic comparator (keys compared "
+            "with `compare LT`/`GT`, ties broken by `compare EQ`, as jnp.sort/argsort/lexsort and lax.sort emit); "
+            "run hlo-coreml-legalize-sort first"
         )
     for value in op.operands:
         if kind_of(value) is None:
@@ -94,8 +69,9 @@ def _is_iota_along(value, dim: int) -> bool:
     "stablehlo.sort",
     check=_sort_check,
     doc="`argsort` of the key operand, then `gather_along_axis` for each operand (an iota operand is the "
-    "indices themselves); ascending or descending; ties keep their order in the reference interpreter "
-    "(stable like StableHLO); NaN order not guaranteed",
+    "indices themselves); ascending or descending; several keys as a chain of stable sorts and key functions "
+    "(ui32 order, negation) materialized, NaN keys sorted as +inf (hlo-coreml-legalize-sort); ties keep their "
+    "order in the reference interpreter (stable like StableHLO)",
 )
 def _sort(ctx, op):
     mb = ctx.mb

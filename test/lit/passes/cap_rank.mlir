@@ -222,3 +222,62 @@ func.func @low_rank(%x: tensor<2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
   %1 = stablehlo.transpose %0, dims = [4, 3, 2, 1, 0] : (tensor<6x5x4x3x2xf32>) -> tensor<2x3x4x5x6xf32>
   return %1 : tensor<2x3x4x5x6xf32>
 }
+
+// -----
+
+// sort along dim 3 of a rank-6 value: the dims before it collapse into one,
+// the dims after it into another; the sorted dim stands alone.
+// CHECK-LABEL: func.func @sort_6d(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x3x4x5x6xf32>)
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[X]] : (tensor<2x3x4x5x6xf32>) -> tensor<12x2x30xf32>
+// CHECK-NEXT:    %[[S:.*]] = "stablehlo.sort"(%[[R]]) <{dimension = 1 : i64, is_stable = true}>
+// CHECK:         }) : (tensor<12x2x30xf32>) -> tensor<12x2x30xf32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.reshape %[[S]] : (tensor<12x2x30xf32>) -> tensor<2x3x4x5x6xf32>
+// CHECK-NEXT:    return %[[B]]
+func.func @sort_6d(%x: tensor<2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
+  %r = stablehlo.reshape %x : (tensor<2x3x4x5x6xf32>) -> tensor<2x3x2x2x5x6xf32>
+  %0 = "stablehlo.sort"(%r) <{dimension = 3 : i64, is_stable = true}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %c = stablehlo.compare LT, %a, %b : (tensor<f32>, tensor<f32>) -> tensor<i1>
+    stablehlo.return %c : tensor<i1>
+  }) : (tensor<2x3x2x2x5x6xf32>) -> tensor<2x3x2x2x5x6xf32>
+  %1 = stablehlo.reshape %0 : (tensor<2x3x2x2x5x6xf32>) -> tensor<2x3x4x5x6xf32>
+  return %1 : tensor<2x3x4x5x6xf32>
+}
+
+// -----
+
+// A canonical gather (embedding rows) on a rank-6 table: the window dims
+// collapse; dimension numbers and slice sizes follow.
+// CHECK-LABEL: func.func @gather_6d(
+// CHECK-SAME:    %[[T:.*]]: tensor<6x240xf32>, %[[I:.*]]: tensor<4x1xi32>)
+// CHECK-NEXT:    %[[G:.*]] = "stablehlo.gather"(%[[T]], %[[I]]) <{dimension_numbers = #stablehlo.gather<offset_dims = [1], collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 1>, slice_sizes = array<i64: 1, 240>}> {hlo_coreml.in_bounds} : (tensor<6x240xf32>, tensor<4x1xi32>) -> tensor<4x240xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[G]] : (tensor<4x240xf32>) -> tensor<4x24x10xf32>
+// CHECK-NEXT:    return %[[R]]
+func.func @gather_6d(%t: tensor<6x240xf32>, %i: tensor<4x1xi32>) -> tensor<4x24x10xf32> {
+  %x = stablehlo.reshape %t : (tensor<6x240xf32>) -> tensor<6x2x2x3x2x10xf32>
+  %0 = "stablehlo.gather"(%x, %i) <{dimension_numbers = #stablehlo.gather<offset_dims = [1, 2, 3, 4, 5], collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 1>, slice_sizes = array<i64: 1, 2, 2, 3, 2, 10>}> {hlo_coreml.in_bounds} : (tensor<6x2x2x3x2x10xf32>, tensor<4x1xi32>) -> tensor<4x2x2x3x2x10xf32>
+  %1 = stablehlo.reshape %0 : (tensor<4x2x2x3x2x10xf32>) -> tensor<4x24x10xf32>
+  return %1 : tensor<4x24x10xf32>
+}
+
+// -----
+
+// A canonical scatter (row updates) on a rank-6 operand: window dims of the
+// operand, result and updates collapse together.
+// CHECK-LABEL: func.func @scatter_6d(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x240xf32>, %[[I:.*]]: tensor<4x1xi32>, %[[U:.*]]: tensor<4x240xf32>)
+// CHECK-NEXT:    %[[S:.*]] = "stablehlo.scatter"(%[[X]], %[[I]], %[[U]]) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}>
+// CHECK:         }) {hlo_coreml.in_bounds} : (tensor<6x240xf32>, tensor<4x1xi32>, tensor<4x240xf32>) -> tensor<6x240xf32>
+// CHECK-NEXT:    return %[[S]]
+func.func @scatter_6d(%x: tensor<6x240xf32>, %i: tensor<4x1xi32>, %u: tensor<4x240xf32>) -> tensor<6x240xf32> {
+  %xr = stablehlo.reshape %x : (tensor<6x240xf32>) -> tensor<6x2x2x3x2x10xf32>
+  %ur = stablehlo.reshape %u : (tensor<4x240xf32>) -> tensor<4x2x2x3x2x10xf32>
+  %0 = "stablehlo.scatter"(%xr, %i, %ur) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1, 2, 3, 4, 5], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) {hlo_coreml.in_bounds} : (tensor<6x2x2x3x2x10xf32>, tensor<4x1xi32>, tensor<4x2x2x3x2x10xf32>) -> tensor<6x2x2x3x2x10xf32>
+  %1 = stablehlo.reshape %0 : (tensor<6x2x2x3x2x10xf32>) -> tensor<6x240xf32>
+  return %1 : tensor<6x240xf32>
+}

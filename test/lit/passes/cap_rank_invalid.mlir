@@ -52,3 +52,30 @@ func.func @main(%arg0: tensor<720xf32>) -> tensor<720xf32> {
   %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x3xf32>) -> tensor<720xf32>
   return %2 : tensor<720xf32>
 }
+
+// -----
+
+// A gather not in the canonical layout of hlo-coreml-legalize-gather-scatter
+// (here the index vector is not last): refused with a hint.
+func.func @main(%t: tensor<6x240xf32>, %i: tensor<1x4xi32>) -> tensor<4x240xf32> {
+  %x = stablehlo.reshape %t : (tensor<6x240xf32>) -> tensor<6x2x2x3x2x10xf32>
+  // expected-error@+1 {{'stablehlo.gather' on a value of rank 6 (tensor<4x2x2x3x2x10xf32>) is not in the canonical layout hlo-coreml-legalize-gather-scatter produces}}
+  %0 = "stablehlo.gather"(%x, %i) <{dimension_numbers = #stablehlo.gather<offset_dims = [1, 2, 3, 4, 5], collapsed_slice_dims = [0], start_index_map = [0], index_vector_dim = 0>, slice_sizes = array<i64: 1, 2, 2, 3, 2, 10>}> : (tensor<6x2x2x3x2x10xf32>, tensor<1x4xi32>) -> tensor<4x2x2x3x2x10xf32>
+  %1 = stablehlo.reshape %0 : (tensor<4x2x2x3x2x10xf32>) -> tensor<4x240xf32>
+  return %1 : tensor<4x240xf32>
+}
+
+// -----
+
+// A point scatter indexing all six dims (what general update windows
+// become): each indexed dim must stay apart, so rank 6 remains.
+func.func @main(%t: tensor<2x360xf32>, %i: tensor<4x6xi32>, %u: tensor<4xf32>) -> tensor<2x360xf32> {
+  %x = stablehlo.reshape %t : (tensor<2x360xf32>) -> tensor<2x3x4x5x2x3xf32>
+  // expected-error@+1 {{'stablehlo.scatter' needs 6 separate dims of a value of rank 6 (tensor<2x3x4x5x2x3xf32>); hlo-coreml-cap-rank found no rewrite that keeps it within rank 5}}
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0, 1, 2, 3, 4, 5], scatter_dims_to_operand_dims = [0, 1, 2, 3, 4, 5], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    stablehlo.return %b : tensor<f32>
+  }) {hlo_coreml.in_bounds} : (tensor<2x3x4x5x2x3xf32>, tensor<4x6xi32>, tensor<4xf32>) -> tensor<2x3x4x5x2x3xf32>
+  %1 = stablehlo.reshape %0 : (tensor<2x3x4x5x2x3xf32>) -> tensor<2x360xf32>
+  return %1 : tensor<2x360xf32>
+}

@@ -195,3 +195,113 @@ func.func @scatter_unsupported_body(%x: tensor<5x4xf32>, %i: tensor<2x1xi32>, %u
   }) : (tensor<5x4xf32>, tensor<2x1xi32>, tensor<2x4xf32>) -> tensor<5x4xf32>
   return %0 : tensor<5x4xf32>
 }
+
+// -----
+
+// lax.scatter_add with a window of 3 along an indexed dim (dim 1): a point
+// scatter. Every update element gets its full index (start + iota offset);
+// a window whose start lies outside [0, D - size] on any dim (row outside
+// [0, 4], column outside [0, 1]) is sent whole to [5, 0], in a row padded
+// onto dim 0 and sliced off.
+// CHECK-LABEL: func.func @scatter_window(
+// CHECK-SAME:    %[[X:.*]]: tensor<5x4xf32>, %[[I:.*]]: tensor<2x2xi32>, %[[U:.*]]: tensor<2x3xf32>)
+// CHECK-DAG:     %[[TRASH:.*]] = stablehlo.constant dense<[5, 0]> : tensor<2xi32>
+// CHECK-DAG:     %[[ONE:.*]] = stablehlo.constant dense<1> : tensor<i32>
+// CHECK-DAG:     %[[FOUR:.*]] = stablehlo.constant dense<4> : tensor<i32>
+// CHECK:         %[[ROW:.*]] = stablehlo.slice %[[I]] [0:2, 0:1]
+// CHECK-NEXT:    %[[ROWS:.*]] = stablehlo.broadcast_in_dim %[[ROW]], dims = [0, 2] : (tensor<2x1xi32>) -> tensor<2x3x1xi32>
+// CHECK-NEXT:    %[[COL:.*]] = stablehlo.slice %[[I]] [0:2, 1:2]
+// CHECK-NEXT:    %[[COLS:.*]] = stablehlo.broadcast_in_dim %[[COL]], dims = [0, 2] : (tensor<2x1xi32>) -> tensor<2x3x1xi32>
+// CHECK-NEXT:    %[[OFF:.*]] = stablehlo.iota dim = 1 : tensor<2x3x1xi32>
+// CHECK-NEXT:    %[[COLS2:.*]] = stablehlo.add %[[COLS]], %[[OFF]] : tensor<2x3x1xi32>
+// CHECK-NEXT:    %[[PTS:.*]] = stablehlo.concatenate %[[ROWS]], %[[COLS2]], dim = 2 : (tensor<2x3x1xi32>, tensor<2x3x1xi32>) -> tensor<2x3x2xi32>
+// CHECK:         %[[LO0:.*]] = stablehlo.compare LT, %{{.*}}, %{{.*}} : (tensor<2x1xi32>, tensor<2x1xi32>) -> tensor<2x1xi1>
+// CHECK:         %[[HI0:.*]] = stablehlo.compare GT, %{{.*}}, %{{.*}} : (tensor<2x1xi32>, tensor<2x1xi32>) -> tensor<2x1xi1>
+// CHECK-NEXT:    %[[BAD0:.*]] = stablehlo.or %[[LO0]], %[[HI0]] : tensor<2x1xi1>
+// CHECK:         %[[BAD1:.*]] = stablehlo.or %{{.*}}, %{{.*}} : tensor<2x1xi1>
+// CHECK-NEXT:    %[[BAD:.*]] = stablehlo.or %[[BAD0]], %[[BAD1]] : tensor<2x1xi1>
+// CHECK-NEXT:    %[[BADS:.*]] = stablehlo.broadcast_in_dim %[[BAD]], dims = [0, 2] : (tensor<2x1xi1>) -> tensor<2x3x2xi1>
+// CHECK-NEXT:    %[[TRASHES:.*]] = stablehlo.broadcast_in_dim %[[TRASH]], dims = [2] : (tensor<2xi32>) -> tensor<2x3x2xi32>
+// CHECK-NEXT:    %[[SEL:.*]] = stablehlo.select %[[BADS]], %[[TRASHES]], %[[PTS]]
+// CHECK-NEXT:    %[[PAD:.*]] = stablehlo.pad %[[X]], %{{.*}}, low = [0, 0], high = [1, 0], interior = [0, 0] : (tensor<5x4xf32>, tensor<f32>) -> tensor<6x4xf32>
+// CHECK-NEXT:    %[[IDX:.*]] = stablehlo.reshape %[[SEL]] : (tensor<2x3x2xi32>) -> tensor<6x2xi32>
+// CHECK-NEXT:    %[[UPD:.*]] = stablehlo.reshape %[[U]] : (tensor<2x3xf32>) -> tensor<6xf32>
+// CHECK-NEXT:    %[[S:.*]] = "stablehlo.scatter"(%[[PAD]], %[[IDX]], %[[UPD]]) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0, 1], scatter_dims_to_operand_dims = [0, 1], index_vector_dim = 1>}>
+// CHECK:           stablehlo.add
+// CHECK:         {hlo_coreml.in_bounds} : (tensor<6x4xf32>, tensor<6x2xi32>, tensor<6xf32>) -> tensor<6x4xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.slice %[[S]] [0:5, 0:4]
+// CHECK-NEXT:    return %[[R]]
+func.func @scatter_window(%x: tensor<5x4xf32>, %i: tensor<2x2xi32>, %u: tensor<2x3xf32>) -> tensor<5x4xf32> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0, 1], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<5x4xf32>, tensor<2x2xi32>, tensor<2x3xf32>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+// Constant window starts in bounds: the point scatter needs no validity
+// check and no padding.
+// CHECK-LABEL: func.func @scatter_window_constant(
+// CHECK-NOT:     stablehlo.pad
+// CHECK-NOT:     stablehlo.select
+// CHECK:         "stablehlo.scatter"(%arg0, %{{.*}}, %{{.*}})
+// CHECK:         {hlo_coreml.in_bounds} : (tensor<5x4xf32>, tensor<6x2xi32>, tensor<6xf32>) -> tensor<5x4xf32>
+// CHECK-NOT:     stablehlo.slice
+// CHECK:         return
+func.func @scatter_window_constant(%x: tensor<5x4xf32>, %u: tensor<2x3xf32>) -> tensor<5x4xf32> {
+  %i = stablehlo.constant dense<[[0, 1], [4, 0]]> : tensor<2x2xi32>
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0, 1], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    stablehlo.return %b : tensor<f32>
+  }) : (tensor<5x4xf32>, tensor<2x2xi32>, tensor<2x3xf32>) -> tensor<5x4xf32>
+  return %0 : tensor<5x4xf32>
+}
+
+// -----
+
+// Two operands whose body combines each only with its own update (add for
+// the first, set for the second): one scatter per operand.
+// CHECK-LABEL: func.func @scatter_variadic(
+// CHECK-SAME:    %[[X:.*]]: tensor<5xf32>, %[[Y:.*]]: tensor<5xi32>, %{{.*}}: tensor<2x1xi32>, %[[U:.*]]: tensor<2xf32>, %[[V:.*]]: tensor<2xi32>)
+// CHECK:         %[[PX:.*]] = stablehlo.pad %[[X]]
+// CHECK-NEXT:    %[[SX:.*]] = "stablehlo.scatter"(%[[PX]], %{{.*}}, %[[U]])
+// CHECK:           stablehlo.add
+// CHECK:         (tensor<7xf32>, tensor<2x1xi32>, tensor<2xf32>) -> tensor<7xf32>
+// CHECK:         %[[PY:.*]] = stablehlo.pad %[[Y]]
+// CHECK-NEXT:    %[[SY:.*]] = "stablehlo.scatter"(%[[PY]], %{{.*}}, %[[V]])
+// CHECK-NEXT:    ^bb0(%{{.*}}: tensor<i32>, %[[B:.*]]: tensor<i32>):
+// CHECK-NEXT:      stablehlo.return %[[B]]
+// CHECK:         (tensor<7xi32>, tensor<2x1xi32>, tensor<2xi32>) -> tensor<7xi32>
+func.func @scatter_variadic(%x: tensor<5xf32>, %y: tensor<5xi32>, %i: tensor<2x1xi32>, %u: tensor<2xf32>, %v: tensor<2xi32>) -> (tensor<5xf32>, tensor<5xi32>) {
+  %0:2 = "stablehlo.scatter"(%x, %y, %i, %u, %v) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<i32>, %c: tensor<f32>, %d: tensor<i32>):
+    %s = stablehlo.add %a, %c : tensor<f32>
+    stablehlo.return %s, %d : tensor<f32>, tensor<i32>
+  }) : (tensor<5xf32>, tensor<5xi32>, tensor<2x1xi32>, tensor<2xf32>, tensor<2xi32>) -> (tensor<5xf32>, tensor<5xi32>)
+  return %0#0, %0#1 : tensor<5xf32>, tensor<5xi32>
+}
+
+// -----
+
+// i1 scatter with an `or` body: computed in i32 with mode max, compared != 0.
+// CHECK-LABEL: func.func @scatter_bool(
+// CHECK-SAME:    %[[X:.*]]: tensor<5xi1>, %{{.*}}: tensor<2x1xi32>, %[[U:.*]]: tensor<2xi1>)
+// CHECK:         %[[XI:.*]] = stablehlo.convert %[[X]] : (tensor<5xi1>) -> tensor<5xi32>
+// CHECK-NEXT:    %[[UI:.*]] = stablehlo.convert %[[U]] : (tensor<2xi1>) -> tensor<2xi32>
+// CHECK:         %[[S:.*]] = "stablehlo.scatter"(%{{.*}}, %{{.*}}, %[[UI]])
+// CHECK:           stablehlo.maximum
+// CHECK:         %[[R:.*]] = stablehlo.slice %[[S]] [1:6]
+// CHECK-NEXT:    %[[Z:.*]] = stablehlo.broadcast_in_dim %{{.*}}, dims = [] : (tensor<i32>) -> tensor<5xi32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.compare NE, %[[R]], %[[Z]]
+// CHECK-NEXT:    return %[[B]]
+func.func @scatter_bool(%x: tensor<5xi1>, %i: tensor<2x1xi32>, %u: tensor<2xi1>) -> tensor<5xi1> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<i1>, %b: tensor<i1>):
+    %s = stablehlo.or %a, %b : tensor<i1>
+    stablehlo.return %s : tensor<i1>
+  }) : (tensor<5xi1>, tensor<2x1xi32>, tensor<2xi1>) -> tensor<5xi1>
+  return %0 : tensor<5xi1>
+}

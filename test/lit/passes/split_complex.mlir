@@ -546,3 +546,42 @@ func.func @inside_loop(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   }
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// x.at[i].set(u) on complex tensors: one real scatter per part, with the
+// same indices and a real `return update` body.
+// CHECK-LABEL: func.func @scatter_set(
+// CHECK-SAME:    %[[XR:[^:]*]]: tensor<5xf32> {{.*}}, %[[XI:[^:]*]]: tensor<5xf32> {{.*}}, %[[I:[^:]*]]: tensor<2x1xi32> {{.*}}, %[[UR:[^:]*]]: tensor<2xf32> {{.*}}, %[[UI:[^:]*]]: tensor<2xf32> {{.*}})
+// CHECK-NEXT:    %[[R:.*]] = "stablehlo.scatter"(%[[XR]], %[[I]], %[[UR]])
+// CHECK-NEXT:    ^bb0(%{{.*}}: tensor<f32>, %[[B:.*]]: tensor<f32>):
+// CHECK-NEXT:      stablehlo.return %[[B]] : tensor<f32>
+// CHECK:         %[[M:.*]] = "stablehlo.scatter"(%[[XI]], %[[I]], %[[UI]])
+// CHECK:         return %[[R]], %[[M]]
+func.func @scatter_set(%x: tensor<5xcomplex<f32>>, %i: tensor<2x1xi32>, %u: tensor<2xcomplex<f32>>) -> tensor<5xcomplex<f32>> {
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<complex<f32>>, %b: tensor<complex<f32>>):
+    stablehlo.return %b : tensor<complex<f32>>
+  }) : (tensor<5xcomplex<f32>>, tensor<2x1xi32>, tensor<2xcomplex<f32>>) -> tensor<5xcomplex<f32>>
+  return %0 : tensor<5xcomplex<f32>>
+}
+
+// -----
+
+// x.at[i].add(u) with real updates: only the real part is scattered; the
+// imaginary part is the operand's.
+// CHECK-LABEL: func.func @scatter_add_real_updates(
+// CHECK-SAME:    %[[XR:[^:]*]]: tensor<5xf32> {{.*}}, %[[XI:[^:]*]]: tensor<5xf32> {{.*}}, %[[I:[^:]*]]: tensor<2x1xi32> {{.*}}, %[[U:[^:]*]]: tensor<2xf32> {{.*}})
+// CHECK-NEXT:    %[[R:.*]] = "stablehlo.scatter"(%[[XR]], %[[I]], %[[U]])
+// CHECK:           stablehlo.add %{{.*}}, %{{.*}} : tensor<f32>
+// CHECK-NOT:     stablehlo.scatter
+// CHECK:         return %[[R]], %[[XI]]
+func.func @scatter_add_real_updates(%x: tensor<5xcomplex<f32>>, %i: tensor<2x1xi32>, %u: tensor<2xf32>) -> tensor<5xcomplex<f32>> {
+  %uc = stablehlo.convert %u : (tensor<2xf32>) -> tensor<2xcomplex<f32>>
+  %0 = "stablehlo.scatter"(%x, %i, %uc) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<complex<f32>>, %b: tensor<complex<f32>>):
+    %s = stablehlo.add %a, %b : tensor<complex<f32>>
+    stablehlo.return %s : tensor<complex<f32>>
+  }) : (tensor<5xcomplex<f32>>, tensor<2x1xi32>, tensor<2xcomplex<f32>>) -> tensor<5xcomplex<f32>>
+  return %0 : tensor<5xcomplex<f32>>
+}

@@ -93,3 +93,96 @@ func.func @sum_i8(%a: tensor<4x8xi8>) -> tensor<4xi8> {
   %0 = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [1] : (tensor<4x8xi8>, tensor<i8>) -> tensor<4xi8>
   return %0 : tensor<4xi8>
 }
+
+// -----
+
+// A ui32 max reduction: inputs and init value get their sign bit flipped
+// (signed order = unsigned order), the body stays one maximum, the result
+// is flipped back.
+// CHECK-LABEL: func.func @reduce_max_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x6xi32>) -> tensor<2xi32>
+// CHECK:         %[[FX:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<2x6xi32>
+// CHECK:         %[[FI:.*]] = stablehlo.add %{{.*}}, %{{.*}} : tensor<i32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reduce(%[[FX]] init: %[[FI]]) applies stablehlo.maximum across dimensions = [1]
+// CHECK-NEXT:    %[[C:.*]] = stablehlo.constant dense<-2147483648> : tensor<2xi32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.add %[[R]], %[[C]] : tensor<2xi32>
+// CHECK-NEXT:    return %[[B]]
+func.func @reduce_max_ui32(%x: tensor<2x6xui32>) -> tensor<2xui32> {
+  %c = stablehlo.constant dense<0> : tensor<ui32>
+  %0 = stablehlo.reduce(%x init: %c) applies stablehlo.maximum across dimensions = [1] : (tensor<2x6xui32>, tensor<ui32>) -> tensor<2xui32>
+  return %0 : tensor<2xui32>
+}
+
+// -----
+
+// f32 -> ui32 saturates like XLA on CPU (NaN and negatives to 0, >= 2**32 to
+// 2**32 - 1); values >= 2**31 are converted as their i32 bit pattern
+// (2**32 subtracted first, exact in f32).
+// CHECK-LABEL: func.func @convert_f32_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<4xf32>) -> tensor<4xi32>
+// CHECK:         %[[NAN:.*]] = stablehlo.compare NE, %[[X]], %[[X]]
+// CHECK:         %[[CL:.*]] = stablehlo.clamp %{{.*}}, %[[X]], %{{.*}} : tensor<4xf32>
+// CHECK:         %[[Y:.*]] = stablehlo.select %[[NAN]], %{{.*}}, %[[CL]]
+// CHECK:         %[[HI:.*]] = stablehlo.compare GE, %[[Y]], %{{.*}}
+// CHECK:         %[[SUB:.*]] = stablehlo.subtract %[[Y]], %{{.*}}
+// CHECK-NEXT:    %[[Z:.*]] = stablehlo.select %[[HI]], %[[SUB]], %[[Y]]
+// CHECK-NEXT:    %[[I:.*]] = stablehlo.convert %[[Z]] : (tensor<4xf32>) -> tensor<4xi32>
+// CHECK:         %[[OVER:.*]] = stablehlo.compare GE, %[[X]], %{{.*}}
+// CHECK-NEXT:    %[[M1:.*]] = stablehlo.constant dense<-1> : tensor<4xi32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.select %[[OVER]], %[[M1]], %[[I]]
+// CHECK-NEXT:    return %[[R]]
+func.func @convert_f32_ui32(%x: tensor<4xf32>) -> tensor<4xui32> {
+  %0 = stablehlo.convert %x : (tensor<4xf32>) -> tensor<4xui32>
+  return %0 : tensor<4xui32>
+}
+
+// -----
+
+// JAX's ui32 argmax (a (value, index) reduce whose body only compares and
+// selects): the ui32 input and init are flipped into signed order outside,
+// the body is left alone (compares become SIGNED), the ui32 result is
+// flipped back; the index result is untouched.
+// CHECK-LABEL: func.func @argmax_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x3xi32>, %[[I:.*]]: tensor<2x3xi32>)
+// CHECK:         %[[FX:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<2x3xi32>
+// CHECK:         %[[FI:.*]] = stablehlo.add %{{.*}}, %{{.*}} : tensor<i32>
+// CHECK-NEXT:    %[[R:.*]]:2 = stablehlo.reduce(%[[FX]] init: %[[FI]]), (%[[I]] init: %{{.*}})
+// CHECK-NOT:       stablehlo.add
+// CHECK:           stablehlo.compare GT, %{{.*}}, %{{.*}}, SIGNED
+// CHECK:         %[[B:.*]] = stablehlo.add %[[R]]#0, %{{.*}} : tensor<2xi32>
+// CHECK-NEXT:    return %[[B]], %[[R]]#1
+func.func @argmax_ui32(%x: tensor<2x3xui32>, %i: tensor<2x3xi32>) -> (tensor<2xui32>, tensor<2xi32>) {
+  %c = stablehlo.constant dense<0> : tensor<ui32>
+  %c_0 = stablehlo.constant dense<0> : tensor<i32>
+  %1:2 = stablehlo.reduce(%x init: %c), (%i init: %c_0) across dimensions = [1] : (tensor<2x3xui32>, tensor<2x3xi32>, tensor<ui32>, tensor<i32>) -> (tensor<2xui32>, tensor<2xi32>)
+   reducer(%a: tensor<ui32>, %b: tensor<ui32>) (%ia: tensor<i32>, %ib: tensor<i32>)  {
+    %2 = stablehlo.compare GT, %a, %b, UNSIGNED : (tensor<ui32>, tensor<ui32>) -> tensor<i1>
+    %5 = stablehlo.compare EQ, %a, %b, UNSIGNED : (tensor<ui32>, tensor<ui32>) -> tensor<i1>
+    %6 = stablehlo.compare LT, %ia, %ib, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+    %7 = stablehlo.and %5, %6 : tensor<i1>
+    %8 = stablehlo.or %2, %7 : tensor<i1>
+    %9 = stablehlo.select %2, %a, %b : tensor<i1>, tensor<ui32>
+    %10 = stablehlo.select %8, %ia, %ib : tensor<i1>, tensor<i32>
+    stablehlo.return %9, %10 : tensor<ui32>, tensor<i32>
+  }
+  return %1#0, %1#1 : tensor<2xui32>, tensor<2xi32>
+}
+
+// -----
+
+// lax.top_k on ui32 (the chlo.top_k composite): the input is flipped into
+// signed order, the values flipped back; indices untouched.
+// CHECK-LABEL: func.func @top_k_ui32(
+// CHECK-SAME:    %[[X:.*]]: tensor<3x5xi32>)
+// CHECK:         %[[F:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<3x5xi32>
+// CHECK-NEXT:    %[[T:.*]]:2 = stablehlo.composite "chlo.top_k" %[[F]]
+// CHECK:         %[[V:.*]] = stablehlo.add %[[T]]#0, %{{.*}} : tensor<3x2xi32>
+// CHECK-NEXT:    return %[[V]], %[[T]]#1
+func.func @top_k_ui32(%x: tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor<3x2xi32>) {
+  %0:2 = stablehlo.composite "chlo.top_k" %x {composite_attributes = {k = 2 : i64}, decomposition = @top_k_impl} : (tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor<3x2xi32>)
+  return %0#0, %0#1 : tensor<3x2xui32>, tensor<3x2xi32>
+}
+func.func private @top_k_impl(%x: tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor<3x2xi32>) {
+  %0:2 = chlo.top_k(%x, k = 2) : tensor<3x5xui32> -> (tensor<3x2xui32>, tensor<3x2xi32>)
+  return %0#0, %0#1 : tensor<3x2xui32>, tensor<3x2xi32>
+}

@@ -1,0 +1,27 @@
+// RUN: hlo-coreml-opt %s --split-input-file --verify-diagnostics --hlo-coreml-legalize-gather-scatter --hlo-coreml-verify-legal
+
+// Scatters the pass leaves alone: verify-legal names them at their location.
+
+// A body that is no MIL scatter mode (x.at[i].apply(f)).
+func.func @main(%x: tensor<5xf32>, %i: tensor<2x1xi32>, %u: tensor<2xf32>) -> tensor<5xf32> {
+  // expected-error@+1 {{'stablehlo.scatter' is supported with an update body of `return update` or one add/multiply/maximum/minimum only}}
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.sine %a : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<5xf32>, tensor<2x1xi32>, tensor<2xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+// Two operands whose results mix both operands: not separable per operand.
+func.func @main(%x: tensor<5xf32>, %y: tensor<5xf32>, %i: tensor<2x1xi32>, %u: tensor<2xf32>, %v: tensor<2xf32>) -> tensor<5xf32> {
+  // expected-error@+1 {{'stablehlo.scatter' with several operands is not supported}}
+  %0:2 = "stablehlo.scatter"(%x, %y, %i, %u, %v) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>, %c: tensor<f32>, %d: tensor<f32>):
+    %s = stablehlo.add %a, %d : tensor<f32>
+    stablehlo.return %s, %c : tensor<f32>, tensor<f32>
+  }) : (tensor<5xf32>, tensor<5xf32>, tensor<2x1xi32>, tensor<2xf32>, tensor<2xf32>) -> (tensor<5xf32>, tensor<5xf32>)
+  return %0#0 : tensor<5xf32>
+}
