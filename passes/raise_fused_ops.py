@@ -268,13 +268,20 @@ class _Region:
         self.const_values: set = set()
 
 
-def _region(root, x) -> _Region | None:
+def _region(root, x, escape: list | None = None) -> _Region | None:
     """The region between `x` and `root`'s result, or None when some path
     reaches another non-constant value, an op outside the allowed set, or
-    the region is too big."""
+    the region is too big. In the first case the path (root's result first,
+    the foreign value last) is stored in `escape`: no region rooted at
+    `root` can have an input off that path."""
     region = _Region(root, x)
     state: dict = {}  # value -> "x" | "const" | "op"
     visited_ops: set = set()
+    path: list = []
+
+    def foreign(value) -> None:
+        if escape is not None:
+            escape[:] = path + [value]
 
     def visit(value) -> str | None:
         if value == x:
@@ -283,22 +290,24 @@ def _region(root, x) -> _Region | None:
             return state[value]
         owner = _owner(value)
         if owner is None:
-            return None
+            return foreign(value)
         name = owner.operation.name
         if name == "stablehlo.constant":
             state[value] = "const"
             region.const_values.add(value)
             return "const"
         if name not in _REGION_OPS or len(owner.operation.results) != 1:
-            return None
+            return foreign(value)
         if name == "stablehlo.reduce" and (len(owner.operation.operands) != 2 or _reducer(owner) is None):
-            return None
+            return foreign(value)
         kinds = []
+        path.append(value)
         for operand in owner.operation.operands:
             k = visit(operand)
             if k is None:
                 return None
             kinds.append(k)
+        path.pop()
         kind = "const" if all(k == "const" for k in kinds) else "op"
         state[value] = kind
         if kind == "const":
@@ -661,11 +670,22 @@ def _find(root, target: str):
         return None  # rank > 5 is hlo-coreml-cap-rank's business first
     # farthest first: the largest region that matches wins (softmax with
     # its max subtraction rather than without)
+    # Every failed walk that escaped to a foreign value leaves a path from
+    # root to it: an input must lie on all such paths, which prunes most
+    # candidates of a deep graph (an unrolled scan) without walking them.
+    on_every_escape: set | None = None
+    escape: list = []
+    shape = _shape(root.result)
     for x in reversed(_candidate_inputs(root)):
-        if _float_kind(x) != kind or _shape(x) != _shape(root.result):
+        if on_every_escape is not None and x not in on_every_escape:
             continue
-        region = _region(root, x)
+        if _float_kind(x) != kind or _shape(x) != shape:
+            continue
+        escape.clear()
+        region = _region(root, x, escape)
         if region is None:
+            if escape:
+                on_every_escape = set(escape) if on_every_escape is None else on_every_escape & set(escape)
             continue
         try:
             match = _match_region(region, kind)
