@@ -51,31 +51,40 @@ def progress_bars(show: bool):
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
     graph passes (`Program.validate`: var visibility and use counts, O(ops)
-    each time), and formats the whole program for a debug log line before
-    and after each pass pipeline even when debug logging is off. On an
-    unrolled scan of ~3000 ops that is 40% of ct.convert's CPU time (see
-    `tools/bench_scan.py`). For the duration both are skipped; the caller
-    validates the converted program once (`validate_program`).
+    each time), and formats whole programs and blocks for debug log lines
+    (around each pass pipeline, inside reduce_transposes and the norm
+    fusions) even when debug logging is off. On an unrolled scan of ~3000
+    ops that is 40% of ct.convert's CPU time (see `tools/bench_scan.py`).
+    For the duration both are skipped; the caller validates the converted
+    program once (`validate_program`).
 
     HLO_COREML_MIL_VALIDATE=each keeps coremltools' per-pass validation (to
-    find the coremltools pass that breaks a program). The patch is
+    find the coremltools pass that breaks a program); printing stays on
+    when coremltools' MIL pass loggers are enabled for DEBUG. The patch is
     process-wide while it lasts: do not run ct.convert on another thread
     at the same time."""
     import os
 
     coremltools()
-    from coremltools.converters.mil.mil import Program
-    from coremltools.converters.mil.mil.passes import pass_pipeline
+    from coremltools.converters.mil.mil import Block, Function, Program
 
-    original_validate, original_str = Program.validate, Program.__str__
+    replacements = []
     if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
-        Program.validate = lambda self, check_essential_scope=False: None
-    if not pass_pipeline.logger.isEnabledFor(logging.DEBUG):
-        Program.__str__ = lambda self, *args, **kwargs: "<MIL program (not printed: debug logging is off)>"
+        replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
+    if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):
+        for cls in (Program, Function, Block):
+            replacements.append((cls, "__str__", lambda self, *args, **kwargs: "<MIL (not printed: debug logging is off)>"))
+    originals = [(cls, name, cls.__dict__.get(name)) for cls, name, _ in replacements]
+    for cls, name, replacement in replacements:
+        setattr(cls, name, replacement)
     try:
         yield
     finally:
-        Program.validate, Program.__str__ = original_validate, original_str
+        for cls, name, original in originals:
+            if original is None:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, original)
 
 
 def validate_program(program) -> None:
