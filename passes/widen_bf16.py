@@ -42,7 +42,7 @@ from hlo_coreml._mlir import ir, stablehlo
 
 from .constant_eval import evaluate_constants
 from .registry import ModulePass, register_pass
-from .retype import retype_op
+from .retype import retype_op, rewrite_every_op
 
 
 @register_pass
@@ -55,7 +55,6 @@ class WidenBf16Pass(ModulePass):
     summary: ClassVar[str] = "Hold bfloat16 values in f32 (exact), since Core ML has no bfloat16"
 
     def run(self, module, pass_) -> None:
-        failed = False
         constants = []
 
         def collect(op: ir.Operation):
@@ -70,16 +69,7 @@ class WidenBf16Pass(ModulePass):
             constants[0].location.emit_error(f"cannot widen bf16 constants to f32: {e}")
             pass_.signal_pass_failure()
             return
-
-        def visit(op: ir.Operation):
-            nonlocal failed
-            if not _widen_op(op):
-                failed = True
-            return ir.WalkResult.ADVANCE
-
-        module.walk(visit)
-        if failed:
-            pass_.signal_pass_failure()
+        rewrite_every_op(module, pass_, _widen_op)
 
 
 def widen_type(t: ir.Type) -> ir.Type:
