@@ -14,7 +14,7 @@ import numpy as np
 from hlo_coreml._mlir import ir
 
 from .registry import ModulePass, register_pass
-from .retype import retype_op
+from .retype import retype_op, rewrite_every_op
 
 _F32_MAX = float(np.finfo(np.float32).max)
 
@@ -51,17 +51,7 @@ class NarrowTypesPass(ModulePass):
     summary: ClassVar[str] = "Narrow 64-bit integer and float types to 32 bits"
 
     def run(self, module, pass_) -> None:
-        failed = False
-
-        def visit(op: ir.Operation):
-            nonlocal failed
-            if not _narrow_op(op):
-                failed = True
-            return ir.WalkResult.ADVANCE
-
-        module.walk(visit)
-        if failed:
-            pass_.signal_pass_failure()
+        rewrite_every_op(module, pass_, _narrow_op)
 
 
 def narrow_type(t: ir.Type) -> ir.Type:

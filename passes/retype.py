@@ -28,3 +28,20 @@ def retype_op(op, convert: Callable[[ir.Type], ir.Type], *, results: bool = True
             new_type = convert(result.type)
             if new_type != result.type:
                 result.set_type(new_type)
+
+
+def rewrite_every_op(module, pass_, rewrite: Callable[[object], bool]) -> None:
+    """Call `rewrite(op)` on every op of `module` (pre-order); if any call
+    returns False (it emitted a diagnostic), the pass fails after the walk,
+    so every problem is reported."""
+    failed = False
+
+    def visit(op):
+        nonlocal failed
+        if not rewrite(op):
+            failed = True
+        return ir.WalkResult.ADVANCE
+
+    module.walk(visit)
+    if failed:
+        pass_.signal_pass_failure()

@@ -1,23 +1,21 @@
-"""Reading the values of complex `stablehlo.constant` ops.
+"""Reading and writing the values of complex `stablehlo.constant` ops.
 
 jaxlib 0.10.2's Python bindings cannot hand out a complex
 DenseElementsAttr at all: `op.attributes["value"]` raises "Can't cast
-unknown element type" (and `NamedAttribute.attr` aborts the process), and
-jaxlib exports no MLIR C API to read its raw data. So the values are read
-in C++ by StableHLO's reference interpreter: the constants are cloned
-(Python never touches the attribute) into a scratch module whose @main
-returns `stablehlo.real` and `stablehlo.imag` of each, and
-`stablehlo.eval_module` returns those as real DenseFPElementsAttrs, which
-convert to NumPy through the buffer protocol. One evaluation serves every
-constant of a function. Writing complex attributes back is no problem:
-`DenseElementsAttr.get(np.complex64 array, type=...)` works.
+unknown element type" (and `NamedAttribute.attr` aborts the process). The
+values are read by StableHLO's reference interpreter as `stablehlo.real` and
+`stablehlo.imag` of each constant (see constant_eval). Writing complex
+attributes back is no problem: `DenseElementsAttr.get(np.complex64 array,
+type=...)` works.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hlo_coreml._mlir import func, ir, stablehlo
+from hlo_coreml._mlir import ir, stablehlo
+
+from .constant_eval import evaluate_constants
 
 
 def is_complex_type(t: ir.Type) -> bool:
@@ -34,39 +32,8 @@ def complex_constant_parts(ops) -> list[tuple[np.ndarray, np.ndarray]]:
 
     Raises ValueError if the interpreter cannot evaluate them (e.g. a
     `dense_resource` blob that is not loaded)."""
-    ops = list(ops)
-    if not ops:
-        return []
-    context = ops[0].context
-    with context, ir.Location.unknown(context):
-        part_types = []
-        for op in ops:
-            t = ir.RankedTensorType(op.results[0].type)
-            part = ir.RankedTensorType.get(t.shape, ir.ComplexType(t.element_type).element_type)
-            part_types += [part, part]
-        scratch = ir.Module.create()
-        with ir.InsertionPoint(scratch.body):
-            fn = func.FuncOp("main", ([], part_types))
-            with ir.InsertionPoint(fn.add_entry_block()):
-                values = []
-                for op in ops:
-                    clone = op.operation.clone(ip=ir.InsertionPoint.current)
-                    values += [stablehlo.real(clone.results[0]), stablehlo.imag(clone.results[0])]
-                func.ReturnOp(values)
-        try:
-            attrs = stablehlo.eval_module(scratch, [])
-        except Exception as e:  # noqa: BLE001 - re-raised with context
-            raise ValueError(f"cannot read complex constant values: {e}") from None
-    arrays = [_to_numpy(a, t) for a, t in zip(attrs, part_types)]
-    return [(arrays[2 * i], arrays[2 * i + 1]) for i in range(len(ops))]
-
-
-def _to_numpy(attr, t: ir.RankedTensorType) -> np.ndarray:
-    shape = tuple(t.shape)
-    values = np.asarray(ir.DenseElementsAttr(attr))
-    if values.size != int(np.prod(shape, dtype=np.int64)):
-        values = np.full(shape, values.reshape(-1)[0], dtype=values.dtype)
-    return values.reshape(shape)
+    pairs = evaluate_constants(ops, lambda v: [stablehlo.real(v), stablehlo.imag(v)])
+    return [(real, imag) for real, imag in pairs]
 
 
 def complex_attr(real: np.ndarray, imag: np.ndarray, t: ir.RankedTensorType) -> ir.DenseElementsAttr:

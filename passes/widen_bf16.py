@@ -33,16 +33,16 @@ float changes meaning when the float is 32 bits wide).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from hlo_coreml._mlir import ir
+from hlo_coreml._mlir import ir, stablehlo
 
+from .constant_eval import evaluate_constants
 from .registry import ModulePass, register_pass
-from .retype import retype_op
+from .retype import retype_op, rewrite_every_op
 
 
 @register_pass
@@ -55,17 +55,21 @@ class WidenBf16Pass(ModulePass):
     summary: ClassVar[str] = "Hold bfloat16 values in f32 (exact), since Core ML has no bfloat16"
 
     def run(self, module, pass_) -> None:
-        failed = False
+        constants = []
 
-        def visit(op: ir.Operation):
-            nonlocal failed
-            if not _widen_op(op):
-                failed = True
+        def collect(op: ir.Operation):
+            if op.name == "stablehlo.constant" and _is_bf16(op.results[0].type):
+                constants.append(op)
             return ir.WalkResult.ADVANCE
 
-        module.walk(visit)
-        if failed:
+        module.walk(collect)
+        try:
+            _widen_constants(constants)
+        except ValueError as e:
+            constants[0].location.emit_error(f"cannot widen bf16 constants to f32: {e}")
             pass_.signal_pass_failure()
+            return
+        rewrite_every_op(module, pass_, _widen_op)
 
 
 def widen_type(t: ir.Type) -> ir.Type:
@@ -95,39 +99,35 @@ def _widen_op(op: ir.Operation) -> bool:
                 "hlo-coreml-widen-bf16 holds bf16 values in f32, whose bits differ"
             )
             return False
-    if name == "stablehlo.constant" and _is_bf16(op.results[0].type):
-        op.attributes["value"] = _widen_constant(op.attributes["value"], widen_type(op.results[0].type))
     retype_op(op, widen_type)
     return True
 
 
-_HEX = re.compile(r'dense<"0x([0-9A-Fa-f]*)">')
-_NUMBER = re.compile(r"[-+]?(?:inf|nan|0x[0-9A-Fa-f]+|\d+\.?\d*(?:[eE][-+]?\d+)?)")
-
-
-def _widen_constant(attr: ir.Attribute, new_type: ir.RankedTensorType) -> ir.Attribute:
-    """The f32 DenseElementsAttr with the values of a bf16 one. The bindings
-    cannot hand out bf16 element values as an array, so non-splat values are
-    read from the attribute's printed form (hex bytes for large constants)."""
-    dense = ir.DenseElementsAttr(attr)
-    if dense.is_splat:
-        value = ir.FloatAttr(dense.get_splat_value()).value
-        return ir.DenseElementsAttr.get_splat(new_type, ir.FloatAttr.get(ir.F32Type.get(), value))
-    text = str(attr).rsplit(" : ", 1)[0]  # drop the trailing ": tensor<...>"
-    m = _HEX.search(text)
-    if m:
-        bits = np.frombuffer(bytes.fromhex(m.group(1)), dtype="<u2")
-        values = (bits.astype(np.uint32) << 16).view(np.float32)
-    else:
-        body = text[text.index("<") + 1 : text.rindex(">")]
-        values = np.array([_number(tok) for tok in _NUMBER.findall(body)], dtype=np.float32)
-    values = values.reshape(new_type.shape)
-    return ir.DenseElementsAttr.get(np.ascontiguousarray(values), type=new_type)
-
-
-def _number(token: str) -> float:
-    if token.lower().lstrip("+-").startswith("0x"):
-        # MLIR prints a non-finite / special value as its bit pattern.
-        bits = np.array([int(token.lstrip("+-"), 16)], dtype=np.uint32) << 16
-        return float(bits.view(np.float32)[0])
-    return float(token)
+def _widen_constants(ops: list) -> None:
+    """Give every bf16 `stablehlo.constant` in `ops` the f32 attribute with
+    the same values, and an f32 result. A splat's value is read through the
+    typed bindings (`FloatAttr.value`); the bindings cannot hand out a
+    non-splat bf16 array (no buffer protocol for bf16), so those are converted
+    to f32 by StableHLO's reference interpreter (passes/constant_eval.py),
+    all in one evaluation. bf16 -> f32 is exact, -0.0, subnormals, inf and
+    NaN payloads included."""
+    dense = []
+    for op in ops:
+        new_type = widen_type(op.results[0].type)
+        attr = op.attributes["value"]
+        if isinstance(attr, ir.DenseElementsAttr) and attr.is_splat:
+            value = ir.FloatAttr(attr.get_splat_value()).value
+            op.attributes["value"] = ir.DenseElementsAttr.get_splat(new_type, ir.FloatAttr.get(ir.F32Type.get(), value))
+            retype_op(op, widen_type)
+        else:
+            dense.append(op)
+    if not dense:
+        return
+    f32 = ir.F32Type.get()
+    values = evaluate_constants(
+        dense, lambda v: [stablehlo.convert(ir.RankedTensorType.get(ir.RankedTensorType(v.type).shape, f32), v)]
+    )
+    for op, (array,) in zip(dense, values):
+        new_type = widen_type(op.results[0].type)
+        op.attributes["value"] = ir.DenseElementsAttr.get(np.ascontiguousarray(array, dtype=np.float32), type=new_type)
+        retype_op(op, widen_type)

@@ -27,41 +27,15 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 import numpy as np  # noqa: E402
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def _models(hidden: int, features: int):
-    import jax
-    import jax.numpy as jnp
-    from jax import lax
+    """name -> fn(h, xs) of the scanned cells in examples/zoo/scan_cells.py."""
+    sys.path.insert(0, REPO)
+    from examples.zoo.scan_cells import CELLS
 
-    rng = np.random.default_rng(0)
-
-    def w(*shape):
-        return (rng.normal(size=shape) * 0.3).astype(np.float32)
-
-    w_rnn = (w(hidden, hidden), w(features, hidden))
-    w_gru = [w(features, hidden), w(hidden, hidden)] * 3
-
-    def rnn(h, xs):
-        u, v = w_rnn
-
-        def step(h, x):
-            h = jnp.tanh(h @ u + x @ v)
-            return h, h
-
-        return lax.scan(step, h, xs)
-
-    def gru(h, xs):
-        wz, uz, wr, ur, wh, uh = w_gru
-
-        def step(h, x):
-            z = jax.nn.sigmoid(x @ wz + h @ uz)
-            r = jax.nn.sigmoid(x @ wr + h @ ur)
-            c = jnp.tanh(x @ wh + (r * h) @ uh)
-            h = (1 - z) * h + z * c
-            return h, h
-
-        return lax.scan(step, h, xs)
-
-    return {"rnn": rnn, "gru": gru}
+    return {name: build("full", 0, hidden=hidden, features=features)[0] for name, build in CELLS.items()}
 
 
 def _count_ops(block) -> int:

@@ -13,6 +13,7 @@ from . import pipeline as pipelines
 from ._mlir import ir, make_context
 from .coreml import coremltools, mil_pass_overhead_removed, progress_bars, resolve_precision, resolve_target, validate_program
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
+from .fp16_saturation import with_fp16_saturation
 from .emit.program import build_program, find_main, interface_of
 from .flexible import check_arguments, check_enumerated, flexible_json, tensor_types
 from .flexible import resolve as resolve_flexible
@@ -181,7 +182,9 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     (`complex_of`, `complex_part` on each such feature, also in
     `model.hlo_coreml_interface`) and in the features' descriptions.
     Complex values used only inside the program change nothing.
-    pass_pipeline: a `ct.PassPipeline` for coremltools' MIL passes.
+    pass_pipeline: a `ct.PassPipeline` for coremltools' MIL passes (the
+        fp16 constant saturation passes are added around its
+        `common::add_fp16_cast`; see hlo_coreml.fp16_saturation).
     legalize_pipeline: our MLIR pipeline (elements or a textual pipeline);
         default `hlo-coreml-legalize-pipeline`.
     show_progress: show coremltools' per-pipeline progress bars.
@@ -241,8 +244,10 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     )
     if pass_pipeline is None:
         pass_pipeline = default_pass_pipeline(ct)
-    if pass_pipeline is not None:
-        convert_kwargs["pass_pipeline"] = pass_pipeline
+    # Constants cast to fp16 saturate at +-65504 instead of overflowing to
+    # inf (hlo_coreml.fp16_saturation); FLOAT32 removes add_fp16_cast and
+    # with it the reason for these passes.
+    convert_kwargs["pass_pipeline"] = with_fp16_saturation(pass_pipeline)
     input_types = image_types(iface, in_requests) + tensor_types(iface)
     if input_types:
         convert_kwargs["inputs"] = input_types

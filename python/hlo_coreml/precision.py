@@ -34,6 +34,9 @@ Limits: an fp32 result that exceeds 65504 and then meets any other op is
 still cast to fp16 there; a model whose activations leave fp16's range
 needs compute_precision='fp32'.
 
+Constants computed in fp16 saturate at +-65504 instead of overflowing to inf
+(hlo_coreml.fp16_saturation).
+
 Everything else runs in fp16. The rule only keeps *fp32* ops in fp32: a model
 written in fp16 (a JAX function in float16 end to end) computes in fp16
 whatever the precision. Keeping an op in fp32 keeps it off the Neural Engine

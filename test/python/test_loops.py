@@ -11,6 +11,7 @@ program (nested blocks included) has rank > 5.
 from __future__ import annotations
 
 import os
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +30,10 @@ from helpers import (
     max_rank_in_spec,
     run_saved,
 )
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from examples.zoo.scan_cells import CELLS  # noqa: E402
 
 
 def f32(*shape, seed=0, scale=1.0):
@@ -75,55 +80,41 @@ def check(fn, *args, tmp_path, rtol=FP32_RTOL, atol=FP32_ATOL, precision="fp32",
 # -- recurrent networks with lax.scan ---------------------------------------------------
 
 H, I = 8, 4
-W_RNN = (f32(H, H, seed=1, scale=0.3), f32(I, H, seed=2, scale=0.3))
-W_GRU = tuple(f32(*s, seed=10 + k, scale=0.3) for k, s in enumerate([(I, H), (H, H)] * 3))
 
 
-def rnn(h, xs):
-    w, u = W_RNN
-
-    def step(h, x):
-        h = jnp.tanh(h @ w + x @ u)
-        return h, h
-
-    return lax.scan(step, h, xs)
-
-
-def gru(h, xs):
-    wz, uz, wr, ur, wh, uh = W_GRU
-
-    def step(h, x):
-        z = jax.nn.sigmoid(x @ wz + h @ uz)
-        r = jax.nn.sigmoid(x @ wr + h @ ur)
-        c = jnp.tanh(x @ wh + (r * h) @ uh)
-        h = (1 - z) * h + z * c
-        return h, h
-
-    return lax.scan(step, h, xs)
+def _cell(name, steps, seed):
+    """(fn, (h0, xs)) of the scanned cell `name` (examples/zoo/scan_cells.py)
+    at hidden H, features I, batch 2."""
+    fn, args, _ = CELLS[name]("small", seed, steps=steps, hidden=H, features=I, batch=2)
+    return fn, args
 
 
 @pytest.mark.parametrize("steps", [16, 128])
 def test_rnn_scan_unrolled(steps, tmp_path):
-    model = check(rnn, f32(2, H), f32(steps, 2, I, seed=3), tmp_path=tmp_path)
+    rnn, args = _cell("rnn", steps, seed=3)
+    model = check(rnn, *args, tmp_path=tmp_path)
     assert "while_loop" not in mil_op_types(model)
 
 
 def test_gru_scan_16_unrolled(tmp_path):
-    model = check(gru, f32(2, H), f32(16, 2, I, seed=4), tmp_path=tmp_path)
+    gru, args = _cell("gru", 16, seed=4)
+    model = check(gru, *args, tmp_path=tmp_path)
     assert "while_loop" not in mil_op_types(model)
 
 
 def test_gru_scan_128_as_while_loop(tmp_path):
     # Above max_unroll the scan stays a loop: MIL while_loop, indexing xs
     # with slice_by_size and writing ys with scatter.
-    model = check(gru, f32(2, H), f32(128, 2, I, seed=5), tmp_path=tmp_path, max_unroll=32)
+    gru, args = _cell("gru", 128, seed=5)
+    model = check(gru, *args, tmp_path=tmp_path, max_unroll=32)
     ops = mil_op_types(model)
     assert {"while_loop", "slice_by_size", "scatter"} <= ops
 
 
 def test_gru_scan_while_loop_fp16(tmp_path):
     # while_loop stays fp32 under FP16ComputePrecision; the body computes in fp16.
-    check(gru, f32(2, H), f32(24, 2, I, seed=6), tmp_path=tmp_path, max_unroll=8, precision="fp16", rtol=FP16_RTOL, atol=FP16_ATOL)
+    gru, args = _cell("gru", 24, seed=6)
+    check(gru, *args, tmp_path=tmp_path, max_unroll=8, precision="fp16", rtol=FP16_RTOL, atol=FP16_ATOL)
 
 
 def test_reverse_scan_counts_down(tmp_path):
@@ -370,7 +361,8 @@ def test_max_unroll_reaches_the_pass(tmp_path):
     assert with_max_unroll(["hlo-coreml-unroll-while{max-select-ops=3}"], 7) == [
         "hlo-coreml-unroll-while{max-select-ops=3,max-unroll=7}"
     ]
-    model = check(rnn, f32(2, H), f32(5, 2, I, seed=3), tmp_path=tmp_path, max_unroll=4)
+    rnn, args = _cell("rnn", 5, seed=3)
+    model = check(rnn, *args, tmp_path=tmp_path, max_unroll=4)
     assert "while_loop" in mil_op_types(model)
 
 
@@ -378,7 +370,8 @@ def test_cli_max_unroll(tmp_path):
     from hlo_coreml.cli import main
 
     src = tmp_path / "rnn.bin"
-    src.write_bytes(jax.export.export(jax.jit(rnn))(f32(2, H), f32(6, 2, I)).serialize())
+    rnn, args = _cell("rnn", 6, seed=0)
+    src.write_bytes(jax.export.export(jax.jit(rnn))(*args).serialize())
     out = tmp_path / "rnn.mlpackage"
     assert main(["compile", str(src), "-o", str(out), "--precision", "fp32", "--max-unroll", "2"]) == 0
     import coremltools as ct

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 import pytest
-from helpers import FP16_ATOL, FP16_RTOL, check_against_jax
+from helpers import FP16_ATOL, FP16_RTOL, check_against_jax, jax_reference
 
 import hlo_coreml
 from hlo_coreml.precision import LARGE_REDUCTION
@@ -157,3 +157,89 @@ def test_long_sum_is_right_at_fp16():
 def test_unknown_precision_refused():
     with pytest.raises(hlo_coreml.CompileError, match="fp16, fp32 or fp16-all"):
         hlo_coreml.compile(jnp.tanh, X, compute_precision="int8")
+
+
+# -- fp16 constant saturation (hlo_coreml.fp16_saturation) ------------------
+
+
+def _masked_softmax(x, mask):
+    # Flax's attention-mask bias: finfo(float32).min where masked.
+    bias = jnp.where(mask, 0.0, jnp.finfo(jnp.float32).min)
+    return jax.nn.softmax(x + bias, axis=-1)
+
+
+def _mask():
+    mask = np.ones((4, 8), bool)
+    mask[0, 5:] = False  # partly masked
+    mask[2, :] = False  # fully masked: JAX gives a uniform row
+    return mask
+
+
+@pytest.mark.parametrize("precision", ["fp16", "fp16-all"])
+def test_finfo_min_mask_bias_saturates_at_fp16(precision):
+    # Without saturation the bias becomes -inf in fp16 and the fully masked
+    # row is NaN; JAX (fp32) gives 1/8 everywhere in it.
+    x = RNG.standard_normal((4, 8)).astype(np.float32)
+    model = check_against_jax(
+        _masked_softmax, x, _mask(), precision=precision, target="iOS18", rtol=FP16_RTOL, atol=FP16_ATOL
+    )
+    consts = [
+        op.val.val
+        for op in model._mil_program.functions["main"].operations
+        if op.op_type == "const" and op.val.val is not None and np.asarray(op.val.val).dtype == np.float16
+    ]
+    assert any((np.asarray(c) == -65504).any() for c in consts)
+    assert not any(np.isinf(np.asarray(c)).any() for c in consts)
+
+
+def test_infinite_constants_stay_infinite_at_fp16():
+    # -inf is not saturated: a fully masked row is NaN in JAX and here.
+    x = RNG.standard_normal((4, 8)).astype(np.float32)
+
+    def f(x, mask):
+        return jax.nn.softmax(jnp.where(mask, x, -jnp.inf), axis=-1)
+
+    (expected,) = jax_reference(f, x, _mask())
+    assert np.isnan(expected[2]).all() and not np.isnan(expected[[0, 1, 3]]).any()
+    check_against_jax(f, x, _mask(), precision="fp16")
+
+
+def test_finfo_max_constant_saturates_at_fp16():
+    # where(mask, x, finfo.max) * 0: JAX gives 0 where masked; a constant
+    # overflowed to inf would give inf * 0 = NaN.
+    x = RNG.standard_normal((4, 8)).astype(np.float32)
+
+    def f(x, mask):
+        return jnp.where(mask, x, jnp.finfo(jnp.float32).max) * 0.0 + x
+
+    check_against_jax(f, x, _mask(), precision="fp16")
+
+
+def test_saturate_to_fp16_values():
+    from hlo_coreml.fp16_saturation import saturate_to_fp16
+
+    source = np.array([3.4e38, -3.4e38, 7e4, -65504, 65519, np.inf, -np.inf, np.nan, 1.5, -0.0], np.float32)
+    with np.errstate(over="ignore"):
+        cast = source.astype(np.float16)
+    out = saturate_to_fp16(source, cast)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out[:4], np.array([65504, -65504, 65504, -65504], np.float16))
+    assert out[4] == np.float16(65504)  # 65519 rounds to 65504 anyway
+    assert out[5] == np.inf and out[6] == -np.inf and np.isnan(out[7])
+    assert out[8] == 1.5 and out[9] == 0 and np.signbit(out[9])
+
+
+def test_saturation_passes_wrap_add_fp16_cast_in_user_pipelines():
+    import coremltools as ct
+
+    from hlo_coreml.fp16_saturation import MARK_PASS, SATURATE_PASS, with_fp16_saturation
+
+    pipeline = ct.PassPipeline.DEFAULT
+    pipeline.set_options("common::const_elimination", {"skip_const_by_size": "100000"})
+    wrapped = with_fp16_saturation(pipeline)
+    names = list(wrapped.passes)
+    i = names.index("common::add_fp16_cast")
+    assert names[i - 1 : i + 2] == [MARK_PASS, "common::add_fp16_cast", SATURATE_PASS]
+    assert SATURATE_PASS not in pipeline.passes  # the caller's pipeline is not changed
+    assert wrapped.get_options("common::const_elimination") is not None
+    assert with_fp16_saturation(ct.PassPipeline.EMPTY).passes == []

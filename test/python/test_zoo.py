@@ -34,13 +34,7 @@ RTOL, ATOL = 1e-4, 1e-5
 # name -> reason the model does not convert/match yet (filled from running them).
 BLOCKED: dict[str, str] = {}
 # Blocked in fp16 compute only (in addition to BLOCKED).
-BLOCKED_FP16: dict[str, str] = {
-    "bert": (
-        "fp16 overflow: Flax's attention mask bias is jnp.finfo(float32).min, which becomes -inf "
-        "when coremltools casts constants to fp16; rows of padded queries are then all -inf and "
-        "softmax gives NaN (needs saturating fp16 constant casts)"
-    ),
-}
+BLOCKED_FP16: dict[str, str] = {}
 # fp16 compute (coremltools casts every op to fp16; I/O stays fp32): the
 # error grows with depth; at the small sizes every output stays within
 # rtol = atol = 5e-2 of JAX (elementwise, outputs of magnitude ~1).

@@ -212,6 +212,7 @@ def _conv_transpose(ctx, c, x, w, to_oi, flip_axes, pads, groups, kind):
         kernel = kernel.reshape((groups, o // groups, ig) + k).swapaxes(1, 2).reshape((ig * groups, o // groups) + k)
         kernel = np.flip(kernel, axis=spatial_axes)
         w = ctx.const(np.ascontiguousarray(kernel.astype(NUMPY_DTYPES[kind])))
+        rhs_dilation = c.rhs_dilation
     else:
         if w.dtype != x.dtype:
             w = ctx.cast(w, kind)
@@ -229,22 +230,13 @@ def _conv_transpose(ctx, c, x, w, to_oi, flip_axes, pads, groups, kind):
         flips = [a for a in spatial_axes if a not in flip_axes]
         if flips:
             w = mb.reverse(x=w, axes=np.array(flips, dtype=np.int32))
-        return mb.conv_transpose(
-            x=x,
-            weight=w,
-            strides=np.array(c.lhs_dilation, dtype=np.int32),
-            pad_type="custom",
-            pad=np.array(pads, dtype=np.int32),
-            dilations=np.array(rhs_dilation, dtype=np.int32),
-            groups=groups,
-        )
     return mb.conv_transpose(
         x=x,
         weight=w,
         strides=np.array(c.lhs_dilation, dtype=np.int32),
         pad_type="custom",
         pad=np.array(pads, dtype=np.int32),
-        dilations=np.array(c.rhs_dilation, dtype=np.int32),
+        dilations=np.array(rhs_dilation, dtype=np.int32),
         groups=groups,
     )
 
