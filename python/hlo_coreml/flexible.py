@@ -126,19 +126,11 @@ def as_flexible(shape, what: str):
 def resolve(flexible: dict, names: list[str], requests: list) -> None:
     """Attach `compile(flexible={name or index: shape})` to the input
     requests (by argument position), growing the list as needed."""
+    from .importer import argument_index
     from .interface import IORequest
 
     for key, shape in flexible.items():
-        if isinstance(key, int):
-            index = key
-        elif key in names:
-            index = names.index(key)
-        elif isinstance(key, str) and key.startswith("input_") and key[6:].isdigit():
-            index = int(key[6:])
-        else:
-            raise CompileError(f"flexible shape for '{key}': @main has no such argument (arguments: {', '.join(names)})")
-        if not 0 <= index < len(names):
-            raise CompileError(f"flexible shape for argument {index}: @main has {len(names)} arguments")
+        index = argument_index(key, names, "flexible shape for")
         while len(requests) <= index:
             requests.append(IORequest())
         if requests[index].flexible is not None or requests[index].static_shape is not None:

@@ -257,6 +257,22 @@ def argument_names(main) -> list[str]:
     return [sanitize(_argument_name(main, i, a) or f"input_{i}") for i, a in enumerate(block.arguments)]
 
 
+def argument_index(key, names: list[str], what: str) -> int:
+    """The position of @main's argument `key`: an index, an argument name,
+    or a default name `input_<i>`. `what` starts the error message."""
+    if isinstance(key, int):
+        index = key
+    elif key in names:
+        index = names.index(key)
+    elif isinstance(key, str) and key.startswith("input_") and key[6:].isdigit():
+        index = int(key[6:])
+    else:
+        raise CompileError(f"{what} '{key}': @main has no such argument (arguments: {', '.join(names)})")
+    if not 0 <= index < len(names):
+        raise CompileError(f"{what} argument {index}: @main has {len(names)} arguments")
+    return index
+
+
 def specialize_arguments(module: ir.Module, shapes) -> None:
     """Give @main's arguments the static shapes in `shapes` ({name or index:
     shape}); dims already static must agree. Shape refinement (in the
@@ -269,16 +285,7 @@ def specialize_arguments(module: ir.Module, shapes) -> None:
     inputs = list(ftype.inputs)
     changed = False
     for key, shape in shapes.items():
-        if isinstance(key, int):
-            index = key
-        elif key in names:
-            index = names.index(key)
-        elif isinstance(key, str) and key.startswith("input_") and key[6:].isdigit():
-            index = int(key[6:])
-        else:
-            raise CompileError(f"cannot specialize '{key}': @main has no such argument (arguments: {', '.join(names)})")
-        if not 0 <= index < len(inputs):
-            raise CompileError(f"cannot specialize argument {index}: @main has {len(inputs)} arguments")
+        index = argument_index(key, names, "cannot specialize")
         old = ir.RankedTensorType(inputs[index])
         shape = [int(d) for d in shape]
         if old.has_static_shape and (shape == list(old.shape) or (old.rank == 0 and shape == [1])):
