@@ -11,7 +11,15 @@ import tempfile
 
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
-from .coreml import coremltools, mil_pass_overhead_removed, progress_bars, resolve_precision, resolve_target, validate_program
+from .coreml import (
+    coremltools,
+    fp16_overflow_warnings_hidden,
+    mil_pass_overhead_removed,
+    progress_bars,
+    resolve_precision,
+    resolve_target,
+    validate_program,
+)
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .fp16_saturation import with_fp16_saturation
 from .emit.program import build_program, find_main, interface_of
@@ -256,7 +264,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     # exist now makes those collections cheap without changing behaviour.
     gc.freeze()
     try:
-        with progress_bars(show_progress), mil_pass_overhead_removed():
+        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden():
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:
         gc.unfreeze()

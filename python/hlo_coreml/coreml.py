@@ -87,6 +87,19 @@ def mil_pass_overhead_removed():
                 setattr(cls, name, original)
 
 
+@contextlib.contextmanager
+def fp16_overflow_warnings_hidden():
+    """coremltools' value inference casts fp32 constants to fp16 with NumPy
+    while it builds `cast` ops, and NumPy warns when a value overflows
+    ("overflow encountered in cast"). Those casts either become saturated
+    constants (hlo_coreml.fp16_saturation) or are the program's own casts,
+    whose overflow to inf is StableHLO's semantics: the warning tells the
+    user nothing, so it is hidden for the duration."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
+        yield
+
+
 def validate_program(program) -> None:
     """coremltools' own consistency check of a MIL program, once."""
     program.validate(check_essential_scope=True)
