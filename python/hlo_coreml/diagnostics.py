@@ -30,6 +30,16 @@ class LegalizationError(CompileError):
     """The program cannot be legalized for Core ML (raised by compile())."""
 
 
+class OpRefused(CompileError):
+    """An op the emitter cannot build for the chosen options (e.g. a
+    composite that needs a newer deployment target); `location` is the
+    op's MLIR location."""
+
+    def __init__(self, message: str, location):
+        super().__init__(message)
+        self.location = location
+
+
 @dataclass
 class SourcePosition:
     file: str

@@ -16,7 +16,15 @@ import sys
 
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
-from .diagnostics import CompileError, Diagnostic, format_all, from_diagnostic_info, from_mlir_error
+from .diagnostics import (
+    CompileError,
+    Diagnostic,
+    OpRefused,
+    format_all,
+    from_diagnostic_info,
+    from_mlir_error,
+    source_position,
+)
 from .passes import PASS_REGISTRY
 
 SPLIT_MARKER = re.compile(r"^// -----\s*$", re.M)
@@ -145,6 +153,8 @@ def process_chunk(chunk: str | bytes, offset: int, args, elements) -> tuple[str 
                 _merge(collector.diagnostics, from_mlir_error(e))
             except pipelines.PipelineError as e:
                 collector.diagnostics.append(Diagnostic("error", str(e), None))
+            except OpRefused as e:
+                collector.diagnostics.append(Diagnostic("error", str(e), source_position(e.location)))
     finally:
         handler.detach()
     return output, collector.diagnostics

@@ -72,6 +72,15 @@ def target_version(target) -> int:
     return int(resolve_target(target).value)
 
 
+def needed_target(composite: str) -> str:
+    """The oldest iOS target name that has `composite`'s MIL op."""
+    from ..coreml import coremltools
+
+    version = COMPOSITE_TARGETS.get(composite, 0)
+    ct = coremltools()
+    return next(name for name, t in ct.target.__members__.items() if name.startswith("iOS") and t.value >= version)
+
+
 def target_allows(target, composite: str) -> bool:
     """Whether `composite` may be emitted for the deployment `target`."""
     return target_version(target) >= COMPOSITE_TARGETS.get(composite, 0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._mlir import ir
-from ..diagnostics import location_name
+from ..diagnostics import CompileError, location_name
 from ..element_types import NUMPY_DTYPES, is_dynamic, kind_of, shape_of
 from .context import EmitContext
 from .registry import emitter_table
@@ -289,7 +289,7 @@ def emit_block(ctx: EmitContext, block, table=None) -> list:
             raise EmitterBug(f"no emitter for '{name}' (verify-legal should have refused it)")
         try:
             result = entry.emit(ctx, op)
-        except EmitterBug:
+        except (EmitterBug, CompileError):
             raise
         except Exception as e:  # noqa: BLE001 - re-raised with the op attached
             raise EmitterBug(f"emitting '{name}' at {op.location} failed: {e}") from e

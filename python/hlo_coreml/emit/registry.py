@@ -104,7 +104,18 @@ def _check_composite(op):
 
 
 def _emit_composite(ctx, op):
-    return COMPOSITES[_composite_name(op)].emit(ctx, op)
+    from ..diagnostics import OpRefused
+    from .ops_fused import needed_target, target_allows
+
+    name = _composite_name(op)
+    if not target_allows(ctx.target, name):
+        raise OpRefused(
+            f"'stablehlo.composite' \"{name}\" needs minimum_deployment_target {needed_target(name)} or newer "
+            f"(the target is {ctx.target.name}): raise the target (--target), or run hlo-coreml-raise-fused-ops "
+            "first, which inlines the composites a target lacks",
+            op.location,
+        )
+    return COMPOSITES[name].emit(ctx, op)
 
 
 EMITTERS["stablehlo.composite"] = OpEntry(
