@@ -13,7 +13,8 @@ from hlo_coreml.element_types import shape_of
 
 from .registry import ModulePass, register_pass, walk_functions
 
-# Default largest matrix order n that is unrolled. A Cholesky factorization
+# Default largest matrix order n that is unrolled (also quoted in
+# hlo_coreml/emit/refused.py). A Cholesky factorization
 # costs 8 StableHLO ops per column (about 8 MIL ops), a triangular solve 4 per
 # row, each on the whole n x n (n x m) matrix: at n = 32 that is ~260 and
 # ~130 ops, past which the unrolled program is larger than a model wants and
