@@ -273,3 +273,20 @@ def test_complex_refused():
     a = (spd(n=3) + 0j).astype(np.complex64)
     with pytest.raises(hlo_coreml.LegalizationError, match="on complex matrices is not supported"):
         hlo_coreml.compile(jnp.linalg.cholesky, a)
+
+
+def test_x64_lapack_d_calls():
+    """With jax_enable_x64 JAX calls lapack_dpotrf_ffi / lapack_dtrsm_ffi;
+    narrow-types makes them f32 first."""
+    from helpers import enable_x64
+
+    with enable_x64():
+        a = spd(n=6).astype(np.float64)
+        b = normal(6, 2).astype(np.float64)
+        check_against_jax(lambda a, b: jsl.cho_solve(jsl.cho_factor(a), b), a, b, rtol=RTOL, atol=ATOL)
+
+
+def test_fp16_compute_precision():
+    # compute_precision fp16 (the default): every step rounds to fp16.
+    a = spd(2, n=8)
+    check_against_jax(jnp.linalg.cholesky, a, precision="fp16", rtol=2e-2, atol=2e-2)
