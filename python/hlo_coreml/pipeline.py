@@ -35,6 +35,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",
+    "hlo-coreml-decompose-linalg",
     "hlo-coreml-split-complex",
     "hlo-coreml-unroll-while",
     "hlo-coreml-dot-general-to-matmul",

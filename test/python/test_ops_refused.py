@@ -110,13 +110,14 @@ CASES = {
   %0:3 = "stablehlo.batch_norm_grad"(%x, %s, %m, %v, %g) {epsilon = 1.0e-3 : f32, feature_index = 1 : i64} : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>)
   return %0#0 : tensor<2x3xf32>
 }''',
-"stablehlo.cholesky": '''func.func @main(%x: tensor<3x3xf32>) -> tensor<3x3xf32> {
-  %0 = "stablehlo.cholesky"(%x) {lower = true} : (tensor<3x3xf32>) -> tensor<3x3xf32>
-  return %0 : tensor<3x3xf32>
+# Unrolled by hlo-coreml-decompose-linalg up to n = 32; refused above.
+"stablehlo.cholesky": '''func.func @main(%x: tensor<33x33xf32>) -> tensor<33x33xf32> {
+  %0 = "stablehlo.cholesky"(%x) {lower = true} : (tensor<33x33xf32>) -> tensor<33x33xf32>
+  return %0 : tensor<33x33xf32>
 }''',
-"stablehlo.triangular_solve": '''func.func @main(%a: tensor<3x3xf32>, %b: tensor<3x2xf32>) -> tensor<3x2xf32> {
-  %0 = "stablehlo.triangular_solve"(%a, %b) {left_side = true, lower = true, unit_diagonal = false, transpose_a = #stablehlo<transpose NO_TRANSPOSE>} : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
-  return %0 : tensor<3x2xf32>
+"stablehlo.triangular_solve": '''func.func @main(%a: tensor<33x33xf32>, %b: tensor<33x2xf32>) -> tensor<33x2xf32> {
+  %0 = "stablehlo.triangular_solve"(%a, %b) {left_side = true, lower = true, unit_diagonal = false, transpose_a = #stablehlo<transpose NO_TRANSPOSE>} : (tensor<33x33xf32>, tensor<33x2xf32>) -> tensor<33x2xf32>
+  return %0 : tensor<33x2xf32>
 }''',
 "stablehlo.reduce_precision": '''func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = stablehlo.reduce_precision %x, format = e5m2 : tensor<4xf32>
@@ -152,6 +153,11 @@ def test_refused(tmp_path, name):
     assert "f.mlir:" in line and ": error: " in line  # the op's location
     if name == "stablehlo.custom_call":
         assert "target 'my_kernel'" in line and "not supported by Core ML" in line
+    elif name in ("stablehlo.cholesky", "stablehlo.triangular_solve"):
+        # Refused by hlo-coreml-decompose-linalg, with the size and the limit
+        # (smaller ones are unrolled: test_ops_linalg.py).
+        assert f"'{name}' of a 33x33 matrix is not supported by Core ML" in line
+        assert "n <= 32" in line and "outside the model" in line
     else:
         assert f"'{name}' is not supported by Core ML: it {REFUSED[name]}" in line
 
@@ -198,5 +204,5 @@ def test_exit_code_of_console_script(tmp_path):
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert proc.returncode == 1
-    assert "'stablehlo.cholesky' is not supported by Core ML" in proc.stderr
+    assert "'stablehlo.cholesky' of a 33x33 matrix is not supported by Core ML" in proc.stderr
     assert "Traceback" not in proc.stderr

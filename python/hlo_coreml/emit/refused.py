@@ -66,14 +66,18 @@ REFUSED: dict[str, str] = {
     "stablehlo.batch_norm_grad": (
         "is a gradient (training); Core ML models run inference only. Export the forward function"
     ),
-    # linear algebra without a MIL counterpart
+    # linear algebra without a MIL counterpart: hlo-coreml-decompose-linalg
+    # unrolls small static real instances (REWRITTEN below); these texts are
+    # for the ones left, when verify-legal meets them.
     "stablehlo.cholesky": (
-        "has no Core ML counterpart (no matrix factorizations in MIL). Compute the "
+        "has no Core ML counterpart (no matrix factorizations in MIL); hlo-coreml-decompose-linalg "
+        "unrolls it only for static real (f16/f32) matrices of order n <= 32. Compute the "
         "factorization outside the model, or pass its result in as an input"
     ),
     "stablehlo.triangular_solve": (
-        "has no Core ML counterpart (no triangular solves in MIL). Solve outside the model, "
-        "or pass the inverse in and use a matmul"
+        "has no Core ML counterpart (no triangular solves in MIL); hlo-coreml-decompose-linalg "
+        "unrolls it only for static real (f16/f32) matrices of order n <= 32. Solve outside the "
+        "model, or pass the inverse in and use a matmul"
     ),
     # quantization
     "stablehlo.uniform_quantize": _QUANT,
@@ -101,8 +105,22 @@ REWRITTEN: dict[str, str] = {
     "stablehlo.get_tuple_element": "removed by hlo-coreml-remove-tuples",
     "stablehlo.optimization_barrier": "removed by hlo-coreml-remove-tuples (its operands pass through)",
     "stablehlo.custom_call": (
-        "only `shape_assertion` (jax.export's shape checks; removed by hlo-coreml-remove-tuples); "
-        "any other target is refused with its name"
+        "only `shape_assertion` (jax.export's shape checks; removed by hlo-coreml-remove-tuples) and "
+        "JAX's LAPACK Cholesky / triangular solve on CPU (`lapack_?potrf_ffi`, `lapack_?trsm_ffi`; "
+        "unrolled by hlo-coreml-decompose-linalg like the ops below); any other target is refused "
+        "with its name"
+    ),
+    "stablehlo.cholesky": (
+        "unrolled by hlo-coreml-decompose-linalg for static f16/f32 matrices of order n <= 32 "
+        "(`max-size`): n column steps of slices, `rsqrt`, `mul`, an outer-product `matmul` and `sub`, "
+        "then `concat` + `select` (the other triangle is 0; NaN for a non-positive-definite input). "
+        "Larger, complex or dynamic ones are refused: factor outside the model"
+    ),
+    "stablehlo.triangular_solve": (
+        "unrolled by hlo-coreml-decompose-linalg for static f16/f32 matrices of order n <= 32 "
+        "(`max-size`), every left_side / lower / transpose_a / unit_diagonal and batch dims: the "
+        "diagonal divided out once, then n - 1 substitution steps of slices, an outer-product "
+        "`matmul` and `sub`. Larger, complex or dynamic ones are refused: solve outside the model"
     ),
     "stablehlo.complex": "split into (real, imag) pairs by hlo-coreml-split-complex",
     "stablehlo.real": "split-complex",

@@ -119,8 +119,10 @@ func.func @main(%arg0: tensor<2x8x3xf32>, %arg1: tensor<8x3x4xf32>) -> tensor<8x
 // -----
 
 // Several errors in one function are all reported, in order; refused ops
-// say why (the reasons of hlo_coreml/emit/refused.py).
-// ERR: verify_legal_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cholesky' is not supported by Core ML: it has no Core ML counterpart
+// say why (the reasons of hlo_coreml/emit/refused.py). The cholesky is one
+// the pipeline would unroll (hlo-coreml-decompose-linalg); run alone,
+// verify-legal refuses it with the limit.
+// ERR: verify_legal_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cholesky' is not supported by Core ML: it has no Core ML counterpart (no matrix factorizations in MIL); hlo-coreml-decompose-linalg unrolls it only for static real (f16/f32) matrices of order n <= 32
 // ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 8]]:8: error: 'stablehlo.reduce_precision' is not supported by Core ML: it rounds to a custom float format
 // ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 9]]:8: error: 'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML
 // ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 10]]:8: error: 'stablehlo.replica_id' is not supported by Core ML: it is a multi-device (collective) op

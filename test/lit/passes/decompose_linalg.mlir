@@ -1,0 +1,179 @@
+// RUN: hlo-coreml-opt %s --split-input-file --hlo-coreml-decompose-linalg | filecheck %s
+
+// cholesky and triangular_solve of small static matrices become n unrolled
+// steps of slices, outer-product dot_generals and elementwise ops.
+
+// Right-looking Cholesky: per column j, l_j = S[:, j] * rsqrt(S[j, j]) and
+// (but the last) S -= l_j l_j^T; the columns are concatenated and the other
+// triangle is set to 0 (as XLA does) by one select with a constant mask.
+// CHECK-LABEL: func.func @cholesky_lower_2x2(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x2xf32>)
+// CHECK-DAG:     %[[TRIL:.*]] = stablehlo.constant dense<{{\[\[}}true, false], [true, true]]> : tensor<2x2xi1>
+// CHECK-DAG:     %[[ZERO:.*]] = stablehlo.constant dense<0.000000e+00> : tensor<2x2xf32>
+// CHECK:         %[[C0:.*]] = stablehlo.slice %[[A]] [0:2, 0:1]
+// CHECK-NEXT:    %[[P0:.*]] = stablehlo.slice %[[C0]] [0:1, 0:1]
+// CHECK-NEXT:    %[[R0:.*]] = stablehlo.rsqrt %[[P0]] : tensor<1x1xf32>
+// CHECK-NEXT:    %[[B0:.*]] = stablehlo.broadcast_in_dim %[[R0]], dims = [0, 1] : (tensor<1x1xf32>) -> tensor<2x1xf32>
+// CHECK-NEXT:    %[[L0:.*]] = stablehlo.multiply %[[C0]], %[[B0]] : tensor<2x1xf32>
+// CHECK-NEXT:    %[[L0T:.*]] = stablehlo.reshape %[[L0]] : (tensor<2x1xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:    %[[OUTER:.*]] = stablehlo.dot_general %[[L0]], %[[L0T]], contracting_dims = [1] x [0] : (tensor<2x1xf32>, tensor<1x2xf32>) -> tensor<2x2xf32>
+// CHECK-NEXT:    %[[S1:.*]] = stablehlo.subtract %[[A]], %[[OUTER]] : tensor<2x2xf32>
+// CHECK-NEXT:    %[[C1:.*]] = stablehlo.slice %[[S1]] [0:2, 1:2]
+// CHECK-NEXT:    %[[P1:.*]] = stablehlo.slice %[[C1]] [1:2, 0:1]
+// CHECK-NEXT:    %[[R1:.*]] = stablehlo.rsqrt %[[P1]]
+// CHECK-NEXT:    %[[B1:.*]] = stablehlo.broadcast_in_dim %[[R1]]
+// CHECK-NEXT:    %[[L1:.*]] = stablehlo.multiply %[[C1]], %[[B1]] : tensor<2x1xf32>
+// CHECK-NEXT:    %[[L:.*]] = stablehlo.concatenate %[[L0]], %[[L1]], dim = 1 : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x2xf32>
+// CHECK-NEXT:    %[[OUT:.*]] = stablehlo.select %[[TRIL]], %[[L]], %[[ZERO]]
+// CHECK-NEXT:    return %[[OUT]]
+// CHECK-NOT:     stablehlo.cholesky
+func.func @cholesky_lower_2x2(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+// lower = false reads the upper triangle: rows instead of columns, stacked
+// along dim -2; batch dims are batch dims of the outer product.
+// CHECK-LABEL: func.func @cholesky_upper_batch(
+// CHECK-SAME:    %[[A:.*]]: tensor<3x2x2xf32>)
+// CHECK-DAG:     %[[TRIU:.*]] = stablehlo.constant dense<{{\[\[}}true, true], [false, true]]> : tensor<2x2xi1>
+// CHECK:         %[[R0:.*]] = stablehlo.slice %[[A]] [0:3, 0:1, 0:2] : (tensor<3x2x2xf32>) -> tensor<3x1x2xf32>
+// CHECK:         %[[U0:.*]] = stablehlo.multiply %[[R0]], %{{.*}} : tensor<3x1x2xf32>
+// CHECK-NEXT:    %[[U0T:.*]] = stablehlo.reshape %[[U0]] : (tensor<3x1x2xf32>) -> tensor<3x2x1xf32>
+// CHECK-NEXT:    %[[OUTER:.*]] = stablehlo.dot_general %[[U0T]], %[[U0]], batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<3x2x1xf32>, tensor<3x1x2xf32>) -> tensor<3x2x2xf32>
+// CHECK-NEXT:    %[[S1:.*]] = stablehlo.subtract %[[A]], %[[OUTER]]
+// CHECK-NEXT:    stablehlo.slice %[[S1]] [0:3, 1:2, 0:2]
+// CHECK:         %[[U:.*]] = stablehlo.concatenate %[[U0]], %{{.*}}, dim = 1 : (tensor<3x1x2xf32>, tensor<3x1x2xf32>) -> tensor<3x2x2xf32>
+// CHECK-NEXT:    %[[MASK:.*]] = stablehlo.broadcast_in_dim %[[TRIU]], dims = [1, 2] : (tensor<2x2xi1>) -> tensor<3x2x2xi1>
+// CHECK-NEXT:    stablehlo.select %[[MASK]], %[[U]], %{{.*}} : tensor<3x2x2xi1>, tensor<3x2x2xf32>
+func.func @cholesky_upper_batch(%a: tensor<3x2x2xf32>) -> tensor<3x2x2xf32> {
+  %0 = "stablehlo.cholesky"(%a) {lower = false} : (tensor<3x2x2xf32>) -> tensor<3x2x2xf32>
+  return %0 : tensor<3x2x2xf32>
+}
+
+// -----
+
+// n = 1: sqrt(a) as a * rsqrt(a) (NaN for a negative pivot).
+// CHECK-LABEL: func.func @cholesky_1x1(
+// CHECK-SAME:    %[[A:.*]]: tensor<1x1xf32>)
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.rsqrt %[[A]]
+// CHECK-NEXT:    %[[L:.*]] = stablehlo.multiply %[[A]], %[[R]]
+// CHECK-NEXT:    return %[[L]]
+func.func @cholesky_1x1(%a: tensor<1x1xf32>) -> tensor<1x1xf32> {
+  %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<1x1xf32>) -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
+}
+
+// -----
+
+// Forward substitution: A's strict lower triangle and B are divided by A's
+// diagonal (rows), then per row i (but the last) R -= T[:, i] (x) R[i, :].
+// CHECK-LABEL: func.func @solve_left_lower(
+// CHECK-SAME:    %[[A:.*]]: tensor<3x3xf32>, %[[B:.*]]: tensor<3x2xf32>)
+// CHECK-DAG:     %[[EYE:.*]] = stablehlo.constant dense<{{\[\[}}true, false, false], [false, true, false], [false, false, true]]> : tensor<3x3xi1>
+// CHECK-DAG:     %[[STRICT:.*]] = stablehlo.constant dense<{{\[\[}}false, false, false], [true, false, false], [true, true, false]]> : tensor<3x3xi1>
+// CHECK:         %[[T:.*]] = stablehlo.select %[[STRICT]], %[[A]], %{{.*}}
+// CHECK-NEXT:    %[[DM:.*]] = stablehlo.select %[[EYE]], %[[A]], %{{.*}}
+// CHECK-NEXT:    %[[D:.*]] = stablehlo.reduce(%[[DM]] init: %{{.*}}) applies stablehlo.add across dimensions = [1] : (tensor<3x3xf32>, tensor<f32>) -> tensor<3xf32>
+// CHECK-NEXT:    %[[DT:.*]] = stablehlo.broadcast_in_dim %[[D]], dims = [0] : (tensor<3xf32>) -> tensor<3x3xf32>
+// CHECK-NEXT:    %[[TS:.*]] = stablehlo.divide %[[T]], %[[DT]]
+// CHECK-NEXT:    %[[DB:.*]] = stablehlo.broadcast_in_dim %[[D]], dims = [0] : (tensor<3xf32>) -> tensor<3x2xf32>
+// CHECK-NEXT:    %[[R0:.*]] = stablehlo.divide %[[B]], %[[DB]]
+// CHECK-NEXT:    %[[X0:.*]] = stablehlo.slice %[[R0]] [0:1, 0:2]
+// CHECK-NEXT:    %[[T0:.*]] = stablehlo.slice %[[TS]] [0:3, 0:1]
+// CHECK-NEXT:    %[[U0:.*]] = stablehlo.dot_general %[[T0]], %[[X0]], contracting_dims = [1] x [0] : (tensor<3x1xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+// CHECK-NEXT:    %[[R1:.*]] = stablehlo.subtract %[[R0]], %[[U0]]
+// CHECK-NEXT:    %[[X1:.*]] = stablehlo.slice %[[R1]] [1:2, 0:2]
+// CHECK-NEXT:    %[[T1:.*]] = stablehlo.slice %[[TS]] [0:3, 1:2]
+// CHECK-NEXT:    %[[U1:.*]] = stablehlo.dot_general %[[T1]], %[[X1]]
+// CHECK-NEXT:    %[[R2:.*]] = stablehlo.subtract %[[R1]], %[[U1]]
+// CHECK-NEXT:    return %[[R2]]
+func.func @solve_left_lower(%a: tensor<3x3xf32>, %b: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %0 = "stablehlo.triangular_solve"(%a, %b) {left_side = true, lower = true, unit_diagonal = false, transpose_a = #stablehlo<transpose NO_TRANSPOSE>} : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// X A^T = B with A upper (so A^T is lower), unit diagonal, batch dims: one
+// transpose of A, no diagonal scaling, columns of X from the last one back.
+// CHECK-LABEL: func.func @solve_right_upper_transpose_unit(
+// CHECK-SAME:    %[[A:.*]]: tensor<4x3x3xf32>, %[[B:.*]]: tensor<4x2x3xf32>)
+// CHECK:         %[[AT:.*]] = stablehlo.transpose %[[A]], dims = [0, 2, 1]
+// CHECK-NEXT:    %[[M:.*]] = stablehlo.broadcast_in_dim
+// CHECK-NEXT:    %[[T:.*]] = stablehlo.select %[[M]], %[[AT]], %{{.*}}
+// CHECK-NEXT:    %[[X2:.*]] = stablehlo.slice %[[B]] [0:4, 0:2, 2:3] : (tensor<4x2x3xf32>) -> tensor<4x2x1xf32>
+// CHECK-NEXT:    %[[T2:.*]] = stablehlo.slice %[[T]] [0:4, 2:3, 0:3] : (tensor<4x3x3xf32>) -> tensor<4x1x3xf32>
+// CHECK-NEXT:    %[[U2:.*]] = stablehlo.dot_general %[[X2]], %[[T2]], batching_dims = [0] x [0], contracting_dims = [2] x [1]
+// CHECK-NEXT:    %[[R1:.*]] = stablehlo.subtract %[[B]], %[[U2]]
+// CHECK-NEXT:    stablehlo.slice %[[R1]] [0:4, 0:2, 1:2]
+// CHECK-NOT:     stablehlo.divide
+// CHECK-NOT:     stablehlo.triangular_solve
+func.func @solve_right_upper_transpose_unit(%a: tensor<4x3x3xf32>, %b: tensor<4x2x3xf32>) -> tensor<4x2x3xf32> {
+  %0 = "stablehlo.triangular_solve"(%a, %b) {left_side = false, lower = false, unit_diagonal = true, transpose_a = #stablehlo<transpose TRANSPOSE>} : (tensor<4x3x3xf32>, tensor<4x2x3xf32>) -> tensor<4x2x3xf32>
+  return %0 : tensor<4x2x3xf32>
+}
+
+// -----
+
+// ADJOINT is TRANSPOSE for real matrices.
+// CHECK-LABEL: func.func @solve_adjoint(
+// CHECK:         stablehlo.transpose
+// CHECK-NOT:     stablehlo.triangular_solve
+func.func @solve_adjoint(%a: tensor<2x2xf32>, %b: tensor<2x1xf32>) -> tensor<2x1xf32> {
+  %0 = "stablehlo.triangular_solve"(%a, %b) {left_side = true, lower = true, unit_diagonal = false, transpose_a = #stablehlo<transpose ADJOINT>} : (tensor<2x2xf32>, tensor<2x1xf32>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+// JAX's LAPACK potrf (CPU export): the factor keeps A in its other triangle
+// (as LAPACK), and info is the first pivot that is not > 0 (1-based), else 0.
+// CHECK-LABEL: func.func @lapack_potrf(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x2xf32>)
+// CHECK:         %[[P0:.*]] = stablehlo.slice %{{.*}} [0:1, 0:1]
+// CHECK:         %[[P1:.*]] = stablehlo.slice %{{.*}} [1:2, 0:1]
+// CHECK:         %[[L:.*]] = stablehlo.concatenate
+// CHECK-NEXT:    %[[F:.*]] = stablehlo.select %{{.*}}, %[[L]], %[[A]]
+// CHECK-NEXT:    %[[PS:.*]] = stablehlo.concatenate %[[P0]], %[[P1]], dim = 1 : (tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:    %[[P:.*]] = stablehlo.reshape %[[PS]] : (tensor<1x2xf32>) -> tensor<2xf32>
+// CHECK-NEXT:    %[[OK:.*]] = stablehlo.compare GT, %[[P]]
+// CHECK-NEXT:    %[[AT:.*]] = stablehlo.select %[[OK]]
+// CHECK-NEXT:    %[[FIRST:.*]] = stablehlo.reduce(%[[AT]] init: %{{.*}}) applies stablehlo.minimum across dimensions = [0]
+// CHECK-NEXT:    %[[NONE:.*]] = stablehlo.compare EQ, %[[FIRST]]
+// CHECK-NEXT:    %[[INFO:.*]] = stablehlo.select %[[NONE]], %{{.*}}, %[[FIRST]] : tensor<i1>, tensor<i32>
+// CHECK-NEXT:    return %[[F]], %[[INFO]]
+// CHECK-NOT:     custom_call
+func.func @lapack_potrf(%a: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<i32>) {
+  %0:2 = stablehlo.custom_call @lapack_spotrf_ffi(%a) {mhlo.backend_config = {uplo = 76 : ui8}, operand_layouts = [dense<[0, 1]> : tensor<2xindex>], output_operand_aliases = [#stablehlo.output_operand_alias<output_tuple_indices = [0], operand_index = 0, operand_tuple_indices = []>], result_layouts = [dense<[0, 1]> : tensor<2xindex>, dense<> : tensor<0xindex>]} : (tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<i32>)
+  return %0#0, %0#1 : tensor<2x2xf32>, tensor<i32>
+}
+
+// -----
+
+// JAX's LAPACK trsm: side L, uplo L, trans_x T, diag U (ASCII codes).
+// CHECK-LABEL: func.func @lapack_trsm(
+// CHECK-SAME:    %[[A:.*]]: tensor<3x3xf32>, %[[B:.*]]: tensor<3x2xf32>)
+// CHECK-DAG:     %[[STRICT:.*]] = stablehlo.constant dense<{{\[\[}}false, true, true], [false, false, true], [false, false, false]]> : tensor<3x3xi1>
+// CHECK:         %[[AT:.*]] = stablehlo.transpose %[[A]], dims = [1, 0]
+// CHECK-NEXT:    %[[T:.*]] = stablehlo.select %[[STRICT]], %[[AT]]
+// CHECK-NEXT:    %[[X2:.*]] = stablehlo.slice %[[B]] [2:3, 0:2]
+// CHECK-NEXT:    %[[T2:.*]] = stablehlo.slice %[[T]] [0:3, 2:3]
+// CHECK-NEXT:    stablehlo.dot_general %[[T2]], %[[X2]]
+// CHECK-NOT:     custom_call
+func.func @lapack_trsm(%a: tensor<3x3xf32>, %b: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %0 = stablehlo.custom_call @lapack_strsm_ffi(%a, %b) {mhlo.backend_config = {diag = 85 : ui8, side = 76 : ui8, trans_x = 84 : ui8, uplo = 76 : ui8}, operand_layouts = [dense<[0, 1]> : tensor<2xindex>, dense<[0, 1]> : tensor<2xindex>], output_operand_aliases = [#stablehlo.output_operand_alias<output_tuple_indices = [], operand_index = 1, operand_tuple_indices = []>], result_layouts = [dense<[0, 1]> : tensor<2xindex>]} : (tensor<3x3xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// Other custom calls are left for verify-legal to refuse.
+// CHECK-LABEL: func.func @other_custom_call_untouched(
+// CHECK-NEXT:    stablehlo.custom_call @lapack_sgetrf_ffi
+func.func @other_custom_call_untouched(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {
+  %0 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) : (tensor<3x3xf32>) -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
