@@ -11,15 +11,8 @@ import tempfile
 
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
-from .coreml import (
-    coremltools,
-    fp16_overflow_warnings_hidden,
-    mil_pass_overhead_removed,
-    progress_bars,
-    resolve_precision,
-    resolve_target,
-    validate_program,
-)
+from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
+from .coreml_patches import fp16_overflow_warnings_hidden, mil_pass_overhead_removed, validate_program
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .fp16_saturation import with_fp16_saturation
 from .emit.program import build_program, find_main, interface_of

@@ -47,64 +47,6 @@ def progress_bars(show: bool):
         pass_pipeline.tqdm = original
 
 
-@contextlib.contextmanager
-def mil_pass_overhead_removed():
-    """coremltools re-validates the whole MIL program after each of its ~100
-    graph passes (`Program.validate`: var visibility and use counts, O(ops)
-    each time), and formats whole programs and blocks for debug log lines
-    (around each pass pipeline, inside reduce_transposes and the norm
-    fusions) even when debug logging is off. On an unrolled scan of ~3000
-    ops that is 40% of ct.convert's CPU time (see `tools/bench_scan.py`).
-    For the duration both are skipped; the caller validates the converted
-    program once (`validate_program`).
-
-    HLO_COREML_MIL_VALIDATE=each keeps coremltools' per-pass validation (to
-    find the coremltools pass that breaks a program); printing stays on
-    when coremltools' MIL pass loggers are enabled for DEBUG. The patch is
-    process-wide while it lasts: do not run ct.convert on another thread
-    at the same time."""
-    import os
-
-    coremltools()
-    from coremltools.converters.mil.mil import Block, Function, Program
-
-    replacements = []
-    if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
-        replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
-    if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):
-        for cls in (Program, Function, Block):
-            replacements.append((cls, "__str__", lambda self, *args, **kwargs: "<MIL (not printed: debug logging is off)>"))
-    originals = [(cls, name, cls.__dict__.get(name)) for cls, name, _ in replacements]
-    for cls, name, replacement in replacements:
-        setattr(cls, name, replacement)
-    try:
-        yield
-    finally:
-        for cls, name, original in originals:
-            if original is None:
-                delattr(cls, name)
-            else:
-                setattr(cls, name, original)
-
-
-@contextlib.contextmanager
-def fp16_overflow_warnings_hidden():
-    """coremltools' value inference casts fp32 constants to fp16 with NumPy
-    while it builds `cast` ops, and NumPy warns when a value overflows
-    ("overflow encountered in cast"). Those casts either become saturated
-    constants (hlo_coreml.fp16_saturation) or are the program's own casts,
-    whose overflow to inf is StableHLO's semantics: the warning tells the
-    user nothing, so it is hidden for the duration."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
-        yield
-
-
-def validate_program(program) -> None:
-    """coremltools' own consistency check of a MIL program, once."""
-    program.validate(check_essential_scope=True)
-
-
 def target_names() -> list[str]:
     """Every deployment target name coremltools offers for mlprogram."""
     ct = coremltools()

@@ -54,3 +54,31 @@ def test_coremltools_restored_after_compile():
 def test_programs_print_again_after_compile():
     model = hlo_coreml.compile(_model, X)
     assert "tanh" in str(model._mil_program)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.0, -2.0, 65504.0, -65504.0],  # within fp16's range
+        [1.0, 70000.0, 0.0, 0.0],  # finite, beyond fp16
+        [1.0, -70000.0, 0.0, 0.0],
+        [1.0, -3.0e38, 0.0, 0.0],  # >= 1e38: coremltools treats it as infinity
+        [1.0, np.inf, -np.inf, 0.0],
+        [1.0, np.nan, 0.0, 0.0],
+        [np.nan, 70000.0, 0.0, 0.0],
+    ],
+)
+def test_fast_fp16_overflow_agrees_with_coremltools(values):
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
+
+    from hlo_coreml.coreml_patches import _fast_fp16_overflow
+
+    @mb.program(input_specs=[mb.TensorSpec(shape=(4,))])
+    def prog(x):
+        return mb.add(x=x, y=np.asarray(values, np.float32))
+
+    (op,) = prog.functions["main"].find_ops(op_type="add")
+    original = FP16ComputePrecision.fp16_overflow
+    fast = _fast_fp16_overflow(original).__func__
+    assert fast(op) == original(op)

@@ -1,0 +1,100 @@
+"""Conversion-time replacements of coremltools internals that cost time or
+print noise without changing the converted model. Each is installed only
+for the duration of `ct.convert` (compiler.compile) and restored after.
+
+coremltools 9.0 is pinned (pyproject); these are checked by
+test/python/test_mil_pass_overhead.py against its behaviour."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+
+import numpy as np
+
+from .coreml import coremltools
+
+# Largest finite fp16 value.
+FP16_MAX = 65504.0
+
+
+def _fast_fp16_overflow(original):
+    """coremltools' `FP16ComputePrecision.fp16_overflow(op)` (does an fp32
+    const input hold a finite value beyond fp16's range?) takes |x|, the
+    indices of |x| < 1e38 and a gather of them, for every use of every
+    constant: 4 s of GPT-2-small's conversion. When each fp32 const input
+    lies within +-65504 (one min and one max, no temporaries) the answer is
+    False; otherwise the original decides. Same answer, always."""
+
+    def fp16_overflow(op) -> bool:
+        for inputs in op.inputs.values():
+            for var in inputs if isinstance(inputs, (list, tuple)) else [inputs]:
+                if var.op is not None and var.op.op_type == "const" and var.is_tensor_or_scalar_of(dtype="fp32"):
+                    value = np.asarray(var.op.val.val)
+                    if value.size and not (value.max() <= FP16_MAX and value.min() >= -FP16_MAX):
+                        return original(op)
+        return False
+
+    return staticmethod(fp16_overflow)
+
+
+@contextlib.contextmanager
+def mil_pass_overhead_removed():
+    """coremltools re-validates the whole MIL program after each of its ~100
+    graph passes (`Program.validate`: var visibility and use counts, O(ops)
+    each time), and formats whole programs and blocks for debug log lines
+    (around each pass pipeline, inside reduce_transposes and the norm
+    fusions) even when debug logging is off. On an unrolled scan of ~3000
+    ops that is 40% of ct.convert's CPU time (see `tools/bench_scan.py`).
+    For the duration both are skipped; the caller validates the converted
+    program once (`validate_program`). The fp16 overflow check of
+    constants gets a fast path (`_fast_fp16_overflow`).
+
+    HLO_COREML_MIL_VALIDATE=each keeps coremltools' per-pass validation (to
+    find the coremltools pass that breaks a program); printing stays on
+    when coremltools' MIL pass loggers are enabled for DEBUG. The patch is
+    process-wide while it lasts: do not run ct.convert on another thread
+    at the same time."""
+    coremltools()
+    from coremltools.converters.mil.mil import Block, Function, Program
+    from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
+
+    replacements = [
+        (FP16ComputePrecision, "fp16_overflow", _fast_fp16_overflow(FP16ComputePrecision.fp16_overflow)),
+    ]
+    if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
+        replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
+    if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):
+        for cls in (Program, Function, Block):
+            replacements.append((cls, "__str__", lambda self, *args, **kwargs: "<MIL (not printed: debug logging is off)>"))
+    originals = [(cls, name, cls.__dict__.get(name)) for cls, name, _ in replacements]
+    for cls, name, replacement in replacements:
+        setattr(cls, name, replacement)
+    try:
+        yield
+    finally:
+        for cls, name, original in originals:
+            if original is None:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, original)
+
+
+@contextlib.contextmanager
+def fp16_overflow_warnings_hidden():
+    """coremltools' value inference casts fp32 constants to fp16 with NumPy
+    while it builds `cast` ops, and NumPy warns when a value overflows
+    ("overflow encountered in cast"). Those casts either become saturated
+    constants (hlo_coreml.fp16_saturation) or are the program's own casts,
+    whose overflow to inf is StableHLO's semantics: the warning tells the
+    user nothing, so it is hidden for the duration."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
+        yield
+
+
+def validate_program(program) -> None:
+    """coremltools' own consistency check of a MIL program, once."""
+    program.validate(check_essential_scope=True)
