@@ -164,13 +164,6 @@ def _dynamic_iota(ctx, op):
 
 # -- the allow-list -------------------------------------------------------------------
 
-def _reduce_dynamic(op):
-    """not the argmax/argmin form"""
-    if len(op.results) != 1:
-        return "(argmax/argmin form)"
-    return None
-
-
 def _conv_dynamic(op):
     """only the batch dim dynamic; constant kernel; no input dilation, batch groups or negative padding"""
     from .._mlir import stablehlo
@@ -201,6 +194,66 @@ def _dot_dynamic(op):
     return None
 
 
+def _float_dynamic(op):
+    """floats only"""
+    if kind_of(op.results[0]) not in ("f16", "f32"):
+        return f"on {kind_of(op.results[0])} tensors"
+    return None
+
+
+def _logical_dynamic(op):
+    """i1 only (the logical form)"""
+    if kind_of(op.results[0]) != "i1":
+        return f"on {kind_of(op.results[0])} tensors (bitwise form)"
+    return None
+
+
+def _slice_dynamic(op):
+    """a `?` dim is taken whole (start 0, stride 1)"""
+    begin, stride = i64_array(op, "start_indices"), i64_array(op, "strides")
+    for d, size in enumerate(shape_of(op.results[0])):
+        if is_dynamic(size) and (begin[d] != 0 or stride[d] != 1):
+            return f"slicing the dynamic dimension {d}"
+    return None
+
+
+def _pad_dynamic(op):
+    """floats, a constant pad value, edge padding of static dims only"""
+    low, high = i64_array(op, "edge_padding_low"), i64_array(op, "edge_padding_high")
+    interior = i64_array(op, "interior_padding")
+    if kind_of(op.results[0]) not in ("f16", "f32") or constant_value(op.operands[1]) is None:
+        return "on non-float tensors or with a runtime pad value"
+    if any(interior) or any(p < 0 for p in low + high):
+        return "with interior or negative padding"
+    for d, size in enumerate(shape_of(op.operands[0])):
+        if is_dynamic(size) and (low[d] or high[d]):
+            return f"padding the dynamic dimension {d}"
+    return None
+
+
+def _window_dynamic(op):
+    """pooling (max, sum, mean) or cumsum whose window does not touch a `?` dim"""
+    from .ops_window import native_form, pool_layout_ok
+
+    form = native_form(op)
+    if form is None:
+        return "with a window over a dynamic dimension, or one that needs decomposing,"
+    if form == "pool" and not pool_layout_ok(op):
+        return "with more than two dims outside the window (they cannot be merged)"
+    return None
+
+
+def _gather_dynamic(op):
+    """canonical form (x[ids], embedding lookups): only the index batch dims dynamic"""
+    from .ops_indexing import gather_is_canonical
+
+    if any(is_dynamic(d) for d in shape_of(op.operands[0])):
+        return "with a dynamic operand (only the indices may have dynamic dims)"
+    if is_dynamic(shape_of(op.operands[1])[-1]) or not gather_is_canonical(op):
+        return "outside the canonical x[indices] form"
+    return None
+
+
 # Ops whose emitters are written (and tested) for `?` dims, with an optional
 # check that returns why this instance is not (None: fine).
 DYNAMIC_SHAPE_OPS = {
@@ -214,8 +267,17 @@ DYNAMIC_SHAPE_OPS = {
             "get_dimension_size dynamic_broadcast_in_dim dynamic_reshape dynamic_iota"
         ).split()
     },
+    "stablehlo.select": None,
+    "stablehlo.and": _logical_dynamic,
+    "stablehlo.or": _logical_dynamic,
+    "stablehlo.not": _logical_dynamic,
+    "stablehlo.power": _float_dynamic,
+    "stablehlo.slice": _slice_dynamic,
+    "stablehlo.pad": _pad_dynamic,
+    "stablehlo.reduce_window": _window_dynamic,
+    "stablehlo.gather": _gather_dynamic,
     "stablehlo.dot_general": _dot_dynamic,
-    "stablehlo.reduce": _reduce_dynamic,
+    "stablehlo.reduce": None,
     "stablehlo.convolution": _conv_dynamic,
 }
 
@@ -230,4 +292,8 @@ def dynamic_problem(op) -> str | None:
     return None if problem is None else f"{problem} is not supported with dynamic dimensions"
 
 
-ALLOWED_SUMMARY = "elementwise math, compare, convert, transpose, concatenate, reshape, dot_general, reduce, convolution (batch dim) and the dynamic shape ops (see README)"
+ALLOWED_SUMMARY = (
+    "elementwise math, compare, select, logic on bools, convert, transpose, concatenate, reshape, "
+    "slice/pad of static dims, dot_general, reduce (incl. argmax/argmin), pooling over static dims, "
+    "embedding-style gather, convolution (batch dim) and the dynamic shape ops (see README)"
+)

@@ -151,7 +151,7 @@ def _is_iota(value, dim: int) -> bool:
     owner = value.owner
     if isinstance(owner, ir.Block):
         return False
-    if owner.operation.name == "stablehlo.iota":
+    if owner.operation.name in ("stablehlo.iota", "stablehlo.dynamic_iota"):
         return ir.IntegerAttr(owner.attributes["iota_dimension"]).value == dim
     if owner.operation.name == "stablehlo.broadcast_in_dim":
         dims = i64_array(owner, "broadcast_dimensions")
