@@ -262,7 +262,7 @@ DYNAMIC_SHAPE_OPS = {
         for n in (
             "add subtract multiply divide maximum minimum compare convert "
             "exponential tanh logistic sine cosine floor ceil sqrt tan log rsqrt abs sign negate "
-            "log_plus_one exponential_minus_one round_nearest_even round_nearest_afz "
+            "log_plus_one exponential_minus_one round_nearest_even round_nearest_afz clamp "
             "transpose concatenate reshape "
             "get_dimension_size dynamic_broadcast_in_dim dynamic_reshape dynamic_iota"
         ).split()
@@ -270,6 +270,7 @@ DYNAMIC_SHAPE_OPS = {
     "stablehlo.select": None,
     "stablehlo.and": _logical_dynamic,
     "stablehlo.or": _logical_dynamic,
+    "stablehlo.xor": _logical_dynamic,
     "stablehlo.not": _logical_dynamic,
     "stablehlo.power": _float_dynamic,
     "stablehlo.slice": _slice_dynamic,
