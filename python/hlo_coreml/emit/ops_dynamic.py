@@ -254,6 +254,27 @@ def _gather_dynamic(op):
     return None
 
 
+def _composite_dynamic(op):
+    """softmax, log_softmax, layer/RMS/L2 norm, GELU, SiLU, sigmoid, linear"""
+    from .registry import _composite_name
+
+    name = _composite_name(op)
+    if name not in _SHAPE_AGNOSTIC_COMPOSITES:
+        return f"the composite '{name}'"
+    if name in ("coreml.rms_norm", "coreml.l2_norm", "coreml.layer_norm"):
+        shape = shape_of(op.operands[0])
+        axes = ir.DenseI64ArrayAttr(ir.DictAttr(op.attributes["composite_attributes"])["axes"])
+        if any(is_dynamic(shape[a]) for a in axes) and name != "coreml.layer_norm":
+            return f"'{name}' over a dynamic axis"
+    return None
+
+
+_SHAPE_AGNOSTIC_COMPOSITES = {
+    "coreml.softmax", "coreml.log_softmax", "coreml.layer_norm", "coreml.rms_norm", "coreml.l2_norm",
+    "coreml.gelu", "coreml.silu", "coreml.sigmoid", "hlo_coreml.linear",
+}
+
+
 # Ops whose emitters are written (and tested) for `?` dims, with an optional
 # check that returns why this instance is not (None: fine).
 DYNAMIC_SHAPE_OPS = {
@@ -278,6 +299,7 @@ DYNAMIC_SHAPE_OPS = {
     "stablehlo.reduce_window": _window_dynamic,
     "stablehlo.gather": _gather_dynamic,
     "stablehlo.dot_general": _dot_dynamic,
+    "stablehlo.composite": _composite_dynamic,
     "stablehlo.reduce": None,
     "stablehlo.convolution": _conv_dynamic,
 }
