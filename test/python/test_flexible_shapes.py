@@ -328,3 +328,32 @@ def test_cnn_with_pooling_and_range_dim_batch(tmp_path):
     for n in (1, 2, 9):
         args = [RNG.standard_normal((n, 8, 8, 3)).astype(np.float32)]
         _check_numerics(path, pooled_cnn, lambda _n, a=args: a, ["x"], sizes=(n,))
+
+
+def test_transformer_block_with_range_dim_batch_and_sequence(tmp_path):
+    # A symbolic sequence length too (s <= T, the table of positions):
+    # p["pos"][:seq] is a dynamic_gather (a window of runtime size), the
+    # causal mask an iota/compare over `s`, the softmax runs over `s`.
+    b, s = jax.export.symbolic_shape("b, s", constraints=[f"s <= {T}"])
+    exported = jax.export.export(jax.jit(transformer))(
+        jax.ShapeDtypeStruct((b, s), jnp.int32), jax.ShapeDtypeStruct((b,), jnp.int32)
+    )
+    path = str(tmp_path / "trs.mlpackage")
+    model = hlo_coreml.compile(
+        exported,
+        flexible={"ids": (ct.RangeDim(1, 8, default=2), ct.RangeDim(1, T, default=4)), "lengths": (ct.RangeDim(1, 8),)},
+        compute_precision="fp32",
+        output_path=path,
+    )
+    ops = collections.Counter(mil_op_types(model))
+    for fused in ("softmax", "layer_norm", "gelu", "slice_by_size", "range_1d"):
+        assert fused in ops, (fused, ops)
+    array = ct.utils.load_spec(path).description.input[0].type.multiArrayType
+    assert [(r.lowerBound, r.upperBound) for r in array.shapeRange.sizeRanges] == [(1, 8), (1, T)]
+    for n, seq in ((1, 1), (2, 3), (5, T)):
+        args = _tokens(n, seq)
+        out = hlo_coreml.run(path, dict(zip(["ids", "lengths"], args)))
+        expected = jax_reference(transformer, *args)
+        for got, want in zip(out.values(), expected):
+            assert got.shape == want.shape, (n, seq, got.shape, want.shape)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

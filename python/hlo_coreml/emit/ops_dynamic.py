@@ -162,6 +162,77 @@ def _dynamic_iota(ctx, op):
     return _materialize(ctx, op, x, 0)
 
 
+def _window_gather_check(op):
+    from .._mlir import stablehlo
+
+    d = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    rank = len(shape_of(op.operands[0]))
+    starts = shape_of(op.operands[1])
+    if (
+        list(d.collapsed_slice_dims) or list(d.operand_batching_dims) or list(d.offset_dims) != list(range(rank))
+        or len(starts) != 1 or d.index_vector_dim != 0 or starts[0] != len(d.start_index_map)
+    ):
+        return (
+            "is supported only as a window of runtime size at one start vector (x[:n], x[i:i+n] with "
+            "a symbolic n: no collapsed or batching dims); specialize the input shapes otherwise"
+        )
+    if any(is_dynamic(s) for s in shape_of(op.operands[0])):
+        return "is supported only on an operand of static shape"
+    return None
+
+
+def _restore_static_dims(ctx, var, result):
+    """A slice with runtime sizes has a fresh MIL symbol for every dim; a
+    reshape with the static dims (one `?` as -1) gives them back."""
+    if sum(is_dynamic(d) for d in result) == 1:
+        return ctx.reshape(var, result)
+    return var
+
+
+@emits(
+    "stablehlo.dynamic_gather",
+    check=_window_gather_check,
+    doc="one window of runtime size (x[:n] with a symbolic n): `slice_by_size` with the start clamped "
+    "into the operand",
+)
+def _dynamic_gather(ctx, op):
+    from .._mlir import stablehlo
+
+    mb = ctx.mb
+    d = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    shape = shape_of(op.operands[0])
+    start, sizes = ctx[op.operands[1]], ctx[op.operands[2]]
+    if kind_of(op.operands[1]) != "i32":
+        start = ctx.cast(start, "i32")
+    if kind_of(op.operands[2]) != "i32":
+        sizes = ctx.cast(sizes, "i32")
+    smap = list(d.start_index_map)
+    parts = [
+        mb.gather(x=start, indices=np.array([smap.index(dim)], dtype=np.int32), axis=0) if dim in smap
+        else ctx.const(np.zeros(1, np.int32))
+        for dim in range(len(shape))
+    ]
+    begin = parts[0] if len(parts) == 1 else mb.concat(values=parts, axis=0)
+    # StableHLO clamps the start so the window stays inside the operand.
+    limit = mb.sub(x=ctx.const(np.array(shape, dtype=np.int32)), y=sizes)
+    begin = mb.maximum(x=mb.minimum(x=begin, y=limit), y=np.int32(0))
+    out = mb.slice_by_size(x=ctx[op.operands[0]], begin=begin, size=sizes)
+    return _restore_static_dims(ctx, out, shape_of(op.results[0]))
+
+
+@emits(
+    "stablehlo.real_dynamic_slice",
+    doc="`slice_by_index` with runtime begin, end and stride (x[:, :n] with a symbolic n)",
+)
+def _real_dynamic_slice(ctx, op):
+    mb = ctx.mb
+    begin, end, stride = (
+        ctx[v] if kind_of(v) == "i32" else ctx.cast(ctx[v], "i32") for v in list(op.operands)[1:]
+    )
+    out = mb.slice_by_index(x=ctx[op.operands[0]], begin=begin, end=end, stride=stride)
+    return _restore_static_dims(ctx, out, shape_of(op.results[0]))
+
+
 # -- the allow-list -------------------------------------------------------------------
 
 def _conv_dynamic(op):
@@ -205,15 +276,6 @@ def _logical_dynamic(op):
     """i1 only (the logical form)"""
     if kind_of(op.results[0]) != "i1":
         return f"on {kind_of(op.results[0])} tensors (bitwise form)"
-    return None
-
-
-def _slice_dynamic(op):
-    """a `?` dim is taken whole (start 0, stride 1)"""
-    begin, stride = i64_array(op, "start_indices"), i64_array(op, "strides")
-    for d, size in enumerate(shape_of(op.results[0])):
-        if is_dynamic(size) and (begin[d] != 0 or stride[d] != 1):
-            return f"slicing the dynamic dimension {d}"
     return None
 
 
@@ -285,7 +347,8 @@ DYNAMIC_SHAPE_OPS = {
             "exponential tanh logistic sine cosine floor ceil sqrt tan log rsqrt abs sign negate "
             "log_plus_one exponential_minus_one round_nearest_even round_nearest_afz clamp "
             "transpose concatenate reshape "
-            "get_dimension_size dynamic_broadcast_in_dim dynamic_reshape dynamic_iota"
+            "get_dimension_size dynamic_broadcast_in_dim dynamic_reshape dynamic_iota "
+            "dynamic_gather real_dynamic_slice"
         ).split()
     },
     "stablehlo.select": None,
@@ -294,7 +357,9 @@ DYNAMIC_SHAPE_OPS = {
     "stablehlo.xor": _logical_dynamic,
     "stablehlo.not": _logical_dynamic,
     "stablehlo.power": _float_dynamic,
-    "stablehlo.slice": _slice_dynamic,
+    # a slice's result is static (its limits are numbers); the operand may
+    # have `?` dims (x[:2] of a flexible batch)
+    "stablehlo.slice": None,
     "stablehlo.pad": _pad_dynamic,
     "stablehlo.reduce_window": _window_dynamic,
     "stablehlo.gather": _gather_dynamic,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..element_types import NUMPY_DTYPES, is_dynamic, kind_of, shape_of
+from ..element_types import NUMPY_DTYPES, kind_of, shape_of
 from ..ir_utils import constant_value, dense_array, i64_array, int_attr
 from .ops_elementwise import BROADCASTING_OPS
 from .registry import emits
@@ -91,19 +91,13 @@ def _slice(ctx, op):
     stride = i64_array(op, "strides")
     if all(b == 0 for b in begin) and tuple(end) == shape_of(op.operands[0]) and all(s == 1 for s in stride):
         return x
-    # A `?` dim of the result is taken whole (verify-legal checks start 0,
-    # stride 1): its limit is not a number, so it is masked to the end.
-    dynamic = [is_dynamic(d) for d in shape_of(op.results[0])]
-    extra = {}
-    if any(dynamic):
-        end = [0 if dyn else e for dyn, e in zip(dynamic, end)]
-        extra["end_mask"] = np.array(dynamic, dtype=bool)
+    # The result of a slice is static even when the operand has `?` dims
+    # (its limits are numbers), so begin/end are constants.
     return ctx.mb.slice_by_index(
         x=x,
         begin=np.array(begin, dtype=np.int32),
         end=np.array(end, dtype=np.int32),
         stride=np.array(stride, dtype=np.int32),
-        **extra,
     )
 
 
