@@ -295,13 +295,10 @@ def _pad_dynamic(op):
 
 def _window_dynamic(op):
     """pooling (max, sum, mean) or cumsum whose window does not touch a `?` dim"""
-    from .ops_window import native_form, pool_layout_ok
+    from .ops_window import native_form
 
-    form = native_form(op)
-    if form is None:
+    if native_form(op) is None:
         return "with a window over a dynamic dimension, or one that needs decomposing,"
-    if form == "pool" and not pool_layout_ok(op):
-        return "with more than two dims outside the window (they cannot be merged)"
     return None
 
 

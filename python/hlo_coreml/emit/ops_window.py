@@ -209,11 +209,24 @@ def _check(op):
             "with a body that is not one binary op of its two arguments is not supported (e.g. "
             "lax.cumlogsumexp); hlo-coreml handles add, multiply, maximum, minimum, and, or, xor bodies"
         )
+    if not _touched_static(op):
+        return (
+            f"on {ir.RankedTensorType(op.operands[0].type)} slides its window over a dynamic (?) dimension; "
+            "with flexible inputs, pooling and cumsum work only over static dims (e.g. a flexible batch). "
+            "Specialize the input shapes (specialize={name: shape}, --specialize NAME=SHAPE)"
+        )
     form = native_form(op)
     if form == "cumsum":
         return None
     if form == "pool":
         if not pool_layout_ok(op):
+            if not ir_static(op.operands[0]):
+                return (
+                    f"on {ir.RankedTensorType(op.operands[0].type)} cannot be put into MIL's pooling layout: "
+                    "the dims outside the window must be exactly two when one of them is dynamic (merging "
+                    "them needs a reshape of a ? dim). Specialize the input shapes (specialize={name: shape}, "
+                    "--specialize NAME=SHAPE)"
+                )
             return "needs its windowed dims last (run hlo-coreml-legalize-reduce-window first)"
         return None
     if init_padding_ambiguous(op):
