@@ -357,3 +357,24 @@ def test_transformer_block_with_range_dim_batch_and_sequence(tmp_path):
         for got, want in zip(out.values(), expected):
             assert got.shape == want.shape, (n, seq, got.shape, want.shape)
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_two_inputs_sharing_the_batch_symbol(tmp_path):
+    # x and y share JAX's symbol b. Each gets its own MIL symbol; where they
+    # meet (concat, a batched matmul, select), MIL's type inference gives
+    # the result a fresh symbol rather than failing, and the numerics hold.
+    def f(x, y):
+        c = jnp.concatenate([x, y], axis=1)
+        m = jnp.einsum("bij,bjk->bik", x.reshape(-1, 2, 2), y.reshape(-1, 2, 2))
+        return c * 2, m + x.reshape(-1, 2, 2), jnp.where(x > 0, x, y)
+
+    path = str(tmp_path / "two.mlpackage")
+    hlo_coreml.compile(
+        _export(f, (None, 4), (None, 4)),
+        flexible={"x": (ct.RangeDim(1, 8), 4), "y": (ct.RangeDim(1, 8), 4)},
+        compute_precision="fp32",
+        output_path=path,
+    )
+    two = lambda n: [RNG.standard_normal((n, 4)).astype(np.float32) for _ in range(2)]  # noqa: E731
+    for n in (1, 3, 8):
+        _check_numerics(path, f, lambda _n, a=two(n): a, ["x", "y"], sizes=(n,))

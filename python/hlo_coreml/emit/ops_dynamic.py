@@ -273,7 +273,7 @@ def _float_dynamic(op):
 
 
 def _logical_dynamic(op):
-    """i1 only (the logical form)"""
+    """i1 only: the logical form"""
     if kind_of(op.results[0]) != "i1":
         return f"on {kind_of(op.results[0])} tensors (bitwise form)"
     return None
@@ -303,7 +303,7 @@ def _window_dynamic(op):
 
 
 def _gather_dynamic(op):
-    """canonical form (x[ids], embedding lookups): only the index batch dims dynamic"""
+    """canonical x[ids] form (embedding lookups): only the index batch dims dynamic"""
     from .ops_indexing import gather_is_canonical
 
     if any(is_dynamic(d) for d in shape_of(op.operands[0])):
@@ -314,7 +314,7 @@ def _gather_dynamic(op):
 
 
 def _composite_dynamic(op):
-    """softmax, log_softmax, layer/RMS/L2 norm, GELU, SiLU, sigmoid, linear"""
+    """softmax, log_softmax, layer norm, RMS/L2 norm over static axes, GELU, SiLU, sigmoid, linear"""
     from .registry import _composite_name
 
     name = _composite_name(op)
