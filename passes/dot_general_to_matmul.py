@@ -126,7 +126,7 @@ def _static(*values) -> bool:
 
 
 def _tensor(shape, element) -> ir.RankedTensorType:
-    return ir.RankedTensorType.get([int(d) for d in shape], element)
+    return ir.RankedTensorType.get(_real([int(d) for d in shape]), element)
 
 
 def _producer(value, name: str):
@@ -166,7 +166,7 @@ def _reshape(value, shape):
     inner = _producer(value, "stablehlo.reshape")
     if inner is not None:
         value = inner.operands[0]
-    if _shape(value) == list(shape):
+    if _same_layout(_shape(value), list(shape)) or _shape(value) == _real(shape):
         return value
     return stablehlo.ReshapeOp(_tensor(shape, _element(value)), value).result
 
@@ -229,8 +229,8 @@ class MatmulPlan:
 
 
 def plan_matmul(
-    lhs_shape, rhs_shape, lb, rb, lc, rc, order=None, lhs_from=None, rhs_from=None, allow_swap=True
-) -> MatmulPlan:
+    lhs_shape, rhs_shape, lb, rb, lc, rc, order=None, lhs_from=None, rhs_from=None, allow_swap=True, frozen=()
+) -> MatmulPlan | None:
     """The cheapest canonical layout of a dot_general with these operand
     shapes and dimension numbers (lists of ints; no IR involved).
 
@@ -241,6 +241,10 @@ def plan_matmul(
     any, as (permutation, has one use): our transpose composes with such a
     transpose, which then goes away if nothing else uses it. With
     `allow_swap`, lhs and rhs may trade places.
+
+    `frozen` names the sides ('lhs', 'rhs', 'result') that must not be
+    reshaped, only transposed: those with a dynamic (`?`) dim, which a
+    static reshape cannot express. None if no layout satisfies that.
     """
     lhs_shape, rhs_shape = list(lhs_shape), list(rhs_shape)
     nb = len(lb)
@@ -294,6 +298,14 @@ def plan_matmul(
             a_perm = tuple(ab + a_free + [p[0] for p in pairs_order])
             b_perm = tuple(bb + [p[1] for p in pairs_order] + b_free)
             a_c, b_c, res_c = tuple(bs + m + [k]), tuple(bs + [k] + n), tuple(bs + m + n)
+            if frozen:
+                a_side, b_side = ("rhs", "lhs") if swap else ("lhs", "rhs")
+                if (
+                    (a_side in frozen and not _same_layout([a_shape[p] for p in a_perm], a_c))
+                    or (b_side in frozen and not _same_layout([b_shape[p] for p in b_perm], b_c))
+                    or ("result" in frozen and not _same_layout(res_c, full_shape))
+                ):
+                    continue
             form = canonical_form(len(a_c), len(b_c), range(len(bs)), range(len(bs)), [len(a_c) - 1], [len(bs)])
             if form is None:
                 continue
@@ -330,6 +342,39 @@ def _layout_ops(shape, perm, canonical, produced_by=None) -> int:
     return int(composed != sorted(composed)) - int(single_use) + reshapes
 
 
+_STAND_IN = 1 << 40
+
+
+def _stand_ins(*shapes):
+    """`shapes` with each `?` dim replaced by a size no real dim has. A
+    dynamic dim that appears in several shapes gets one stand-in per
+    appearance: the plans that are kept never reshape such a dim, so they
+    only move it, and `_real` maps every stand-in back to `?`."""
+    out, count = [], 0
+    for shape in shapes:
+        new = []
+        for d in shape:
+            if ir.ShapedType.is_dynamic_size(d):
+                d = _STAND_IN + count
+                count += 1
+            new.append(d)
+        out.append(new)
+    return out
+
+
+def _same_layout(have, want) -> bool:
+    """Equal shapes, a stand-in (`?` dim) matching any other stand-in: a
+    reshape between them would change nothing."""
+    def dynamic(d):
+        return d >= _STAND_IN or ir.ShapedType.is_dynamic_size(d)
+
+    return len(have) == len(want) and all(h == w or (dynamic(h) and dynamic(w)) for h, w in zip(have, want))
+
+
+def _real(shape):
+    return [ir.ShapedType.get_dynamic_size() if d >= _STAND_IN else d for d in shape]
+
+
 # -- patterns ---------------------------------------------------------------------
 
 
@@ -337,15 +382,21 @@ def dot_general_to_matmul(op, rewriter):
     """Any dot_general -> the canonical one, with operand transposes/reshapes
     and a result reshape/transpose as needed. A transpose that is the only
     user of the dot_general is folded in when that saves MIL ops."""
-    if not _static(op.lhs, op.rhs, op.result):
-        return True
     lb, rb, lc, rc = _dims(op)
     lhs_shape, rhs_shape, result_shape = _shape(op.lhs), _shape(op.rhs), _shape(op.result)
+    frozen = tuple(side for side, v in (("lhs", op.lhs), ("rhs", op.rhs), ("result", op.result)) if not _static(v))
+    if frozen:
+        # `?` dims (flexible inputs) become unique stand-in sizes for the
+        # planner, which then only transposes the sides that have them; a
+        # contraction over a `?` dim is fine when it needs no reshape
+        # (both sides have the same runtime size: the program verified).
+        lhs_shape, rhs_shape, result_shape = _stand_ins(lhs_shape, rhs_shape, result_shape)
     rank_limit = max(_MAX_RANK, len(lhs_shape), len(rhs_shape), len(result_shape))
     plan_for = functools.partial(
         plan_matmul, lhs_shape, rhs_shape, lb, rb, lc, rc,
         lhs_from=_producer_perm(op.lhs), rhs_from=_producer_perm(op.rhs),
         allow_swap="algorithm" not in op.attributes,  # its precisions are per side
+        frozen=frozen,
     )
     form = matmul_form(op)
     if form is not None and matmul_max_rank(form) <= rank_limit:
@@ -361,7 +412,7 @@ def dot_general_to_matmul(op, rewriter):
         # transpose is left: canonicalize does not merge them); a canonical
         # one only if that saves an op (so rewriting ends).
         folded = plan_for(i64_array(consumer, "permutation"))
-        if folded.max_rank <= rank_limit:
+        if folded is not None and folded.max_rank <= rank_limit:
             if plan is None:
                 take = folded.mil_ops < current_ops + 1
             else:
@@ -374,7 +425,7 @@ def dot_general_to_matmul(op, rewriter):
     # does not merge them in this jaxlib).
     erase = [op] if replaced is not op else []
     final_shape = _shape(replaced.results[0])
-    reshape_user = _single_user(replaced, "stablehlo.reshape")
+    reshape_user = None if frozen else _single_user(replaced, "stablehlo.reshape")
     if plan.result_perm == tuple(range(len(plan.result_perm))) and reshape_user is not None:
         erase.insert(0, replaced)
         replaced = reshape_user

@@ -190,8 +190,10 @@ def _mark(op):
 
 
 def legalize_gather(op, rewriter):
-    if IN_BOUNDS in op.attributes or not _static(op.operands[0], op.operands[1], op.result):
+    if IN_BOUNDS in op.attributes:
         return True
+    if not _static(op.operands[0], op.operands[1], op.result):
+        return _clamp_dynamic_gather(op, rewriter)
     element = _element(op.operands[1])
     if _int_dtype(element) is None:
         return True
@@ -272,6 +274,26 @@ def legalize_gather(op, rewriter):
             perm.append(nb0 + offset.index(pos) if pos in offset else next(batch_source))
         out = _transpose(out, perm)
     rewriter.replace_op(op, [out])
+    return False
+
+
+def _clamp_dynamic_gather(op, rewriter):
+    """A canonical gather whose indices have `?` batch dims (a flexible
+    input: an embedding lookup `table[ids]`): clamp the indices with scalar
+    bounds (shape-agnostic) and mark it in bounds. Other dynamic gathers are
+    left for verify-legal to report."""
+    indices = op.operands[1]
+    element = _element(indices)
+    if not _static(op.operands[0]) or _int_dtype(element) is None or not gather_is_canonical(op):
+        return True
+    k = _shape(indices)[-1]
+    bounds = _shape(op.operands[0])[:k]
+    if len(set(bounds)) != 1:
+        return True  # a [K] bound vector would need the runtime shape
+    with rewriter.ip, op.location:
+        clamped = stablehlo.ClampOp(_const(np.array(0), element), indices, _const(np.array(bounds[0] - 1), element)).result
+    op.operation.operands[1] = clamped
+    _mark(op)
     return False
 
 

@@ -42,7 +42,9 @@ class LegalizeReduceWindowPass(ModulePass):
     emitter's `cumsum`; every other window is rewritten beforehand by
     hlo-coreml-decompose-reduce-window, or left for verify-legal to report. Semantics are unchanged (only transposes and
     reshapes are added); afterwards every such pooling window has the
-    layout `pool_layout_ok` checks.
+    layout `pool_layout_ok` checks. With a dynamic (`?`) dim, only windows
+    that do not touch it and leave exactly two untouched dims (NHWC, NCHW,
+    NWC pooling over a flexible batch) are rewritten, by transposes alone.
     """
 
     name: ClassVar[str] = "hlo-coreml-legalize-reduce-window"
@@ -88,6 +90,11 @@ def legalize_reduce_window(op, rewriter):
     touched = touched_dims(op)
     kept = [d for d in range(rank) if d not in touched]
     kept_sizes = [shape[d] for d in kept]
+    if any(ir.ShapedType.is_dynamic_size(d) for d in kept_sizes) and len(kept) != 2:
+        # A `?` dim can only stay as it is ([N, C] needs no merging or unit
+        # dims, which a static reshape cannot express); verify-legal reports
+        # the window.
+        return True
     lead = [math.prod(kept_sizes[:-1]), kept_sizes[-1]] if len(kept) >= 2 else [1] * (2 - len(kept)) + kept_sizes
     out_shape = _shape(op.results[0])
     element = _element(op.results[0])

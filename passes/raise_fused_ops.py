@@ -67,7 +67,15 @@ _STRUCTURAL = {
     "stablehlo.compare",
     "stablehlo.clamp",
 }
-_REGION_OPS = set(_UNARY) | set(_BINARY) | _STRUCTURAL
+# Shape ops of a symbolic-shape export: operand #1 is the runtime result
+# shape, computed outside the region (get_dimension_size of an input); it
+# becomes an extra operand of the composite, passed on to the decomposition.
+_SHAPED = {"stablehlo.dynamic_broadcast_in_dim": 1, "stablehlo.dynamic_reshape": 1}
+_REGION_OPS = set(_UNARY) | set(_BINARY) | _STRUCTURAL | set(_SHAPED)
+# A `?` dim takes this size when a region is evaluated on probes: the fused
+# ops are defined for every size, and a region that only matches some sizes
+# is not one of them (gamma/beta over a `?` axis are refused).
+_PROBE_SIZE = 5
 _REDUCERS = {"stablehlo.add": np.sum, "stablehlo.maximum": np.max, "stablehlo.minimum": np.min}
 _COMBINE = {"stablehlo.add": np.add, "stablehlo.maximum": np.maximum, "stablehlo.minimum": np.minimum}
 # A region (ops depending on the input) is at most this big: JAX's erf-GELU
@@ -230,9 +238,25 @@ def _shape(value) -> tuple[int, ...]:
     return tuple(_type(value).shape)
 
 
+def _concrete(shape) -> tuple[int, ...]:
+    """`shape` with each `?` dim as _PROBE_SIZE (for evaluating a region)."""
+    return tuple(_PROBE_SIZE if ir.ShapedType.is_dynamic_size(d) else d for d in shape)
+
+
+def _dynamic(value) -> bool:
+    return not _type(value).has_static_shape
+
+
+def _data_operands(op) -> list:
+    """The operands of a region op that carry data (not a runtime shape)."""
+    operands = list(op.operands)
+    shape_index = _SHAPED.get(op.name)
+    return operands if shape_index is None else [v for i, v in enumerate(operands) if i != shape_index]
+
+
 def _float_kind(value) -> str | None:
     t = value.type
-    if not isinstance(t, ir.RankedTensorType) or not t.has_static_shape:
+    if not isinstance(t, ir.RankedTensorType):
         return None
     e = t.element_type
     if isinstance(e, ir.F32Type):
@@ -266,6 +290,8 @@ class _Region:
         self.x = x
         self.ops: list = []
         self.const_values: set = set()
+        # runtime shapes (from outside) that dynamic shape ops use, in order
+        self.shape_operands: list = []
 
 
 def _region(root, x, escape: list | None = None) -> _Region | None:
@@ -302,7 +328,12 @@ def _region(root, x, escape: list | None = None) -> _Region | None:
             return foreign(value)
         kinds = []
         path.append(value)
-        for operand in owner.operation.operands:
+        shape_index = _SHAPED.get(name)
+        if shape_index is not None:
+            shape = owner.operation.operands[shape_index]
+            if shape not in region.shape_operands:
+                region.shape_operands.append(shape)
+        for operand in _data_operands(owner.operation):
             k = visit(operand)
             if k is None:
                 return None
@@ -357,7 +388,7 @@ def _candidate_inputs(root) -> list:
             if owner is None or owner.operation.name not in _REGION_OPS:
                 continue
             steps += 1
-            for operand in owner.operation.operands:
+            for operand in _data_operands(owner.operation):
                 if operand in seen or _name(operand) == "stablehlo.constant":
                     continue
                 seen.add(operand)
@@ -387,7 +418,7 @@ def _constant_eval(value, depth: int = 0) -> np.ndarray | None:
     name = owner.operation.name
     if name == "stablehlo.constant":
         return _const_array(value)
-    if name not in _REGION_OPS or len(owner.operation.results) != 1:
+    if name not in _REGION_OPS or name in _SHAPED or len(owner.operation.results) != 1:
         return None
     args = []
     for operand in owner.operation.operands:
@@ -413,7 +444,7 @@ def _evaluate(region: _Region, x_value: np.ndarray, elementwise: bool = False) -
         result = op.results[0]
         name = op.name
         args = []
-        for v in op.operands:
+        for v in _data_operands(op):
             a = env.get(v)
             if a is None:
                 if _name(v) != "stablehlo.constant":
@@ -424,7 +455,7 @@ def _evaluate(region: _Region, x_value: np.ndarray, elementwise: bool = False) -
                 env[v] = a
             args.append(a)
         try:
-            if elementwise and name in ("stablehlo.broadcast_in_dim", "stablehlo.reshape"):
+            if elementwise and name in ("stablehlo.broadcast_in_dim", "stablehlo.reshape", *_SHAPED):
                 out = args[0]
             else:
                 out = _apply(op, name, args)
@@ -454,7 +485,7 @@ def _constant_operand(value, scalar: bool):
 
 
 def _apply(op, name, args):
-    shape = _shape(op.results[0])
+    shape = _concrete(_shape(op.results[0]))
     if name in _UNARY:
         return _UNARY[name](args[0])
     if name in _BINARY:
@@ -474,9 +505,9 @@ def _apply(op, name, args):
         if isinstance(e, ir.IntegerType) and e.width == 1:
             return np.asarray(args[0]) != 0
         return np.trunc(np.asarray(args[0], dtype=np.float64))
-    if name == "stablehlo.reshape":
+    if name in ("stablehlo.reshape", "stablehlo.dynamic_reshape"):
         return np.reshape(args[0], shape)
-    if name == "stablehlo.broadcast_in_dim":
+    if name in ("stablehlo.broadcast_in_dim", "stablehlo.dynamic_broadcast_in_dim"):
         dims = i64_array(op, "broadcast_dimensions")
         src = np.asarray(args[0])
         expanded = [1] * len(shape)
@@ -581,7 +612,8 @@ def _epsilons(region: _Region) -> list[float]:
 
 
 def _match_reduction(region, kind, axes, rng) -> _Match | None:
-    shape = _shape(region.x)
+    dynamic_axes = any(ir.ShapedType.is_dynamic_size(_shape(region.x)[a]) for a in axes)
+    shape = _concrete(_shape(region.x))
     ax = tuple(axes)
     # Rows with an offset and a scale (and one nearly constant row, so that
     # epsilon matters), three of them to fit and check gamma/beta.
@@ -619,6 +651,9 @@ def _match_reduction(region, kind, axes, rng) -> _Match | None:
                 if not (np.all(gamma == 1) and np.all(beta == 0)):
                     continue
                 return _Match(name, attrs)
+            affine = not np.allclose(gamma, 1, rtol=0, atol=1e-6) or not np.allclose(beta, 0, rtol=0, atol=1e-6)
+            if affine and dynamic_axes:
+                return None  # gamma/beta cannot have the size of a `?` axis
             if not np.allclose(gamma, 1, rtol=0, atol=1e-6):
                 attrs["gamma"] = gamma.reshape(norm_shape)
             if not np.allclose(beta, 0, rtol=0, atol=1e-6):
@@ -761,7 +796,11 @@ def _composite(root, match: _Match, region: _Region):
             attrs[key] = _attr(value)
     name = _decomposition(root, match.name, region)
     composite = stablehlo.CompositeOp(
-        [root.result.type], [region.x], match.name, name, composite_attributes=ir.DictAttr.get(attrs)
+        [root.result.type],
+        [region.x, *region.shape_operands],
+        match.name,
+        name,
+        composite_attributes=ir.DictAttr.get(attrs),
     )
     return composite.results[0]
 
@@ -780,12 +819,13 @@ def _decomposition(root, composite_name: str, region: _Region) -> str:
     reference semantics); returns its name."""
     module = _module_of(root)
     name = _new_function_name(module, f"{composite_name}.impl")
-    function_type = ir.FunctionType.get([region.x.type], [root.result.type])
+    function_type = ir.FunctionType.get([region.x.type, *(v.type for v in region.shape_operands)], [root.result.type])
     body = module.regions[0].blocks[0]
     with ir.InsertionPoint(body), ir.Location.unknown():
         fn = func.FuncOp(name, function_type, visibility="private")
         block = fn.add_entry_block()
         mapping = {region.x: block.arguments[0]}
+        mapping.update(zip(region.shape_operands, list(block.arguments)[1:]))
         with ir.InsertionPoint(block):
             for op in region.ops:
                 for operand in op.operands:
@@ -859,6 +899,8 @@ def _raise_attention(op, rewriter):
     """dot_general(softmax(scores), v) -> coreml.scaled_dot_product_attention."""
     if _in_decomposition(op):
         return True
+    if any(_dynamic(v) for v in (op.lhs, op.rhs, op.result)):
+        return True  # attention over `?` dims: the softmax alone is raised
     pv = _canonical_bmm(op)
     kind = _float_kind(op.result)
     if pv is None or kind is None:

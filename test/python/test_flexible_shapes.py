@@ -6,6 +6,7 @@ sizes and compared with JAX on CPU; the written spec is checked for the
 ranges / enumerated shapes Core ML reads.
 """
 
+import collections
 import json
 
 import coremltools as ct
@@ -13,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from helpers import jax_reference
+from helpers import jax_reference, mil_op_types
 
 import hlo_coreml
 
@@ -213,3 +214,167 @@ def test_cli_flexible_and_errors(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err
         assert not (tmp_path / "bad.mlpackage").exists()
+
+
+# -- round 2: a transformer block and a CNN with pooling ------------------------------
+
+V, D, HEADS, FF, T = 11, 16, 2, 32, 6
+TR = {
+    k: (RNG.standard_normal(s) * 0.3).astype(np.float32)
+    for k, s in dict(
+        emb=(V, D), pos=(T, D), wq=(D, D), wk=(D, D), wv=(D, D), wo=(D, D), w1=(D, FF), w2=(FF, D), head=(D, V),
+        g1=(D,), b1=(D,), g2=(D,), b2=(D,),
+    ).items()
+}
+TR["g1"] += 1
+TR["g2"] += 1
+
+
+def _layer_norm(x, g, b):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / jnp.sqrt(var + 1e-5) * g + b
+
+
+def transformer(ids, lengths):
+    """Embedding lookup (gather), learned positions, pre-norm multi-head
+    causal attention with a padding mask from `lengths` (iota, compare,
+    jnp.where), a gelu MLP, logits and their argmax."""
+    p = {k: jnp.asarray(v) for k, v in TR.items()}
+    batch, seq = ids.shape
+    x = p["emb"][ids] + p["pos"][:seq]
+    h = _layer_norm(x, p["g1"], p["b1"])
+
+    def heads(t):
+        return t.reshape(batch, seq, HEADS, D // HEADS).transpose(0, 2, 1, 3)
+
+    q, k, v = heads(h @ p["wq"]), heads(h @ p["wk"]), heads(h @ p["wv"])
+    s = jnp.einsum("bhqd,bhkd->bhqk", q, k) / np.sqrt(D // HEADS)
+    causal = jnp.arange(seq)[:, None] >= jnp.arange(seq)[None, :]
+    padding = jnp.arange(seq)[None, :] < lengths[:, None]
+    s = jnp.where(causal[None, None] & padding[:, None, None, :], s, -1e9)
+    o = jnp.einsum("bhqk,bhkd->bhqd", jax.nn.softmax(s, -1), v).transpose(0, 2, 1, 3).reshape(batch, seq, D)
+    x = x + o @ p["wo"]
+    x = x + jax.nn.gelu(_layer_norm(x, p["g2"], p["b2"]) @ p["w1"]) @ p["w2"]
+    logits = x @ p["head"]
+    return logits, jnp.argmax(logits, -1).astype(jnp.int32)
+
+
+K1 = (RNG.standard_normal((3, 3, 3, 8)) * 0.3).astype(np.float32)
+K2 = (RNG.standard_normal((3, 3, 8, 8)) * 0.3).astype(np.float32)
+DW = (RNG.standard_normal((8 * 2 * 2, 5)) * 0.3).astype(np.float32)
+
+
+def pooled_cnn(x):
+    """conv, relu, 2x2 max pool, conv, relu, 2x2 mean pool (a sum window),
+    flatten with the batch, dense, softmax; argmax and a power."""
+    dn = ("NHWC", "HWIO", "NHWC")
+    y = jax.nn.relu(jax.lax.conv_general_dilated(x, K1, (1, 1), "SAME", dimension_numbers=dn))
+    y = jax.lax.reduce_window(y, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    y = jax.nn.relu(jax.lax.conv_general_dilated(y, K2, (1, 1), "SAME", dimension_numbers=dn))
+    y = jax.lax.reduce_window(y, 0.0, jax.lax.add, (1, 2, 2, 1), (1, 2, 2, 1), "VALID") / 4
+    y = y.reshape(y.shape[0], -1) @ DW
+    return jax.nn.softmax(y, -1), jnp.argmax(y, -1).astype(jnp.int32), jnp.abs(y) ** 1.5
+
+
+def _tokens(n, seq=T):
+    ids = RNG.integers(0, V, (n, seq)).astype(np.int32)
+    lengths = RNG.integers(1, seq + 1, (n,)).astype(np.int32)
+    return [ids, lengths]
+
+
+def _int_export(fn, *shapes):
+    b = jax.export.symbolic_shape("b")[0]
+    structs = [jax.ShapeDtypeStruct(tuple(b if d is None else d for d in s), jnp.int32) for s in shapes]
+    return jax.export.export(jax.jit(fn))(*structs)
+
+
+def test_transformer_block_with_range_dim_batch(tmp_path):
+    path = str(tmp_path / "tr.mlpackage")
+    model = hlo_coreml.compile(
+        _int_export(transformer, (None, T), (None,)),
+        flexible={"ids": (ct.RangeDim(1, 16, default=2), T), "lengths": (ct.RangeDim(1, 16, default=2),)},
+        compute_precision="fp32",
+        output_path=path,
+    )
+    ops = collections.Counter(mil_op_types(model))
+    # The fused ops are raised on the dynamic shapes; the batched attention
+    # einsums are two matmuls, the dense layers `linear`.
+    for fused in ("softmax", "layer_norm", "gelu", "reduce_argmax", "gather", "select"):
+        assert fused in ops, (fused, ops)
+    assert ops["layer_norm"] == 2 and ops["matmul"] == 2 and ops["linear"] == 7
+    assert "exp" not in ops and "sqrt" not in ops
+    for n in (1, 3, 7):
+        args = _tokens(n)
+        args[0][0, 0] = V - 1  # the last row of the table
+        out = hlo_coreml.run(path, dict(zip(["ids", "lengths"], args)))
+        expected = jax_reference(transformer, *args)
+        for got, want in zip(out.values(), expected):
+            assert got.shape == want.shape, (n, got.shape, want.shape)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_cnn_with_pooling_and_range_dim_batch(tmp_path):
+    path = str(tmp_path / "cnn.mlpackage")
+    model = hlo_coreml.compile(
+        _export(pooled_cnn, (None, 8, 8, 3)),
+        inputs=[ct.TensorType(name="x", shape=(ct.RangeDim(1, 32, default=4), 8, 8, 3))],
+        compute_precision="fp32",
+        output_path=path,
+    )
+    ops = collections.Counter(mil_op_types(model))
+    for op in ("max_pool", "avg_pool", "softmax", "reduce_argmax", "pow", "conv"):
+        assert op in ops, (op, ops)
+    for n in (1, 2, 9):
+        args = [RNG.standard_normal((n, 8, 8, 3)).astype(np.float32)]
+        _check_numerics(path, pooled_cnn, lambda _n, a=args: a, ["x"], sizes=(n,))
+
+
+def test_transformer_block_with_range_dim_batch_and_sequence(tmp_path):
+    # A symbolic sequence length too (s <= T, the table of positions):
+    # p["pos"][:seq] is a dynamic_gather (a window of runtime size), the
+    # causal mask an iota/compare over `s`, the softmax runs over `s`.
+    b, s = jax.export.symbolic_shape("b, s", constraints=[f"s <= {T}"])
+    exported = jax.export.export(jax.jit(transformer))(
+        jax.ShapeDtypeStruct((b, s), jnp.int32), jax.ShapeDtypeStruct((b,), jnp.int32)
+    )
+    path = str(tmp_path / "trs.mlpackage")
+    model = hlo_coreml.compile(
+        exported,
+        flexible={"ids": (ct.RangeDim(1, 8, default=2), ct.RangeDim(1, T, default=4)), "lengths": (ct.RangeDim(1, 8),)},
+        compute_precision="fp32",
+        output_path=path,
+    )
+    ops = collections.Counter(mil_op_types(model))
+    for fused in ("softmax", "layer_norm", "gelu", "slice_by_size", "range_1d"):
+        assert fused in ops, (fused, ops)
+    array = ct.utils.load_spec(path).description.input[0].type.multiArrayType
+    assert [(r.lowerBound, r.upperBound) for r in array.shapeRange.sizeRanges] == [(1, 8), (1, T)]
+    for n, seq in ((1, 1), (2, 3), (5, T)):
+        args = _tokens(n, seq)
+        out = hlo_coreml.run(path, dict(zip(["ids", "lengths"], args)))
+        expected = jax_reference(transformer, *args)
+        for got, want in zip(out.values(), expected):
+            assert got.shape == want.shape, (n, seq, got.shape, want.shape)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_two_inputs_sharing_the_batch_symbol(tmp_path):
+    # x and y share JAX's symbol b. Each gets its own MIL symbol; where they
+    # meet (concat, a batched matmul, select), MIL's type inference gives
+    # the result a fresh symbol rather than failing, and the numerics hold.
+    def f(x, y):
+        c = jnp.concatenate([x, y], axis=1)
+        m = jnp.einsum("bij,bjk->bik", x.reshape(-1, 2, 2), y.reshape(-1, 2, 2))
+        return c * 2, m + x.reshape(-1, 2, 2), jnp.where(x > 0, x, y)
+
+    path = str(tmp_path / "two.mlpackage")
+    hlo_coreml.compile(
+        _export(f, (None, 4), (None, 4)),
+        flexible={"x": (ct.RangeDim(1, 8), 4), "y": (ct.RangeDim(1, 8), 4)},
+        compute_precision="fp32",
+        output_path=path,
+    )
+    two = lambda n: [RNG.standard_normal((n, 4)).astype(np.float32) for _ in range(2)]  # noqa: E731
+    for n in (1, 3, 8):
+        _check_numerics(path, f, lambda _n, a=two(n): a, ["x", "y"], sizes=(n,))

@@ -64,8 +64,9 @@ class EmitContext:
         """`var` reshaped to `shape` (an MLIR shape: `?` dims allowed). A
         `?` dim that `var` already has in place (a symbol, same rank, static
         dims equal) needs no op; one `?` dim becomes -1 in a constant shape
-        (a static reshape, which the Neural Engine keeps); more than one
-        needs the runtime shape (`reshape_to_runtime`)."""
+        (a static reshape, which the Neural Engine keeps); with more than
+        one, dropping or adding a unit dim is a `squeeze` / `expand_dims`,
+        anything else needs the runtime shape."""
         shape = [int(d) for d in shape]
         if tuple(var.shape) == tuple(shape):
             return var
@@ -76,6 +77,13 @@ class EmitContext:
             is_dynamic(want) or _same_dim(have, want) for have, want in zip(var.shape, shape)
         ):
             return var
+        unit = _unit_axis_change(var.shape, shape) if len(dynamic) > 1 else None
+        if unit is not None:
+            # Only a unit dim dropped or added: no shape needed at all.
+            kind, axis = unit
+            if kind == "drop":
+                return self.mb.squeeze(x=var, axes=[axis])
+            return self.mb.expand_dims(x=var, axes=[axis])
         if len(dynamic) > 1:
             raise ValueError(f"reshape of {tuple(var.shape)} to a shape with several dynamic dims needs a runtime shape")
         shape[dynamic[0]] = -1
@@ -120,6 +128,26 @@ class EmitContext:
 
     def result_shape(self, op, index: int = 0) -> tuple[int, ...]:
         return shape_of(op.results[index])
+
+
+def _unit_axis_change(have, want):
+    """('drop', i) if removing the static unit dim i of `have` (a MIL
+    shape) gives `want` (an MLIR shape, `?` matching any symbol), ('add', i)
+    if inserting a unit dim at i does; else None."""
+
+    def matches(h, w):
+        return len(h) == len(w) and all(is_dynamic(b) or _same_dim(a, b) for a, b in zip(h, w))
+
+    have = list(have)
+    if len(have) == len(want) + 1:
+        for i, d in enumerate(have):
+            if _same_dim(d, 1) and matches(have[:i] + have[i + 1 :], want):
+                return "drop", i
+    if len(want) == len(have) + 1:
+        for i, d in enumerate(want):
+            if d == 1 and matches(have, list(want[:i]) + list(want[i + 1 :])):
+                return "add", i
+    return None
 
 
 def _same_dim(have, want: int) -> bool:

@@ -162,14 +162,78 @@ def _dynamic_iota(ctx, op):
     return _materialize(ctx, op, x, 0)
 
 
-# -- the allow-list -------------------------------------------------------------------
+def _window_gather_check(op):
+    from .._mlir import stablehlo
 
-def _reduce_dynamic(op):
-    """not the argmax/argmin form"""
-    if len(op.results) != 1:
-        return "(argmax/argmin form)"
+    d = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    rank = len(shape_of(op.operands[0]))
+    starts = shape_of(op.operands[1])
+    if (
+        list(d.collapsed_slice_dims) or list(d.operand_batching_dims) or list(d.offset_dims) != list(range(rank))
+        or len(starts) != 1 or d.index_vector_dim != 0 or starts[0] != len(d.start_index_map)
+    ):
+        return (
+            "is supported only as a window of runtime size at one start vector (x[:n], x[i:i+n] with "
+            "a symbolic n: no collapsed or batching dims); specialize the input shapes otherwise"
+        )
+    if any(is_dynamic(s) for s in shape_of(op.operands[0])):
+        return "is supported only on an operand of static shape"
     return None
 
+
+def _restore_static_dims(ctx, var, result):
+    """A slice with runtime sizes has a fresh MIL symbol for every dim; a
+    reshape with the static dims (one `?` as -1) gives them back."""
+    if sum(is_dynamic(d) for d in result) == 1:
+        return ctx.reshape(var, result)
+    return var
+
+
+@emits(
+    "stablehlo.dynamic_gather",
+    check=_window_gather_check,
+    doc="one window of runtime size (x[:n] with a symbolic n): `slice_by_size` with the start clamped "
+    "into the operand",
+)
+def _dynamic_gather(ctx, op):
+    from .._mlir import stablehlo
+
+    mb = ctx.mb
+    d = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    shape = shape_of(op.operands[0])
+    start, sizes = ctx[op.operands[1]], ctx[op.operands[2]]
+    if kind_of(op.operands[1]) != "i32":
+        start = ctx.cast(start, "i32")
+    if kind_of(op.operands[2]) != "i32":
+        sizes = ctx.cast(sizes, "i32")
+    smap = list(d.start_index_map)
+    parts = [
+        mb.gather(x=start, indices=np.array([smap.index(dim)], dtype=np.int32), axis=0) if dim in smap
+        else ctx.const(np.zeros(1, np.int32))
+        for dim in range(len(shape))
+    ]
+    begin = parts[0] if len(parts) == 1 else mb.concat(values=parts, axis=0)
+    # StableHLO clamps the start so the window stays inside the operand.
+    limit = mb.sub(x=ctx.const(np.array(shape, dtype=np.int32)), y=sizes)
+    begin = mb.maximum(x=mb.minimum(x=begin, y=limit), y=np.int32(0))
+    out = mb.slice_by_size(x=ctx[op.operands[0]], begin=begin, size=sizes)
+    return _restore_static_dims(ctx, out, shape_of(op.results[0]))
+
+
+@emits(
+    "stablehlo.real_dynamic_slice",
+    doc="`slice_by_index` with runtime begin, end and stride (x[:, :n] with a symbolic n)",
+)
+def _real_dynamic_slice(ctx, op):
+    mb = ctx.mb
+    begin, end, stride = (
+        ctx[v] if kind_of(v) == "i32" else ctx.cast(ctx[v], "i32") for v in list(op.operands)[1:]
+    )
+    out = mb.slice_by_index(x=ctx[op.operands[0]], begin=begin, end=end, stride=stride)
+    return _restore_static_dims(ctx, out, shape_of(op.results[0]))
+
+
+# -- the allow-list -------------------------------------------------------------------
 
 def _conv_dynamic(op):
     """only the batch dim dynamic; constant kernel; no input dilation, batch groups or negative padding"""
@@ -201,6 +265,75 @@ def _dot_dynamic(op):
     return None
 
 
+def _float_dynamic(op):
+    """floats only"""
+    if kind_of(op.results[0]) not in ("f16", "f32"):
+        return f"on {kind_of(op.results[0])} tensors"
+    return None
+
+
+def _logical_dynamic(op):
+    """i1 only: the logical form"""
+    if kind_of(op.results[0]) != "i1":
+        return f"on {kind_of(op.results[0])} tensors (bitwise form)"
+    return None
+
+
+def _pad_dynamic(op):
+    """floats, a constant pad value, edge padding of static dims only"""
+    low, high = i64_array(op, "edge_padding_low"), i64_array(op, "edge_padding_high")
+    interior = i64_array(op, "interior_padding")
+    if kind_of(op.results[0]) not in ("f16", "f32") or constant_value(op.operands[1]) is None:
+        return "on non-float tensors or with a runtime pad value"
+    if any(interior) or any(p < 0 for p in low + high):
+        return "with interior or negative padding"
+    for d, size in enumerate(shape_of(op.operands[0])):
+        if is_dynamic(size) and (low[d] or high[d]):
+            return f"padding the dynamic dimension {d}"
+    return None
+
+
+def _window_dynamic(op):
+    """pooling (max, sum, mean) or cumsum whose window does not touch a `?` dim"""
+    from .ops_window import native_form
+
+    if native_form(op) is None:
+        return "with a window over a dynamic dimension, or one that needs decomposing,"
+    return None
+
+
+def _gather_dynamic(op):
+    """canonical x[ids] form (embedding lookups): only the index batch dims dynamic"""
+    from .ops_indexing import gather_is_canonical
+
+    if any(is_dynamic(d) for d in shape_of(op.operands[0])):
+        return "with a dynamic operand (only the indices may have dynamic dims)"
+    if is_dynamic(shape_of(op.operands[1])[-1]) or not gather_is_canonical(op):
+        return "outside the canonical x[indices] form"
+    return None
+
+
+def _composite_dynamic(op):
+    """softmax, log_softmax, layer norm, RMS/L2 norm over static axes, GELU, SiLU, sigmoid, linear"""
+    from .registry import _composite_name
+
+    name = _composite_name(op)
+    if name not in _SHAPE_AGNOSTIC_COMPOSITES:
+        return f"the composite '{name}'"
+    if name in ("coreml.rms_norm", "coreml.l2_norm", "coreml.layer_norm"):
+        shape = shape_of(op.operands[0])
+        axes = ir.DenseI64ArrayAttr(ir.DictAttr(op.attributes["composite_attributes"])["axes"])
+        if any(is_dynamic(shape[a]) for a in axes) and name != "coreml.layer_norm":
+            return f"'{name}' over a dynamic axis"
+    return None
+
+
+_SHAPE_AGNOSTIC_COMPOSITES = {
+    "coreml.softmax", "coreml.log_softmax", "coreml.layer_norm", "coreml.rms_norm", "coreml.l2_norm",
+    "coreml.gelu", "coreml.silu", "coreml.sigmoid", "hlo_coreml.linear",
+}
+
+
 # Ops whose emitters are written (and tested) for `?` dims, with an optional
 # check that returns why this instance is not (None: fine).
 DYNAMIC_SHAPE_OPS = {
@@ -209,13 +342,27 @@ DYNAMIC_SHAPE_OPS = {
         for n in (
             "add subtract multiply divide maximum minimum compare convert "
             "exponential tanh logistic sine cosine floor ceil sqrt tan log rsqrt abs sign negate "
-            "log_plus_one exponential_minus_one round_nearest_even round_nearest_afz "
+            "log_plus_one exponential_minus_one round_nearest_even round_nearest_afz clamp "
             "transpose concatenate reshape "
-            "get_dimension_size dynamic_broadcast_in_dim dynamic_reshape dynamic_iota"
+            "get_dimension_size dynamic_broadcast_in_dim dynamic_reshape dynamic_iota "
+            "dynamic_gather real_dynamic_slice"
         ).split()
     },
+    "stablehlo.select": None,
+    "stablehlo.and": _logical_dynamic,
+    "stablehlo.or": _logical_dynamic,
+    "stablehlo.xor": _logical_dynamic,
+    "stablehlo.not": _logical_dynamic,
+    "stablehlo.power": _float_dynamic,
+    # a slice's result is static (its limits are numbers); the operand may
+    # have `?` dims (x[:2] of a flexible batch)
+    "stablehlo.slice": None,
+    "stablehlo.pad": _pad_dynamic,
+    "stablehlo.reduce_window": _window_dynamic,
+    "stablehlo.gather": _gather_dynamic,
     "stablehlo.dot_general": _dot_dynamic,
-    "stablehlo.reduce": _reduce_dynamic,
+    "stablehlo.composite": _composite_dynamic,
+    "stablehlo.reduce": None,
     "stablehlo.convolution": _conv_dynamic,
 }
 
@@ -230,4 +377,8 @@ def dynamic_problem(op) -> str | None:
     return None if problem is None else f"{problem} is not supported with dynamic dimensions"
 
 
-ALLOWED_SUMMARY = "elementwise math, compare, convert, transpose, concatenate, reshape, dot_general, reduce, convolution (batch dim) and the dynamic shape ops (see README)"
+ALLOWED_SUMMARY = (
+    "elementwise math, compare, select, logic on bools, convert, transpose, concatenate, reshape, "
+    "slice/pad of static dims, dot_general, reduce (incl. argmax/argmin), pooling over static dims, "
+    "embedding-style gather, convolution (batch dim) and the dynamic shape ops (see README)"
+)

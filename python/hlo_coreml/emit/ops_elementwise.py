@@ -309,9 +309,24 @@ def _compare(ctx, op):
 
 
 def _broadcast_shape(*shapes):
+    """NumPy broadcast of MIL shapes; a symbol (flexible dim) wins over 1."""
     rank = max(len(s) for s in shapes)
     padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
-    return tuple(max(dims) for dims in zip(*padded))
+    out = []
+    for dims in zip(*padded):
+        sizes = [d for d in dims if not _is_one(d)]
+        static = [d for d in sizes if isinstance(d, (int, np.integer))]
+        out.append(max(static) if static else (sizes[0] if sizes else 1))
+    return tuple(out)
+
+
+def _is_one(d) -> bool:
+    return isinstance(d, (int, np.integer)) and int(d) == 1
+
+
+def _covers(have, want) -> bool:
+    """`have` (a broadcast shape) is 1 only where `want` is."""
+    return len(have) == len(want) and all(not _is_one(h) or _is_one(w) for h, w in zip(have, want))
 
 
 @emits("stablehlo.select", doc="`select` (a branch is tiled when only the predicate has the full shape)")
@@ -321,8 +336,8 @@ def _select(ctx, op):
     # shape of `cond`: when both branches were lazily broadcast but the
     # predicate is full-size, materialize one branch so the declared type
     # matches what select computes.
-    if _broadcast_shape(a.shape, b.shape) != _broadcast_shape(pred.shape, a.shape, b.shape):
-        a = ctx.broadcast_to(a, _broadcast_shape(pred.shape, a.shape, b.shape))
+    if not _covers(_broadcast_shape(a.shape, b.shape), _broadcast_shape(pred.shape, a.shape, b.shape)):
+        a = ctx.broadcast_to(a, shape_of(op.results[0]), like=[pred, a, b])
     return _full_shape(ctx, ctx.mb.select(cond=pred, a=a, b=b), op)
 
 

@@ -115,8 +115,11 @@ def _array(attr, shape) -> np.ndarray:
 
 
 def _one_float_operand(op, *required):
-    if len(op.operands) != 1 or len(op.results) != 1:
-        return "takes one operand and has one result"
+    # Operands after the first are runtime shapes (1-D integer vectors) that
+    # hlo-coreml-raise-fused-ops passes on to the decomposition of a region
+    # with dynamic shape ops; the MIL op does not need them.
+    if len(op.operands) < 1 or len(op.results) != 1 or any(not _shape_vector(v) for v in list(op.operands)[1:]):
+        return "takes one operand (plus runtime shape vectors) and has one result"
     if kind_of(op.results[0]) not in ("f16", "f32") or kind_of(op.operands[0]) != kind_of(op.results[0]):
         return "is supported on f16/f32 tensors only"
     if shape_of(op.operands[0]) != shape_of(op.results[0]):
@@ -126,6 +129,10 @@ def _one_float_operand(op, *required):
     if missing:
         return f"needs the composite attribute(s) {', '.join(missing)}"
     return None
+
+
+def _shape_vector(value) -> bool:
+    return kind_of(value) == "i32" and len(shape_of(value)) == 1
 
 
 def _axis_check(op):

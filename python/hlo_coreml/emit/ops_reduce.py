@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._mlir import ir
-from ..element_types import kind_of, shape_of
+from ..element_types import is_dynamic, kind_of, shape_of
 from ..ir_utils import constant_value, i64_array
 from .registry import emits
 
@@ -151,7 +151,7 @@ def _is_iota(value, dim: int) -> bool:
     owner = value.owner
     if isinstance(owner, ir.Block):
         return False
-    if owner.operation.name == "stablehlo.iota":
+    if owner.operation.name in ("stablehlo.iota", "stablehlo.dynamic_iota"):
         return ir.IntegerAttr(owner.attributes["iota_dimension"]).value == dim
     if owner.operation.name == "stablehlo.broadcast_in_dim":
         dims = i64_array(owner, "broadcast_dimensions")
@@ -192,7 +192,8 @@ def _arg_reduce(ctx, op):
     mb = ctx.mb
     x = ctx[op.operands[0]]
     axis = i64_array(op, "dimensions")[0]
-    if shape_of(op.operands[0])[axis] == 0:
+    size = shape_of(op.operands[0])[axis]
+    if not is_dynamic(size) and size == 0:
         raise ValueError("argmax over an empty dim")
     direction = _arg_direction(op)
     arg = mb.reduce_argmax if direction == "max" else mb.reduce_argmin

@@ -91,12 +91,16 @@ def _slice(ctx, op):
     stride = i64_array(op, "strides")
     if all(b == 0 for b in begin) and tuple(end) == shape_of(op.operands[0]) and all(s == 1 for s in stride):
         return x
-    return ctx.mb.slice_by_index(
+    out = ctx.mb.slice_by_index(
         x=x,
         begin=np.array(begin, dtype=np.int32),
         end=np.array(end, dtype=np.int32),
         stride=np.array(stride, dtype=np.int32),
     )
+    # The result of a slice is static even when the operand has `?` dims
+    # (its limits are numbers), but MIL infers a symbol for a sliced
+    # symbolic dim: a constant reshape gives the static shape back.
+    return ctx.reshape(out, shape_of(op.results[0]))
 
 
 def _interior(ctx, x, fill, shape, interior):

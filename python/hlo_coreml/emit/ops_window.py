@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._mlir import ir
-from ..element_types import kind_of, shape_of
+from ..element_types import is_dynamic, kind_of, shape_of
 from ..ir_utils import constant_value, i64_array
 from .ops_reduce import body_op_name
 from .registry import emits
@@ -164,8 +164,9 @@ def native_form(op) -> str | None:
     """'cumsum' or 'pool' when the reduce_window maps onto one MIL op
     (`cumsum`, `max_pool` / `avg_pool`), else None: a cumulative add with
     init 0 on f16/f32/i32; a max (init -inf) or sum (init 0) window on
-    f16/f32 without dilation or negative padding, touching 1 to 3 dims."""
-    if len(op.operands) != 2 or not ir_static(op.operands[0]):
+    f16/f32 without dilation or negative padding, touching 1 to 3 dims.
+    A `?` dim (flexible input) is fine where the window does not touch it."""
+    if len(op.operands) != 2 or not _touched_static(op):
         return None
     body = body_op_name(op)
     kind = kind_of(op.operands[0])
@@ -179,6 +180,14 @@ def native_form(op) -> str | None:
     if any(b != 1 for b in base) or any(w != 1 for w in wdil) or any(lo < 0 or hi < 0 for lo, hi in padding):
         return None
     return "pool" if 1 <= len(touched_dims(op)) <= 3 else None
+
+
+def _touched_static(op) -> bool:
+    """Every dim the window touches is static in the operand and the result."""
+    if ir_static(op.operands[0]):
+        return True
+    ins, outs = shape_of(op.operands[0]), shape_of(op.results[0])
+    return not any(is_dynamic(ins[d]) or is_dynamic(outs[d]) for d in touched_dims(op))
 
 
 def ir_static(value) -> bool:
@@ -200,11 +209,24 @@ def _check(op):
             "with a body that is not one binary op of its two arguments is not supported (e.g. "
             "lax.cumlogsumexp); hlo-coreml handles add, multiply, maximum, minimum, and, or, xor bodies"
         )
+    if not _touched_static(op):
+        return (
+            f"on {ir.RankedTensorType(op.operands[0].type)} slides its window over a dynamic (?) dimension; "
+            "with flexible inputs, pooling and cumsum work only over static dims (e.g. a flexible batch). "
+            "Specialize the input shapes (specialize={name: shape}, --specialize NAME=SHAPE)"
+        )
     form = native_form(op)
     if form == "cumsum":
         return None
     if form == "pool":
         if not pool_layout_ok(op):
+            if not ir_static(op.operands[0]):
+                return (
+                    f"on {ir.RankedTensorType(op.operands[0].type)} cannot be put into MIL's pooling layout: "
+                    "the dims outside the window must be exactly two when one of them is dynamic (merging "
+                    "them needs a reshape of a ? dim). Specialize the input shapes (specialize={name: shape}, "
+                    "--specialize NAME=SHAPE)"
+                )
             return "needs its windowed dims last (run hlo-coreml-legalize-reduce-window first)"
         return None
     if init_padding_ambiguous(op):

@@ -84,9 +84,7 @@ REFUSED: dict[str, str] = {
     "stablehlo.uniform_dequantize": _QUANT,
     # dynamism
     "stablehlo.dynamic_conv": _DYNAMIC,
-    "stablehlo.dynamic_gather": _DYNAMIC,
     "stablehlo.dynamic_pad": _DYNAMIC,
-    "stablehlo.real_dynamic_slice": _DYNAMIC,
     "stablehlo.set_dimension_size": _DYNAMIC,
     # other
     "stablehlo.reduce_precision": (

@@ -353,10 +353,12 @@ func.func @einsum_diagonal_left_alone(%a: tensor<3x3xf32>, %b: tensor<3xf32>) ->
 
 // -----
 
-// Dynamic shapes are left alone.
-// CHECK-LABEL: func.func @dynamic_left_alone(
-// CHECK-NEXT:    stablehlo.dot_general %{{.*}}, %{{.*}}, contracting_dims = [1] x [1] : (tensor<?x5xf32>, tensor<3x5xf32>) -> tensor<?x3xf32>
-func.func @dynamic_left_alone(%a: tensor<?x5xf32>, %b: tensor<3x5xf32>) -> tensor<?x3xf32> {
+// Dynamic shapes: only the static side is reshaped if needed; here the
+// rhs is transposed (more in dot_general_to_matmul_dynamic.mlir).
+// CHECK-LABEL: func.func @dynamic_rhs_transposed(
+// CHECK-NEXT:    %[[T:.+]] = stablehlo.transpose %arg1, dims = [1, 0] : (tensor<3x5xf32>) -> tensor<5x3xf32>
+// CHECK-NEXT:    stablehlo.dot_general %arg0, %[[T]], contracting_dims = [1] x [0] : (tensor<?x5xf32>, tensor<5x3xf32>) -> tensor<?x3xf32>
+func.func @dynamic_rhs_transposed(%a: tensor<?x5xf32>, %b: tensor<3x5xf32>) -> tensor<?x3xf32> {
   %0 = stablehlo.dot_general %a, %b, contracting_dims = [1] x [1] : (tensor<?x5xf32>, tensor<3x5xf32>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
