@@ -1,15 +1,17 @@
-"""hlo-coreml-decompose-linalg: Cholesky factorizations and triangular solves
-of small static matrices, unrolled into slices, matmuls and elementwise ops."""
+"""hlo-coreml-decompose-linalg: Cholesky factorizations, triangular solves and
+(JAX's LAPACK getrf) LU factorizations of small static matrices, unrolled
+into slices, matmuls and elementwise ops."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-
 from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.element_types import shape_of
 
+from .linalg_lu import OPS_PER_STEP as _LU_OPS_PER_STEP
+from .linalg_lu import lu
 from .linalg_helpers import (
     batched_constant,
     broadcast,
@@ -45,9 +47,18 @@ _LAPACK = {
     "lapack_dtrsm_ffi": ("trsm", False),
     "lapack_ctrsm_ffi": ("trsm", True),
     "lapack_ztrsm_ffi": ("trsm", True),
+    "lapack_sgetrf_ffi": ("getrf", False),
+    "lapack_dgetrf_ffi": ("getrf", False),
+    "lapack_cgetrf_ffi": ("getrf", True),
+    "lapack_zgetrf_ffi": ("getrf", True),
 }
 _CHOLESKY_HINT = "Compute the factorization outside the model, or pass its result in as an input"
 _SOLVE_HINT = "Solve outside the model, or pass the inverse in and use a matmul"
+_LU_HINT = (
+    "Factor (solve, invert, take the determinant) outside the model, or pass the result in as an input"
+)
+# What each LAPACK call is, for diagnostics.
+_LAPACK_WHAT = {"potrf": "cholesky", "trsm": "triangular solve", "getrf": "LU factorization"}
 
 
 @register_pass
@@ -55,7 +66,9 @@ _SOLVE_HINT = "Solve outside the model, or pass the inverse in and use a matmul"
 class DecomposeLinalgPass(ModulePass):
     """Rewrites `stablehlo.cholesky` and `stablehlo.triangular_solve` (and the
     LAPACK custom calls `lapack_?potrf_ffi` / `lapack_?trsm_ffi` that JAX
-    emits for them on CPU) whose matrices are static, real (f16/f32) and of
+    emits for them on CPU), and JAX's LU call `lapack_?getrf_ffi` (from
+    `lax.linalg.lu`, `jnp.linalg.solve` / `inv` / `det` / `slogdet`), whose
+    matrices are static, real (f16/f32) and of
     order n <= `max-size` (default 32) into n unrolled steps of `slice`,
     `rsqrt`/`divide`, `multiply`, `dot_general` (outer products, rank 1) and
     `subtract`, vectorized over batch dims and right-hand sides:
@@ -77,6 +90,16 @@ class DecomposeLinalgPass(ModulePass):
       R -= T[:, i] (x) R[i, :], after which R = X. The other triangle of A is
       never read; TRANSPOSE and ADJOINT (the same for real types) transpose
       A once.
+    - getrf (LU with partial pivoting, passes/linalg_lu.py): per column the
+      first row of largest magnitude is found (abs, reduce max, compare,
+      select, reduce min), extracted and swapped in with `select`s against
+      an iota (exact: nothing is multiplied by 0), the column below is
+      divided by the pivot (left as is for an exactly-zero pivot, as
+      LAPACK) and the trailing block gets the rank-1 update. Results are
+      LAPACK's: packed LU, 1-based i32 ipiv and info (first zero pivot,
+      1-based, else 0); the permutation JAX computes from ipiv afterwards
+      is ordinary StableHLO (a static while loop of dynamic slices and
+      scatters, unrolled by hlo-coreml-unroll-while).
 
     ```mlir
     %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -87,15 +110,15 @@ class DecomposeLinalgPass(ModulePass):
     %0 = stablehlo.select %tril, concatenate(%l0, %l1, dim = 1), %zeros
     ```
 
-    Afterwards no `cholesky`, `triangular_solve` or LAPACK potrf/trsm call
-    remains. Instances this pass cannot unroll (n > max-size, complex
+    Afterwards no `cholesky`, `triangular_solve` or LAPACK potrf/trsm/getrf
+    call remains. Instances this pass cannot unroll (n > max-size, complex
     element types, dynamic shapes) are reported at their location with the
     reason and what to do instead, and the pass fails.
     """
 
     name: ClassVar[str] = "hlo-coreml-decompose-linalg"
     summary: ClassVar[str] = (
-        f"cholesky / triangular_solve (and JAX's LAPACK potrf/trsm calls) of static real n <= {MAX_SIZE} "
+        f"cholesky / triangular_solve (and JAX's LAPACK potrf/trsm/getrf calls) of static real n <= {MAX_SIZE} "
         "matrices into n unrolled steps of slices, outer-product matmuls and elementwise ops"
     )
     max_size: int = MAX_SIZE
@@ -134,9 +157,10 @@ class DecomposeLinalgPass(ModulePass):
             target = ir.StringAttr(op.attributes["call_target_name"]).value
             if lapack_config(op) is None:
                 return None
-            kind = "cholesky" if _LAPACK[target][0] == "potrf" else "solve"
-            hint = _CHOLESKY_HINT if kind == "cholesky" else _SOLVE_HINT
-            what = f"'stablehlo.custom_call' @{target} (JAX's LAPACK {'cholesky' if kind == 'cholesky' else 'triangular solve'})"
+            lapack = _LAPACK[target][0]
+            kind = {"potrf": "cholesky", "trsm": "solve", "getrf": "lu"}[lapack]
+            hint = {"cholesky": _CHOLESKY_HINT, "solve": _SOLVE_HINT, "lu": _LU_HINT}[kind]
+            what = f"'stablehlo.custom_call' @{target} (JAX's LAPACK {_LAPACK_WHAT[lapack]})"
         else:
             return None
         types = [v.type for v in (*op.operands, *op.results)]
@@ -153,9 +177,12 @@ class DecomposeLinalgPass(ModulePass):
             return f"{what} on {element} is not supported by Core ML: hlo-coreml-decompose-linalg unrolls f16/f32 matrices only. {hint}"
         n = a.shape[-1]
         if a.rank < 2 or a.shape[-2] != n:
-            return f"{what} needs square matrices, got {a}"
+            return (
+                f"{what} of a non-square {a} is not supported by Core ML: hlo-coreml-decompose-linalg "
+                f"unrolls square matrices only. {hint}"
+            )
         if n > self.max_size:
-            per_step = 8 if kind == "cholesky" else 4
+            per_step = {"cholesky": 8, "solve": 4, "lu": _LU_OPS_PER_STEP}[kind]
             return (
                 f"{what} of a {n}x{n} matrix is not supported by Core ML: hlo-coreml-decompose-linalg "
                 f"unrolls it into n steps only for n <= {self.max_size} (this one would take ~{per_step * n} ops). "
@@ -280,13 +307,17 @@ def _rewrite_triangular_solve(op, rewriter):
 # -- JAX's LAPACK calls on CPU -------------------------------------------------
 
 
-_LAPACK_KEYS = {"potrf": ("uplo",), "trsm": ("side", "uplo", "trans_x", "diag")}
+_LAPACK_KEYS = {"potrf": ("uplo",), "trsm": ("side", "uplo", "trans_x", "diag"), "getrf": ()}
+# (operands, results) of each call: potrf (a) -> (factor, info); trsm (a, b)
+# -> x; getrf (a) -> (lu, ipiv, info).
+_LAPACK_ARITY = {"potrf": (1, 2), "trsm": (2, 1), "getrf": (1, 3)}
 
 
 def lapack_config(op) -> dict[str, str] | None:
     """The single-character LAPACK flags (uplo, side, trans_x, diag) of a
     `lapack_?potrf_ffi` / `lapack_?trsm_ffi` call, from its
-    `mhlo.backend_config` dictionary; None if it is not such a call."""
+    `mhlo.backend_config` dictionary (empty for `lapack_?getrf_ffi`, which
+    has no flags); None if it is not such a call."""
     target = ir.StringAttr(op.attributes["call_target_name"]).value
     if target not in _LAPACK or "mhlo.backend_config" not in op.attributes:
         return None
@@ -299,8 +330,7 @@ def lapack_config(op) -> dict[str, str] | None:
         if key not in config or not isinstance(config[key], ir.IntegerAttr):
             return None
         flags[key] = chr(ir.IntegerAttr(config[key]).value)
-    expected_operands = 1 if kind == "potrf" else 2
-    expected_results = 2 if kind == "potrf" else 1
+    expected_operands, expected_results = _LAPACK_ARITY[kind]
     if len(op.operands) != expected_operands or len(op.results) != expected_results:
         return None
     return flags
@@ -319,6 +349,8 @@ def _rewrite_lapack(op, rewriter):
                 op.operands[0], config["uplo"] == "L", with_info=True, keep_other_triangle=True
             )
             results = [factor, info]
+        elif kind == "getrf":
+            results = list(lu(op.operands[0]))
         else:
             x = triangular_solve(
                 op.operands[0],
@@ -329,6 +361,11 @@ def _rewrite_lapack(op, rewriter):
                 transpose=config["trans_x"] in ("T", "C"),
             )
             results = [x]
+        # ipiv / info are i32 (JAX's FFI declares them so, also with x64).
+        results = [
+            r if r.type == old.type else stablehlo.ConvertOp(old.type, r).result
+            for r, old in zip(results, op.results)
+        ]
     rewriter.replace_op(op, results)
     return False
 
