@@ -120,8 +120,11 @@ def lu(a):
             parts.append(stablehlo.SubtractOp(trailing, outer(l, slice_(row, {-1: (j + 1, n)}))).result)
         w = parts[0] if len(parts) == 1 else stablehlo.ConcatenateOp(parts, nb + 1).result
     factors = rows[0] if n == 1 else stablehlo.ConcatenateOp(rows, nb).result
-    local = chosen[0] if n == 1 else stablehlo.ConcatenateOp(chosen, nb).result  # [B.., n], relative to j
-    ipiv = stablehlo.AddOp(local, batched_constant(np.arange(1, n + 1), batch, i32)).result
+    if n == 1:
+        ipiv = constant(np.ones([*batch, 1]), i32)
+    else:
+        local = stablehlo.ConcatenateOp(chosen, nb).result  # [B.., n], relative to j
+        ipiv = stablehlo.AddOp(local, batched_constant(np.arange(1, n + 1), batch, i32)).result
     info = first_failure_info(pivots, batch, element, ok_direction="NE")
     return factors, ipiv, info
 
