@@ -1,16 +1,30 @@
-"""hlo-coreml-decompose-linalg: Cholesky factorizations and triangular solves
-of small static matrices, unrolled into slices, matmuls and elementwise ops."""
+"""hlo-coreml-decompose-linalg: Cholesky factorizations, triangular solves and
+(JAX's LAPACK getrf) LU factorizations of small static matrices, unrolled
+into slices, matmuls and elementwise ops."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
 from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.element_types import shape_of
 
+from .linalg_lu import OPS_PER_STEP as _LU_OPS_PER_STEP
+from .linalg_lu import lu
+from .linalg_helpers import (
+    batched_constant,
+    broadcast,
+    constant,
+    element_of,
+    first_failure_info,
+    outer,
+    reshape,
+    select_triangle,
+    slice_,
+    tensor_type,
+    transpose_last_two,
+)
 from .registry import ModulePass, register_pass, walk_functions
 
 # Default largest matrix order n that is unrolled (also quoted in
@@ -33,9 +47,18 @@ _LAPACK = {
     "lapack_dtrsm_ffi": ("trsm", False),
     "lapack_ctrsm_ffi": ("trsm", True),
     "lapack_ztrsm_ffi": ("trsm", True),
+    "lapack_sgetrf_ffi": ("getrf", False),
+    "lapack_dgetrf_ffi": ("getrf", False),
+    "lapack_cgetrf_ffi": ("getrf", True),
+    "lapack_zgetrf_ffi": ("getrf", True),
 }
 _CHOLESKY_HINT = "Compute the factorization outside the model, or pass its result in as an input"
 _SOLVE_HINT = "Solve outside the model, or pass the inverse in and use a matmul"
+_LU_HINT = (
+    "Factor (solve, invert, take the determinant) outside the model, or pass the result in as an input"
+)
+# What each LAPACK call is, for diagnostics.
+_LAPACK_WHAT = {"potrf": "cholesky", "trsm": "triangular solve", "getrf": "LU factorization"}
 
 
 @register_pass
@@ -43,7 +66,9 @@ _SOLVE_HINT = "Solve outside the model, or pass the inverse in and use a matmul"
 class DecomposeLinalgPass(ModulePass):
     """Rewrites `stablehlo.cholesky` and `stablehlo.triangular_solve` (and the
     LAPACK custom calls `lapack_?potrf_ffi` / `lapack_?trsm_ffi` that JAX
-    emits for them on CPU) whose matrices are static, real (f16/f32) and of
+    emits for them on CPU), and JAX's LU call `lapack_?getrf_ffi` (from
+    `lax.linalg.lu`, `jnp.linalg.solve` / `inv` / `det` / `slogdet`), whose
+    matrices are static, real (f16/f32) and of
     order n <= `max-size` (default 32) into n unrolled steps of `slice`,
     `rsqrt`/`divide`, `multiply`, `dot_general` (outer products, rank 1) and
     `subtract`, vectorized over batch dims and right-hand sides:
@@ -65,6 +90,16 @@ class DecomposeLinalgPass(ModulePass):
       R -= T[:, i] (x) R[i, :], after which R = X. The other triangle of A is
       never read; TRANSPOSE and ADJOINT (the same for real types) transpose
       A once.
+    - getrf (LU with partial pivoting, passes/linalg_lu.py): per column the
+      first row of largest magnitude is found (abs, reduce max, compare,
+      select, reduce min), extracted and swapped in with `select`s against
+      an iota (exact: nothing is multiplied by 0), the column below is
+      divided by the pivot (left as is for an exactly-zero pivot, as
+      LAPACK) and the trailing block gets the rank-1 update. Results are
+      LAPACK's: packed LU, 1-based i32 ipiv and info (first zero pivot,
+      1-based, else 0); the permutation JAX computes from ipiv afterwards
+      is ordinary StableHLO (a static while loop of dynamic slices and
+      scatters, unrolled by hlo-coreml-unroll-while).
 
     ```mlir
     %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -75,15 +110,15 @@ class DecomposeLinalgPass(ModulePass):
     %0 = stablehlo.select %tril, concatenate(%l0, %l1, dim = 1), %zeros
     ```
 
-    Afterwards no `cholesky`, `triangular_solve` or LAPACK potrf/trsm call
-    remains. Instances this pass cannot unroll (n > max-size, complex
+    Afterwards no `cholesky`, `triangular_solve` or LAPACK potrf/trsm/getrf
+    call remains. Instances this pass cannot unroll (n > max-size, complex
     element types, dynamic shapes) are reported at their location with the
     reason and what to do instead, and the pass fails.
     """
 
     name: ClassVar[str] = "hlo-coreml-decompose-linalg"
     summary: ClassVar[str] = (
-        f"cholesky / triangular_solve (and JAX's LAPACK potrf/trsm calls) of static real n <= {MAX_SIZE} "
+        f"cholesky / triangular_solve (and JAX's LAPACK potrf/trsm/getrf calls) of static real n <= {MAX_SIZE} "
         "matrices into n unrolled steps of slices, outer-product matmuls and elementwise ops"
     )
     max_size: int = MAX_SIZE
@@ -122,9 +157,10 @@ class DecomposeLinalgPass(ModulePass):
             target = ir.StringAttr(op.attributes["call_target_name"]).value
             if lapack_config(op) is None:
                 return None
-            kind = "cholesky" if _LAPACK[target][0] == "potrf" else "solve"
-            hint = _CHOLESKY_HINT if kind == "cholesky" else _SOLVE_HINT
-            what = f"'stablehlo.custom_call' @{target} (JAX's LAPACK {'cholesky' if kind == 'cholesky' else 'triangular solve'})"
+            lapack = _LAPACK[target][0]
+            kind = {"potrf": "cholesky", "trsm": "solve", "getrf": "lu"}[lapack]
+            hint = {"cholesky": _CHOLESKY_HINT, "solve": _SOLVE_HINT, "lu": _LU_HINT}[kind]
+            what = f"'stablehlo.custom_call' @{target} (JAX's LAPACK {_LAPACK_WHAT[lapack]})"
         else:
             return None
         types = [v.type for v in (*op.operands, *op.results)]
@@ -141,122 +177,18 @@ class DecomposeLinalgPass(ModulePass):
             return f"{what} on {element} is not supported by Core ML: hlo-coreml-decompose-linalg unrolls f16/f32 matrices only. {hint}"
         n = a.shape[-1]
         if a.rank < 2 or a.shape[-2] != n:
-            return f"{what} needs square matrices, got {a}"
+            return (
+                f"{what} of a non-square {a} is not supported by Core ML: hlo-coreml-decompose-linalg "
+                f"unrolls square matrices only. {hint}"
+            )
         if n > self.max_size:
-            per_step = 8 if kind == "cholesky" else 4
+            per_step = {"cholesky": 8, "solve": 4, "lu": _LU_OPS_PER_STEP}[kind]
             return (
                 f"{what} of a {n}x{n} matrix is not supported by Core ML: hlo-coreml-decompose-linalg "
                 f"unrolls it into n steps only for n <= {self.max_size} (this one would take ~{per_step * n} ops). "
                 f"{hint} (or raise the limit with hlo-coreml-decompose-linalg{{max-size={n}}})"
             )
         return None
-
-
-# -- helpers -------------------------------------------------------------------
-
-
-def _tensor(shape, element) -> ir.RankedTensorType:
-    return ir.RankedTensorType.get(list(shape), element)
-
-
-def _element(value):
-    return ir.RankedTensorType(value.type).element_type
-
-
-def _slice(value, axis_ranges: dict[int, tuple[int, int]]):
-    shape = list(shape_of(value))
-    rank = len(shape)
-    begin, end = [0] * rank, list(shape)
-    for axis, (lo, hi) in axis_ranges.items():
-        axis %= rank
-        begin[axis], end[axis] = lo, hi
-    if begin == [0] * rank and end == shape:
-        return value
-    return stablehlo.SliceOp(value, begin, end, [1] * rank).result
-
-
-def _constant(array: np.ndarray, element) -> ir.Value:
-    """A stablehlo.constant of `array` (a splat when all its elements are
-    equal) with element type `element` (i1, i32, f16 or f32)."""
-    t = _tensor(array.shape, element)
-    if isinstance(element, ir.IntegerType) and ir.IntegerType(element).width == 1:
-        array, make = array.astype(np.bool_), lambda x: ir.BoolAttr.get(bool(x))
-    elif isinstance(element, ir.IntegerType):
-        array, make = array.astype(np.int32), lambda x: ir.IntegerAttr.get(element, int(x))
-    else:
-        dtype = np.float16 if isinstance(element, ir.F16Type) else np.float32
-        array, make = array.astype(dtype), lambda x: ir.FloatAttr.get(element, float(x))
-    if array.size and (array == array.flat[0]).all():
-        return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, make(array.flat[0]))).result
-    return stablehlo.ConstantOp(ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=t)).result
-
-
-def _batched_constant(array: np.ndarray, batch, element) -> ir.Value:
-    """`array` as a constant broadcast (broadcast_in_dim) over leading `batch` dims."""
-    value = _constant(array, element)
-    if not batch:
-        return value
-    rank = array.ndim
-    dims = list(range(len(batch), len(batch) + rank))
-    return stablehlo.BroadcastInDimOp(_tensor([*batch, *array.shape], element), value, dims).result
-
-
-def _mask(shape, kind: str):
-    """A constant i1 mask of `shape` [B.., n, n]: the `lower`/`upper`
-    triangle with the diagonal, `strict_lower`/`strict_upper`, or `eye`."""
-    n = shape[-1]
-    i, j = np.indices((n, n))
-    m = {
-        "lower": i >= j,
-        "upper": i <= j,
-        "strict_lower": i > j,
-        "strict_upper": i < j,
-        "eye": i == j,
-    }[kind]
-    return _batched_constant(m, list(shape[:-2]), ir.IntegerType.get_signless(1))
-
-
-def _select_triangle(value, kind: str, other=None):
-    """`value` where the `kind` mask holds, else `other` (zeros by default)."""
-    shape = shape_of(value)
-    if other is None:
-        other = _constant(np.zeros(shape), _element(value))
-    return stablehlo.SelectOp(_mask(shape, kind), value, other).result
-
-
-def _broadcast(value, shape):
-    """`value` (same rank as `shape`, size-1 dims) broadcast to `shape`."""
-    if tuple(shape_of(value)) == tuple(shape):
-        return value
-    rank = len(shape)
-    return stablehlo.BroadcastInDimOp(_tensor(shape, _element(value)), value, list(range(rank))).result
-
-
-def _outer(u, v):
-    """[B.., M, 1] x [B.., 1, N] -> [B.., M, N] as a batched matmul with K = 1."""
-    us, vs = shape_of(u), shape_of(v)
-    batch = list(range(len(us) - 2))
-    rank = len(us)
-    dims = stablehlo.DotDimensionNumbers.get(
-        lhs_batching_dimensions=batch,
-        rhs_batching_dimensions=batch,
-        lhs_contracting_dimensions=[rank - 1],
-        rhs_contracting_dimensions=[rank - 2],
-    )
-    out = _tensor([*us[:-1], vs[-1]], _element(u))
-    return stablehlo.DotGeneralOp(out, u, v, dims).result
-
-
-def _reshape(value, shape):
-    if tuple(shape_of(value)) == tuple(shape):
-        return value
-    return stablehlo.ReshapeOp(_tensor(shape, _element(value)), value).result
-
-
-def _transpose_last_two(value):
-    rank = len(shape_of(value))
-    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
-    return stablehlo.TransposeOp(value, perm).result
 
 
 # -- cholesky ------------------------------------------------------------------
@@ -267,57 +199,31 @@ def cholesky(a, lower: bool, with_info: bool = False, keep_other_triangle: bool 
     docstring); returns (factor, info or None)."""
     shape = list(shape_of(a))
     n = shape[-1]
-    element = _element(a)
+    element = element_of(a)
     # Lower: work with columns S[:, j] ([B.., n, 1]); upper: rows ([B.., 1, n]).
     vec_axis = -1 if lower else -2
     s = a
     vectors, pivots = [], []
     for j in range(n):
-        vec = _slice(s, {vec_axis: (j, j + 1)})
-        pivot = _slice(vec, {-2 if lower else -1: (j, j + 1)})
+        vec = slice_(s, {vec_axis: (j, j + 1)})
+        pivot = slice_(vec, {-2 if lower else -1: (j, j + 1)})
         pivots.append(pivot)
         scale = stablehlo.RsqrtOp(pivot).result
-        v = stablehlo.MulOp(vec, _broadcast(scale, shape_of(vec))).result
+        v = stablehlo.MulOp(vec, broadcast(scale, shape_of(vec))).result
         vectors.append(v)
         if j + 1 < n:
             flipped = [*shape[:-2], *reversed(shape_of(v)[-2:])]
-            w = _reshape(v, flipped)
-            update = _outer(v, w) if lower else _outer(w, v)
+            w = reshape(v, flipped)
+            update = outer(v, w) if lower else outer(w, v)
             s = stablehlo.SubtractOp(s, update).result
     factor = vectors[0] if n == 1 else stablehlo.ConcatenateOp(vectors, len(shape) + vec_axis).result
     triangle = "lower" if lower else "upper"
     if n > 1:
-        factor = _select_triangle(factor, triangle, a if keep_other_triangle else None)
+        factor = select_triangle(factor, triangle, a if keep_other_triangle else None)
     info = None
     if with_info:
-        info = _potrf_info(pivots, shape[:-2], element)
+        info = first_failure_info(pivots, shape[:-2], element)
     return factor, info
-
-
-def _potrf_info(pivots, batch, element):
-    """LAPACK's info: the 1-based index of the first pivot that is not > 0
-    (NaN included), else 0; i32 of shape `batch`."""
-    n = len(pivots)
-    row = pivots[0] if n == 1 else stablehlo.ConcatenateOp(pivots, len(batch) + 1).result  # [B.., 1, n]
-    p = _reshape(row, [*batch, n])
-    i32 = ir.IntegerType.get_signless(32)
-    zero = _constant(np.zeros([*batch, n]), element)
-    ok = stablehlo.CompareOp(p, zero, stablehlo.ComparisonDirectionAttr.get("GT")).result
-    big = n + 1
-    index = _batched_constant(np.arange(1, n + 1), batch, i32)
-    sentinel = _constant(np.full([*batch, n], big), i32)
-    failed_at = stablehlo.SelectOp(ok, sentinel, index).result
-    scalar = _tensor([], i32)
-    init = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(scalar, ir.IntegerAttr.get(i32, big))).result
-    reduce = stablehlo.ReduceOp([_tensor(batch, i32)], [failed_at], [init], [len(batch)])
-    block = reduce.regions[0].blocks.append(scalar, scalar)
-    with ir.InsertionPoint(block):
-        stablehlo.ReturnOp([stablehlo.MinOp(block.arguments[0], block.arguments[1]).result])
-    first = reduce.results[0]
-    none = stablehlo.CompareOp(
-        first, _constant(np.full(batch, big), i32), stablehlo.ComparisonDirectionAttr.get("EQ")
-    ).result
-    return stablehlo.SelectOp(none, _constant(np.zeros(batch), i32), first).result
 
 
 def _rewrite_cholesky(op, rewriter):
@@ -340,16 +246,16 @@ def triangular_solve(a, b, left_side: bool, lower: bool, unit_diagonal: bool, tr
     n = shape[-1]
     b_shape = list(shape_of(b))
     # T = op(A), triangular on the `lower_t` side; only its strict triangle is read.
-    t = _transpose_last_two(a) if transpose else a
+    t = transpose_last_two(a) if transpose else a
     lower_t = lower != transpose
-    strict = _select_triangle(t, "strict_lower" if lower_t else "strict_upper")
+    strict = select_triangle(t, "strict_lower" if lower_t else "strict_upper")
     r = b
     if not unit_diagonal:
-        diag_matrix = _select_triangle(a, "eye")
-        element = _element(a)
-        scalar = _tensor([], element)
+        diag_matrix = select_triangle(a, "eye")
+        element = element_of(a)
+        scalar = tensor_type([], element)
         zero = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(scalar, ir.FloatAttr.get(element, 0.0))).result
-        reduce = stablehlo.ReduceOp([_tensor(shape[:-1], element)], [diag_matrix], [zero], [len(shape) - 1])
+        reduce = stablehlo.ReduceOp([tensor_type(shape[:-1], element)], [diag_matrix], [zero], [len(shape) - 1])
         block = reduce.regions[0].blocks.append(scalar, scalar)
         with ir.InsertionPoint(block):
             stablehlo.ReturnOp([stablehlo.AddOp(block.arguments[0], block.arguments[1]).result])
@@ -357,21 +263,21 @@ def triangular_solve(a, b, left_side: bool, lower: bool, unit_diagonal: bool, tr
         batch = list(range(len(shape) - 2))
         # Scale by the diagonal entry of the row (left) / column (right) that is being solved.
         axis = len(shape) - 2 if left_side else len(shape) - 1
-        d_t = stablehlo.BroadcastInDimOp(_tensor(shape, element), d, [*batch, axis]).result
+        d_t = stablehlo.BroadcastInDimOp(tensor_type(shape, element), d, [*batch, axis]).result
         strict = stablehlo.DivOp(strict, d_t).result
-        d_b = stablehlo.BroadcastInDimOp(_tensor(b_shape, element), d, [*batch, axis]).result
+        d_b = stablehlo.BroadcastInDimOp(tensor_type(b_shape, element), d, [*batch, axis]).result
         r = stablehlo.DivOp(b, d_b).result
     forward = lower_t if left_side else not lower_t
     order = list(range(n)) if forward else list(range(n - 1, -1, -1))
     for i in order[:-1]:
         if left_side:
-            x_i = _slice(r, {-2: (i, i + 1)})  # [B.., 1, m]
-            t_col = _slice(strict, {-1: (i, i + 1)})  # [B.., n, 1]
-            update = _outer(t_col, x_i)
+            x_i = slice_(r, {-2: (i, i + 1)})  # [B.., 1, m]
+            t_col = slice_(strict, {-1: (i, i + 1)})  # [B.., n, 1]
+            update = outer(t_col, x_i)
         else:
-            x_i = _slice(r, {-1: (i, i + 1)})  # [B.., m, 1]
-            t_row = _slice(strict, {-2: (i, i + 1)})  # [B.., 1, n]
-            update = _outer(x_i, t_row)
+            x_i = slice_(r, {-1: (i, i + 1)})  # [B.., m, 1]
+            t_row = slice_(strict, {-2: (i, i + 1)})  # [B.., 1, n]
+            update = outer(x_i, t_row)
         r = stablehlo.SubtractOp(r, update).result
     return r
 
@@ -401,13 +307,17 @@ def _rewrite_triangular_solve(op, rewriter):
 # -- JAX's LAPACK calls on CPU -------------------------------------------------
 
 
-_LAPACK_KEYS = {"potrf": ("uplo",), "trsm": ("side", "uplo", "trans_x", "diag")}
+_LAPACK_KEYS = {"potrf": ("uplo",), "trsm": ("side", "uplo", "trans_x", "diag"), "getrf": ()}
+# (operands, results) of each call: potrf (a) -> (factor, info); trsm (a, b)
+# -> x; getrf (a) -> (lu, ipiv, info).
+_LAPACK_ARITY = {"potrf": (1, 2), "trsm": (2, 1), "getrf": (1, 3)}
 
 
 def lapack_config(op) -> dict[str, str] | None:
     """The single-character LAPACK flags (uplo, side, trans_x, diag) of a
     `lapack_?potrf_ffi` / `lapack_?trsm_ffi` call, from its
-    `mhlo.backend_config` dictionary; None if it is not such a call."""
+    `mhlo.backend_config` dictionary (empty for `lapack_?getrf_ffi`, which
+    has no flags); None if it is not such a call."""
     target = ir.StringAttr(op.attributes["call_target_name"]).value
     if target not in _LAPACK or "mhlo.backend_config" not in op.attributes:
         return None
@@ -420,8 +330,7 @@ def lapack_config(op) -> dict[str, str] | None:
         if key not in config or not isinstance(config[key], ir.IntegerAttr):
             return None
         flags[key] = chr(ir.IntegerAttr(config[key]).value)
-    expected_operands = 1 if kind == "potrf" else 2
-    expected_results = 2 if kind == "potrf" else 1
+    expected_operands, expected_results = _LAPACK_ARITY[kind]
     if len(op.operands) != expected_operands or len(op.results) != expected_results:
         return None
     return flags
@@ -440,6 +349,8 @@ def _rewrite_lapack(op, rewriter):
                 op.operands[0], config["uplo"] == "L", with_info=True, keep_other_triangle=True
             )
             results = [factor, info]
+        elif kind == "getrf":
+            results = list(lu(op.operands[0]))
         else:
             x = triangular_solve(
                 op.operands[0],
@@ -450,6 +361,11 @@ def _rewrite_lapack(op, rewriter):
                 transpose=config["trans_x"] in ("T", "C"),
             )
             results = [x]
+        # ipiv / info are i32 (JAX's FFI declares them so, also with x64).
+        results = [
+            r if r.type == old.type else stablehlo.ConvertOp(old.type, r).result
+            for r, old in zip(results, op.results)
+        ]
     rewriter.replace_op(op, results)
     return False
 

@@ -1,13 +1,15 @@
-"""Cholesky and triangular solves (hlo-coreml-decompose-linalg), end to end
-against JAX on CPU through the reference interpreter.
+"""Cholesky, triangular solves and LU (hlo-coreml-decompose-linalg), end to
+end against JAX on CPU through the reference interpreter.
 
 JAX on CPU exports these as LAPACK custom calls (`lapack_spotrf_ffi`,
 `lapack_strsm_ffi`); exported for TPU they are `stablehlo.cholesky` /
 `stablehlo.triangular_solve`. Both forms are tested (the TPU export is only
 lowered here, never run), as are the StableHLO ops written by hand with
 `lower = false`, a non-positive-definite input (NaN as in JAX), `cho_solve`
-and a small Gaussian-process posterior mean; the MIL op counts at n = 16;
-and the refusals that remain (n above the limit, complex matrices).
+and a small Gaussian-process posterior mean; LU (`lapack_sgetrf_ffi`:
+`lax.linalg.lu`, `lu_factor` / `lu_solve`, `jnp.linalg.solve`, `inv`, `det`,
+`slogdet`) including pivoting, zero and singular matrices; the MIL op
+counts; and the refusals that remain (n above the limit, complex matrices).
 
 Matrices are well conditioned (A = B B^T + n I, triangular factors of
 those), so fp32 results agree with LAPACK's to ~1e-5 relative; the
@@ -172,6 +174,135 @@ def test_gaussian_process_posterior_mean():
     check_against_jax(posterior_mean, x, y, x_star, rtol=1e-3, atol=1e-4)
 
 
+# -- LU (JAX's lapack_sgetrf_ffi) -------------------------------------------------------------
+
+
+def general(*batch, n, seed=0):
+    """Well-conditioned matrices without structure (singular values in [1, 3],
+    random singular vectors), so partial pivoting picks rows all over the
+    place and no two candidates tie."""
+    rng = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(rng.normal(size=(*batch, n, n)))
+    v, _ = np.linalg.qr(rng.normal(size=(*batch, n, n)))
+    s = rng.uniform(1.0, 3.0, size=(*batch, 1, n))
+    return ((u * s) @ np.swapaxes(v, -1, -2)).astype(np.float32)
+
+
+# The first column's largest entry is in the last row, the next pivot is a
+# zero leading entry; no pivot ties.
+NEEDS_PIVOTING = np.array([[0.0, 2.0, 1.0, -1.0], [1.0, 0.0, 3.0, 2.0], [2.0, 1.0, 0.0, 1.0], [-4.0, 1.0, 2.0, 0.0]], np.float32)
+# Rank 3: a pivot is exactly zero, det = 0. (4x4: JAX computes det of 2x2
+# and 3x3 matrices in closed form, without LU.)
+SINGULAR = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0], [1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 3.0]], np.float32)
+
+LU_SIZES = [1, 3, 8, MAX_SIZE]
+
+
+@pytest.mark.parametrize("n", LU_SIZES)
+def test_lu_outputs(n):
+    # (lu, pivots, permutation); the integer results must match exactly.
+    check_against_jax(lax.linalg.lu, general(n=n), rtol=RTOL, atol=ATOL)
+
+
+def test_lu_batch():
+    check_against_jax(lax.linalg.lu, general(2, 3, n=5), rtol=RTOL, atol=ATOL)
+
+
+def test_lu_needs_pivoting():
+    (_, pivots, perm) = jax_reference(lax.linalg.lu, NEEDS_PIVOTING)
+    assert list(pivots) != list(range(4)) and list(perm) != list(range(4))
+    check_against_jax(lax.linalg.lu, NEEDS_PIVOTING, rtol=RTOL, atol=ATOL)
+    check_against_jax(jnp.linalg.solve, NEEDS_PIVOTING, normal(4, 2), rtol=RTOL, atol=ATOL)
+
+
+def test_lu_singular():
+    # A zero pivot: LAPACK leaves the column below it (zeros) alone, so LU is
+    # finite; det is 0 and slogdet (0, -inf) as in JAX.
+    lu_, pivots, perm = jax_reference(lax.linalg.lu, SINGULAR)
+    assert (np.diag(lu_) == 0).any() and np.isfinite(lu_).all()
+    check_against_jax(lax.linalg.lu, SINGULAR, rtol=RTOL, atol=ATOL)
+    check_against_jax(jnp.linalg.det, SINGULAR, rtol=RTOL, atol=ATOL)
+    (sign, logabsdet) = jax_reference(jnp.linalg.slogdet, SINGULAR)
+    assert sign == 0 and logabsdet == -np.inf
+    check_against_jax(jnp.linalg.slogdet, SINGULAR, rtol=RTOL, atol=ATOL)
+
+
+def test_lu_zero_matrix_and_zero_column():
+    # Every candidate ties at 0: LAPACK takes the first (no swap).
+    z = np.zeros((2, 3, 3), np.float32)
+    z[1, :, 1] = [0.0, 5.0, -7.0]
+    check_against_jax(lax.linalg.lu, z, rtol=RTOL, atol=ATOL)
+
+
+def test_solve_singular_is_not_finite():
+    # Solving with a singular matrix divides by the zero pivot: inf/NaN as in
+    # JAX (which of the two may differ with the order of the operations).
+    b = normal(4)
+    (expected,) = jax_reference(jnp.linalg.solve, SINGULAR, b)
+    path_model = hlo_coreml.compile(jnp.linalg.solve, SINGULAR, b, compute_precision="fp32")
+    (got,) = hlo_coreml.run(path_model, {"a": SINGULAR, "b": b}).values()
+    assert not np.isfinite(expected).all()
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(expected))
+
+
+@pytest.mark.parametrize("n", LU_SIZES)
+def test_lu_factor_and_solve(n):
+    a, b = general(n=n), normal(n, 3)
+    check_against_jax(jsl.lu_factor, a, rtol=RTOL, atol=ATOL)
+    check_against_jax(lambda a, b: jsl.lu_solve(jsl.lu_factor(a), b), a, b, rtol=RTOL, atol=ATOL)
+
+
+def test_lu_solve_transposed():
+    a, b = general(n=6), normal(6, 2)
+    check_against_jax(lambda a, b: jsl.lu_solve(jsl.lu_factor(a), b, trans=1), a, b, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("n", LU_SIZES)
+def test_solve_vector_rhs(n):
+    check_against_jax(jnp.linalg.solve, general(n=n), normal(n), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("n", LU_SIZES)
+def test_solve_matrix_rhs(n):
+    check_against_jax(jnp.linalg.solve, general(n=n), normal(n, 4), rtol=RTOL, atol=ATOL)
+
+
+def test_solve_batch_dims():
+    check_against_jax(jnp.linalg.solve, general(2, 3, n=5), normal(2, 3, 5, 2), rtol=RTOL, atol=ATOL)
+    # A batch of vectors (JAX >= 0.5 wants them as [..., n, 1]) and one vector for the whole batch.
+    batched_vectors = lambda a, b: jnp.linalg.solve(a, b[..., None])[..., 0]
+    check_against_jax(batched_vectors, general(4, n=3), normal(4, 3), rtol=RTOL, atol=ATOL)
+    check_against_jax(jnp.linalg.solve, general(4, n=3), normal(3), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("n", LU_SIZES)
+def test_inv(n):
+    check_against_jax(jnp.linalg.inv, general(n=n), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("n", LU_SIZES)
+def test_det_and_slogdet(n):
+    # Singular values in [1, 3]: det and log|det| are O(1)..O(3^n). (JAX's
+    # det of a 3x3 matrix is closed-form, no LU; slogdet always uses LU.)
+    a = general(2, n=n)
+    check_against_jax(jnp.linalg.det, a, rtol=1e-3, atol=ATOL)
+    check_against_jax(jnp.linalg.slogdet, a, rtol=RTOL, atol=1e-4)
+
+
+def test_lu_x64_dgetrf():
+    """With jax_enable_x64 JAX calls lapack_dgetrf_ffi; narrow-types makes it f32 first."""
+    from helpers import enable_x64
+
+    with enable_x64():
+        a, b = general(n=6).astype(np.float64), normal(6, 2).astype(np.float64)
+        check_against_jax(jnp.linalg.solve, a, b, rtol=RTOL, atol=ATOL)
+        check_against_jax(jnp.linalg.det, a, rtol=RTOL, atol=ATOL)
+
+
+def test_solve_fp16_compute_precision():
+    check_against_jax(jnp.linalg.solve, general(n=8), normal(8, 2), precision="fp16", rtol=5e-2, atol=5e-2)
+
+
 # -- stablehlo.cholesky / triangular_solve themselves --------------------------------------------
 
 
@@ -241,6 +372,20 @@ def test_op_counts_n16():
     assert sum(solve.values()) <= 4 * n + 6, solve
 
 
+def test_solve_op_counts():
+    """jnp.linalg.solve: getrf ~30 ops per column, two unit/non-unit triangular
+    solves ~4 per row, and JAX's ipiv -> permutation loop (unrolled) a few
+    per row."""
+    counts = {}
+    for n in (8, MAX_SIZE):
+        model = hlo_coreml.compile(jnp.linalg.solve, general(n=n), normal(n), compute_precision="fp32")
+        counts[n] = Counter(ops(model))
+        total = sum(counts[n].values())
+        assert counts[n]["matmul"] <= 3 * n, counts[n]
+        assert total <= 60 * n, (n, total, counts[n])
+    print({n: sum(c.values()) for n, c in counts.items()}, counts)
+
+
 # -- what stays refused -------------------------------------------------------------------------
 
 
@@ -267,6 +412,23 @@ def test_above_the_limit_refused_from_jax():
     n = MAX_SIZE + 1
     with pytest.raises(hlo_coreml.LegalizationError, match=r"lapack_spotrf_ffi.*of a 33x33 matrix"):
         hlo_coreml.compile(jnp.linalg.cholesky, spd(n=n))
+
+
+@pytest.mark.parametrize("fn", [jnp.linalg.solve, jnp.linalg.det], ids=["solve", "det"])
+def test_lu_above_the_limit_refused(fn):
+    n = MAX_SIZE + 1
+    args = (general(n=n), normal(n)) if fn is jnp.linalg.solve else (general(n=n),)
+    with pytest.raises(hlo_coreml.LegalizationError) as info:
+        hlo_coreml.compile(fn, *args)
+    message = str(info.value)
+    assert f"'stablehlo.custom_call' @lapack_sgetrf_ffi (JAX's LAPACK LU factorization) of a {n}x{n} matrix" in message
+    assert f"n <= {MAX_SIZE}" in message and "outside the model" in message and "max-size=33" in message
+
+
+def test_lu_complex_refused():
+    a = (general(n=4) + 0j).astype(np.complex64)
+    with pytest.raises(hlo_coreml.LegalizationError, match="lapack_cgetrf_ffi.*on complex matrices is not supported"):
+        hlo_coreml.compile(jnp.linalg.det, a)
 
 
 def test_complex_refused():

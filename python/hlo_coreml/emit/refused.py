@@ -105,8 +105,11 @@ REWRITTEN: dict[str, str] = {
     "stablehlo.custom_call": (
         "only `shape_assertion` (jax.export's shape checks; removed by hlo-coreml-remove-tuples) and "
         "JAX's LAPACK Cholesky / triangular solve on CPU (`lapack_?potrf_ffi`, `lapack_?trsm_ffi`; "
-        "unrolled by hlo-coreml-decompose-linalg like the ops below); any other target is refused "
-        "with its name"
+        "unrolled by hlo-coreml-decompose-linalg like the ops below) and LU (`lapack_?getrf_ffi`, "
+        "from `jnp.linalg.solve` / `inv` / `det` / `slogdet`, `lax.linalg.lu`: unrolled for static "
+        "real square matrices of order n <= 32 into n pivot-search / row-swap / rank-1-update steps of "
+        "`abs`, `reduce_max`/`reduce_min`, `select`, `reduce_sum`, `real_div`, `matmul`, `sub`, "
+        "LAPACK's partial pivoting and 1-based ipiv/info); any other target is refused with its name"
     ),
     "stablehlo.cholesky": (
         "unrolled by hlo-coreml-decompose-linalg for static f16/f32 matrices of order n <= 32 "

@@ -177,3 +177,85 @@ func.func @other_custom_call_untouched(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {
   %0 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) : (tensor<3x3xf32>) -> tensor<3x3xf32>
   return %0 : tensor<3x3xf32>
 }
+
+// -----
+
+// JAX's LU on CPU (lapack_sgetrf_ffi -> (lu, ipiv, info)), 2x2. Column 0:
+// the first row with the largest |a| (rows not smaller than the max, then
+// the smallest index); that row extracted exactly with select + reduce add,
+// and the swap a select of row 0 into its place; the entry below the pivot
+// divided by it (by 1 for a zero pivot); the trailing block updated by an
+// outer product. ipiv is 1-based; info the first zero pivot (NE 0 fails).
+// CHECK-LABEL: func.func @lapack_getrf_2x2(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x2xf32>)
+// CHECK-DAG:     %[[NEGINF:.*]] = stablehlo.constant dense<0xFF800000> : tensor<f32>
+// CHECK-DAG:     %[[INTMAX:.*]] = stablehlo.constant dense<2147483647> : tensor<i32>
+// CHECK-DAG:     %[[ROWIDX:.*]] = stablehlo.constant dense<{{\[\[}}0], [1]]> : tensor<2x1xi32>
+// CHECK-DAG:     %[[ROWIOTA:.*]] = stablehlo.constant dense<{{\[\[}}0, 0], [1, 1]]> : tensor<2x2xi32>
+// CHECK-DAG:     %[[ONEBASED:.*]] = stablehlo.constant dense<[1, 2]> : tensor<2xi32>
+// CHECK:         %[[C0:.*]] = stablehlo.slice %[[A]] [0:2, 0:1]
+// CHECK-NEXT:    %[[MAG:.*]] = stablehlo.abs %[[C0]]
+// CHECK-NEXT:    %[[MAX:.*]] = stablehlo.reduce(%[[MAG]] init: %[[NEGINF]]) applies stablehlo.maximum across dimensions = [0]
+// CHECK-NEXT:    %[[MAXB:.*]] = stablehlo.broadcast_in_dim %[[MAX]], dims = [1] : (tensor<1xf32>) -> tensor<2x1xf32>
+// CHECK-NEXT:    %[[LT:.*]] = stablehlo.compare LT, %[[MAG]], %[[MAXB]]
+// CHECK-NEXT:    %[[CAND:.*]] = stablehlo.select %[[LT]], %{{.*}}, %[[ROWIDX]]
+// CHECK-NEXT:    %[[P:.*]] = stablehlo.reduce(%[[CAND]] init: %[[INTMAX]]) applies stablehlo.minimum across dimensions = [0] : (tensor<2x1xi32>, tensor<i32>) -> tensor<1xi32>
+// CHECK-NEXT:    %[[PB:.*]] = stablehlo.broadcast_in_dim %[[P]], dims = [1] : (tensor<1xi32>) -> tensor<2x2xi32>
+// CHECK-NEXT:    %[[ISP:.*]] = stablehlo.compare EQ, %[[PB]], %[[ROWIOTA]]
+// CHECK-NEXT:    %[[PICKED:.*]] = stablehlo.select %[[ISP]], %[[A]], %{{.*}}
+// CHECK-NEXT:    %[[SUM:.*]] = stablehlo.reduce(%[[PICKED]] init: %{{.*}}) applies stablehlo.add across dimensions = [0]
+// CHECK-NEXT:    %[[ROW0:.*]] = stablehlo.reshape %[[SUM]] : (tensor<2xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:    %[[TOP:.*]] = stablehlo.slice %[[A]] [0:1, 0:2]
+// CHECK-NEXT:    %[[ISPREST:.*]] = stablehlo.slice %[[ISP]] [1:2, 0:2]
+// CHECK-NEXT:    %[[REST:.*]] = stablehlo.slice %[[A]] [1:2, 0:2]
+// CHECK-NEXT:    %[[SWAPPED:.*]] = stablehlo.select %[[ISPREST]], %[[TOP]], %[[REST]]
+// CHECK-NEXT:    %[[PIV:.*]] = stablehlo.slice %[[ROW0]] [0:1, 0:1]
+// CHECK-NEXT:    %[[ZERO:.*]] = stablehlo.compare EQ, %[[PIV]], %{{.*}}
+// CHECK-NEXT:    %[[DIVISOR:.*]] = stablehlo.select %[[ZERO]], %{{.*}}, %[[PIV]]
+// CHECK-NEXT:    %[[BELOW:.*]] = stablehlo.slice %[[SWAPPED]] [0:1, 0:1]
+// CHECK-NEXT:    %[[L:.*]] = stablehlo.divide %[[BELOW]], %[[DIVISOR]]
+// CHECK-NEXT:    %[[TRAIL:.*]] = stablehlo.slice %[[SWAPPED]] [0:1, 1:2]
+// CHECK-NEXT:    %[[U:.*]] = stablehlo.slice %[[ROW0]] [0:1, 1:2]
+// CHECK-NEXT:    %[[OUTER:.*]] = stablehlo.dot_general %[[L]], %[[U]], contracting_dims = [1] x [0]
+// CHECK-NEXT:    %[[UPD:.*]] = stablehlo.subtract %[[TRAIL]], %[[OUTER]]
+// CHECK-NEXT:    %[[ROW1:.*]] = stablehlo.concatenate %[[L]], %[[UPD]], dim = 1
+// CHECK:         %[[LU:.*]] = stablehlo.concatenate %[[ROW0]], %[[ROW1]], dim = 0 : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<2x2xf32>
+// CHECK-NEXT:    %[[LOCAL:.*]] = stablehlo.concatenate %[[P]], %{{.*}}, dim = 0 : (tensor<1xi32>, tensor<1xi32>) -> tensor<2xi32>
+// CHECK-NEXT:    %[[IPIV:.*]] = stablehlo.add %[[LOCAL]], %[[ONEBASED]]
+// CHECK:         stablehlo.compare NE
+// CHECK:         %[[INFO:.*]] = stablehlo.select %{{.*}} : tensor<i1>, tensor<i32>
+// CHECK-NEXT:    return %[[LU]], %[[IPIV]], %[[INFO]] : tensor<2x2xf32>, tensor<2xi32>, tensor<i32>
+// CHECK-NOT:     lapack_sgetrf_ffi
+func.func @lapack_getrf_2x2(%a: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2xi32>, tensor<i32>) {
+  %0:3 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) {mhlo.backend_config = {}, mhlo.frontend_attributes = {num_batch_dims = "0"}} : (tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2xi32>, tensor<i32>)
+  return %0#0, %0#1, %0#2 : tensor<2x2xf32>, tensor<2xi32>, tensor<i32>
+}
+
+// -----
+
+// Batch dims (num_batch_dims = 1): every step is vectorized over them; the
+// n - 1 pivot searches and outer products, no swap at the last row.
+// CHECK-LABEL: func.func @lapack_getrf_batch(
+// CHECK-COUNT-2: stablehlo.abs {{.*}} : tensor<2x{{[0-9]}}x1xf32>
+// CHECK-NOT:     stablehlo.abs
+// CHECK:         stablehlo.dot_general {{.*}} batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x1x1xf32>, tensor<2x1x1xf32>) -> tensor<2x1x1xf32>
+// CHECK:         %[[LU:.*]] = stablehlo.concatenate {{.*}} dim = 1 : (tensor<2x1x3xf32>, tensor<2x1x3xf32>, tensor<2x1x3xf32>) -> tensor<2x3x3xf32>
+// CHECK:         return %[[LU]], %{{.*}}, %{{.*}} : tensor<2x3x3xf32>, tensor<2x3xi32>, tensor<2xi32>
+func.func @lapack_getrf_batch(%a: tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3xi32>, tensor<2xi32>) {
+  %0:3 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) {mhlo.backend_config = {}, mhlo.frontend_attributes = {num_batch_dims = "1"}} : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3xi32>, tensor<2xi32>)
+  return %0#0, %0#1, %0#2 : tensor<2x3x3xf32>, tensor<2x3xi32>, tensor<2xi32>
+}
+
+// -----
+
+// n = 1: no search; ipiv = [1]; info = 1 exactly when a == 0.
+// CHECK-LABEL: func.func @lapack_getrf_1x1(
+// CHECK-SAME:    %[[A:.*]]: tensor<1x1xf32>)
+// CHECK-NOT:     stablehlo.abs
+// CHECK-DAG:     %[[ONE:.*]] = stablehlo.constant dense<1> : tensor<1xi32>
+// CHECK:         stablehlo.compare NE
+// CHECK:         return %[[A]], %[[ONE]], %{{.*}} : tensor<1x1xf32>, tensor<1xi32>, tensor<i32>
+func.func @lapack_getrf_1x1(%a: tensor<1x1xf32>) -> (tensor<1x1xf32>, tensor<1xi32>, tensor<i32>) {
+  %0:3 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) {mhlo.backend_config = {}} : (tensor<1x1xf32>) -> (tensor<1x1xf32>, tensor<1xi32>, tensor<i32>)
+  return %0#0, %0#1, %0#2 : tensor<1x1xf32>, tensor<1xi32>, tensor<i32>
+}

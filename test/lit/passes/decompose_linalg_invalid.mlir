@@ -47,3 +47,31 @@ func.func @main(%a: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<?x?xf32>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// ERR: error: 'stablehlo.custom_call' @lapack_sgetrf_ffi (JAX's LAPACK LU factorization) of a 33x33 matrix is not supported by Core ML: hlo-coreml-decompose-linalg unrolls it into n steps only for n <= 32 (this one would take ~891 ops). Factor (solve, invert, take the determinant) outside the model, or pass the result in as an input (or raise the limit with hlo-coreml-decompose-linalg{max-size=33})
+func.func @main(%a: tensor<33x33xf32>) -> (tensor<33x33xf32>, tensor<33xi32>, tensor<i32>) {
+  // expected-error@+1 {{'stablehlo.custom_call' @lapack_sgetrf_ffi (JAX's LAPACK LU factorization) of a 33x33 matrix is not supported by Core ML}}
+  %0:3 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) {mhlo.backend_config = {}} : (tensor<33x33xf32>) -> (tensor<33x33xf32>, tensor<33xi32>, tensor<i32>)
+  return %0#0, %0#1, %0#2 : tensor<33x33xf32>, tensor<33xi32>, tensor<i32>
+}
+
+// -----
+
+// lax.linalg.lu of a non-square matrix.
+// ERR: error: 'stablehlo.custom_call' @lapack_sgetrf_ffi (JAX's LAPACK LU factorization) of a non-square tensor<3x4xf32> is not supported by Core ML: hlo-coreml-decompose-linalg unrolls square matrices only
+func.func @main(%a: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3xi32>, tensor<i32>) {
+  // expected-error@+1 {{'stablehlo.custom_call' @lapack_sgetrf_ffi (JAX's LAPACK LU factorization) of a non-square tensor<3x4xf32> is not supported by Core ML}}
+  %0:3 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) {mhlo.backend_config = {}} : (tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3xi32>, tensor<i32>)
+  return %0#0, %0#1, %0#2 : tensor<3x4xf32>, tensor<3xi32>, tensor<i32>
+}
+
+// -----
+
+// ERR: error: 'stablehlo.custom_call' @lapack_cgetrf_ffi (JAX's LAPACK LU factorization) on complex matrices is not supported by Core ML
+func.func @main(%a: tensor<3x3xcomplex<f32>>) -> (tensor<3x3xcomplex<f32>>, tensor<3xi32>, tensor<i32>) {
+  // expected-error@+1 {{'stablehlo.custom_call' @lapack_cgetrf_ffi (JAX's LAPACK LU factorization) on complex matrices is not supported by Core ML}}
+  %0:3 = stablehlo.custom_call @lapack_cgetrf_ffi(%a) {mhlo.backend_config = {}} : (tensor<3x3xcomplex<f32>>) -> (tensor<3x3xcomplex<f32>>, tensor<3xi32>, tensor<i32>)
+  return %0#0, %0#1, %0#2 : tensor<3x3xcomplex<f32>>, tensor<3xi32>, tensor<i32>
+}
