@@ -158,3 +158,35 @@ func.func @attention_unscaled(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v:
   %o = stablehlo.dot_general %p, %v, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x3x3xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   return %o : tensor<2x3x4xf32>
 }
+
+// -----
+
+// A scale that varies along the rows (not the normalized axis) is no gamma:
+// probing cuts the rows to 4, and a constant not uniform along a cut dim
+// sends matching back to full size, so only the layer norm before the
+// scale is raised (rows 0-3 alone would look like gamma = 1).
+// CHECK-LABEL: func.func @layer_norm_row_scaled(
+// CHECK-NEXT:    %[[S:.+]] = stablehlo.constant dense<{{\[\[}}1.000000e+00
+// CHECK-NEXT:    %[[N:.+]] = stablehlo.composite "coreml.layer_norm" %arg0 {composite_attributes = {axes = array<i64: 1>, epsilon = 9.99999974E-6 : f32}
+// CHECK-NEXT:    %[[R:.+]] = stablehlo.multiply %[[N]], %[[S]] : tensor<8x4xf32>
+// CHECK-NEXT:    return %[[R]]
+func.func @layer_norm_row_scaled(%arg0: tensor<8x4xf32>) -> tensor<8x4xf32> {
+  %zero = stablehlo.constant dense<0.000000e+00> : tensor<f32>
+  %quarter = stablehlo.constant dense<2.500000e-01> : tensor<8xf32>
+  %eps = stablehlo.constant dense<9.99999974E-6> : tensor<8x1xf32>
+  %scale = stablehlo.constant dense<[[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0]]> : tensor<8x4xf32>
+  %0 = stablehlo.reduce(%arg0 init: %zero) applies stablehlo.add across dimensions = [1] : (tensor<8x4xf32>, tensor<f32>) -> tensor<8xf32>
+  %1 = stablehlo.multiply %0, %quarter : tensor<8xf32>
+  %2 = stablehlo.broadcast_in_dim %1, dims = [0] : (tensor<8xf32>) -> tensor<8x4xf32>
+  %3 = stablehlo.subtract %arg0, %2 : tensor<8x4xf32>
+  %4 = stablehlo.multiply %3, %3 : tensor<8x4xf32>
+  %5 = stablehlo.reduce(%4 init: %zero) applies stablehlo.add across dimensions = [1] : (tensor<8x4xf32>, tensor<f32>) -> tensor<8xf32>
+  %6 = stablehlo.multiply %5, %quarter : tensor<8xf32>
+  %7 = stablehlo.broadcast_in_dim %6, dims = [0] : (tensor<8xf32>) -> tensor<8x1xf32>
+  %8 = stablehlo.add %7, %eps : tensor<8x1xf32>
+  %9 = stablehlo.rsqrt %8 : tensor<8x1xf32>
+  %10 = stablehlo.broadcast_in_dim %9, dims = [0, 1] : (tensor<8x1xf32>) -> tensor<8x4xf32>
+  %11 = stablehlo.multiply %3, %10 : tensor<8x4xf32>
+  %12 = stablehlo.multiply %11, %scale : tensor<8x4xf32>
+  return %12 : tensor<8x4xf32>
+}
