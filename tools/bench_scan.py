@@ -52,11 +52,10 @@ def measure(fn, steps: int, hidden: int, features: int, max_unroll: int | None):
     import jax
 
     from hlo_coreml._mlir import ir
-    from hlo_coreml.compiler import legalize
-    from hlo_coreml.coreml import coremltools, resolve_precision, resolve_target
+    from hlo_coreml.compiler import convert_program, legalize
+    from hlo_coreml.coreml import resolve_precision, resolve_target
     from hlo_coreml.emit.program import build_program, find_main, interface_of
 
-    ct = coremltools()
     args = (np.zeros((1, hidden), np.float32), np.zeros((steps, 1, features), np.float32))
     exported = jax.export.export(jax.jit(fn))(*args)
     target = resolve_target(None)
@@ -67,14 +66,7 @@ def measure(fn, steps: int, hidden: int, features: int, max_unroll: int | None):
         program, _ = build_program(module, target, interface_of(find_main(module)))
     t2 = time.perf_counter()
     ops = _count_ops(program.functions["main"])
-    ct.convert(
-        program,
-        source="milinternal",
-        convert_to="mlprogram",
-        minimum_deployment_target=target,
-        compute_precision=resolve_precision("fp32"),
-        skip_model_load=True,
-    )
+    convert_program(program, target, resolve_precision("fp32"))
     t3 = time.perf_counter()
     return t1 - t0, t2 - t1, t3 - t2, ops
 

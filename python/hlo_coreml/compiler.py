@@ -200,7 +200,6 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     Returns a `coremltools.models.MLModel`. Raises `LegalizationError` (a
     `CompileError`) listing every problem with its source location.
     """
-    ct = coremltools()
     target = resolve_target(minimum_deployment_target)
     precision = resolve_precision(compute_precision)
     if output_path is not None and not os.fspath(output_path).endswith(".mlpackage"):
@@ -236,32 +235,14 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         apply_io_requests(iface, in_requests, out_requests, target)
         state_map = resolve_states(iface, states)
         program, iface = build_program(module, target, iface, states=state_map)
-    convert_kwargs = dict(
-        source="milinternal",
-        convert_to="mlprogram",
-        minimum_deployment_target=target,
-        compute_precision=precision,
-        skip_model_load=True,
+    mlmodel = convert_program(
+        program,
+        target,
+        precision,
+        pass_pipeline=pass_pipeline,
+        inputs=image_types(iface, in_requests) + tensor_types(iface),
+        show_progress=show_progress,
     )
-    if pass_pipeline is None:
-        pass_pipeline = default_pass_pipeline(ct)
-    # Constants cast to fp16 saturate at +-65504 instead of overflowing to
-    # inf (hlo_coreml.fp16_saturation); FLOAT32 removes add_fp16_cast and
-    # with it the reason for these passes.
-    convert_kwargs["pass_pipeline"] = with_fp16_saturation(pass_pipeline)
-    input_types = image_types(iface, in_requests) + tensor_types(iface)
-    if input_types:
-        convert_kwargs["inputs"] = input_types
-    # ct.convert calls gc.collect() several times; with jax (and torch)
-    # loaded each full collection costs ~0.1 s. Freezing the objects that
-    # exist now makes those collections cheap without changing behaviour.
-    gc.freeze()
-    try:
-        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden():
-            mlmodel = ct.convert(program, **convert_kwargs)
-    finally:
-        gc.unfreeze()
-    validate_program(mlmodel._mil_program)
     mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
         {
             "inputs": [_spec_json(s) for s in iface.inputs],
@@ -280,6 +261,41 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     )
     if output_path is not None:
         save_atomically(mlmodel, os.fspath(output_path))
+    return mlmodel
+
+
+def convert_program(program, target, precision, *, pass_pipeline=None, inputs=(), show_progress=False):
+    """`ct.convert` of a MIL program the way compile() runs it: the default
+    MIL pass pipeline (SKIPPED_MIL_PASSES removed) or `pass_pipeline`, with
+    the fp16 saturation passes; coremltools' conversion-time overheads
+    removed (coreml_patches); the result validated once. Returns the
+    MLModel (not loaded)."""
+    ct = coremltools()
+    convert_kwargs = dict(
+        source="milinternal",
+        convert_to="mlprogram",
+        minimum_deployment_target=target,
+        compute_precision=precision,
+        skip_model_load=True,
+    )
+    if pass_pipeline is None:
+        pass_pipeline = default_pass_pipeline(ct)
+    # Constants cast to fp16 saturate at +-65504 instead of overflowing to
+    # inf (hlo_coreml.fp16_saturation); FLOAT32 removes add_fp16_cast and
+    # with it the reason for these passes.
+    convert_kwargs["pass_pipeline"] = with_fp16_saturation(pass_pipeline)
+    if inputs:
+        convert_kwargs["inputs"] = list(inputs)
+    # ct.convert calls gc.collect() several times; with jax (and torch)
+    # loaded each full collection costs ~0.1 s. Freezing the objects that
+    # exist now makes those collections cheap without changing behaviour.
+    gc.freeze()
+    try:
+        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden():
+            mlmodel = ct.convert(program, **convert_kwargs)
+    finally:
+        gc.unfreeze()
+    validate_program(mlmodel._mil_program)
     return mlmodel
 
 
