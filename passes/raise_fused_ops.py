@@ -443,17 +443,9 @@ def _evaluate(region: _Region, x_value: np.ndarray, elementwise: bool = False) -
     for op in region.ops:
         result = op.results[0]
         name = op.name
-        args = []
-        for v in _data_operands(op):
-            a = env.get(v)
-            if a is None:
-                if _name(v) != "stablehlo.constant":
-                    return None
-                a = _constant_operand(v, elementwise)
-                if a is None:
-                    return None
-                env[v] = a
-            args.append(a)
+        args = _operand_values(op, env, elementwise)
+        if args is None:
+            return None
         try:
             if elementwise and name in ("stablehlo.broadcast_in_dim", "stablehlo.reshape", *_SHAPED):
                 out = args[0]
@@ -517,17 +509,9 @@ def _evaluate_rows(region: _Region, x_value: np.ndarray, plan: dict) -> np.ndarr
     env = {region.x: x_value}
     for op in region.ops:
         result = op.results[0]
-        args = []
-        for v in _data_operands(op):
-            a = env.get(v)
-            if a is None:
-                if _name(v) != "stablehlo.constant":
-                    return None
-                a = _constant_operand(v, False)
-                if a is None:
-                    return None
-                env[v] = a
-            args.append(a)
+        args = _operand_values(op, env, False)
+        if args is None:
+            return None
         cut = plan.get(result)
         shape = None
         if cut is not None:
@@ -559,6 +543,23 @@ def _cut(a: np.ndarray, shape) -> np.ndarray | None:
                 return None
             a = np.take(a, range(size), axis=d)
     return a
+
+
+def _operand_values(op, env: dict, scalar: bool) -> list | None:
+    """The values of `op`'s data operands: from `env`, or constants (added
+    to `env`; splats as one scalar when `scalar`); None if one has none."""
+    args = []
+    for v in _data_operands(op):
+        a = env.get(v)
+        if a is None:
+            if _name(v) != "stablehlo.constant":
+                return None
+            a = _constant_operand(v, scalar)
+            if a is None:
+                return None
+            env[v] = a
+        args.append(a)
+    return args
 
 
 def _constant_operand(value, scalar: bool):
