@@ -1154,12 +1154,7 @@ def _sdpa_decomposition(anchor, operands, prescale: float, mask_kind) -> str:
             e = stablehlo.ExpOp(stablehlo.SubtractOp(s, _bcast(m, s_type)).result).result
             total = _reduce(e, stablehlo.AddOp, 0.0)
             p = stablehlo.DivOp(e, _bcast(total, s_type)).result
-            dims = stablehlo.DotDimensionNumbers.get(
-                lhs_batching_dimensions=list(range(nb)),
-                rhs_batching_dimensions=list(range(nb)),
-                lhs_contracting_dimensions=[nb + 1],
-                rhs_contracting_dimensions=[nb],
-            )
+            # p [B.., L, S] x v [B.., S, Ev]: the same batch and contracting dims as q x kt
             out = stablehlo.DotGeneralOp(result_type, p, v, dims).result
             func.ReturnOp([out])
     return name
