@@ -110,7 +110,7 @@ def _example(a, b) -> str:
     if where.size == 0:
         return "values differ"
     i = tuple(int(k) for k in where[0])
-    return f"at index {list(i)}: {a[i]!r} vs {b[i]!r} ({int(differ.sum())} element(s) differ)"
+    return f"at index {list(i)}: {a[i].item()!r} vs {b[i].item()!r} ({int(differ.sum())} element(s) differ)"
 
 
 def underspecified(op, env, behaviour: str, compute: Callable[[str], object]):
