@@ -11,8 +11,14 @@ from .diagnostics import CompileError, LegalizationError
 __all__ = ["compile", "legalize", "run", "CompileError", "LegalizationError"]
 
 
-def run(model, inputs):
-    """Run a compiled model with the NumPy reference MIL interpreter."""
+def run(model, inputs, strict=False):
+    """Run a compiled model with the NumPy reference MIL interpreter.
+
+    With ``strict=True`` the model is run under two readings of every
+    behaviour the Core ML op documentation leaves open (sign of `mod`, order
+    of equal keys, `round` ties, pooling padding, out-of-range indices, ...)
+    and ``UnderspecifiedBehaviourError`` names the ops whose results made the
+    outputs differ."""
     from .interpreter import run as _run
 
-    return _run(model, inputs)
+    return _run(model, inputs, strict=strict)

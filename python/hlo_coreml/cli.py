@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="an input array (repeat for each input)",
     )
     r.add_argument("-o", "--output", default=None, help="save all outputs to this .npz file instead of printing them")
+    r.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail if an output depends on behaviour the Core ML op documentation leaves open (sign of mod, "
+        "order of equal keys, round ties, pooling padding, out-of-range indices); see docs/semantics.md",
+    )
     i = sub.add_parser(
         "inspect",
         help="describe an .mlpackage: interface, ops, precision, rank, Neural Engine notes",
@@ -258,7 +264,7 @@ def _run(args) -> int:
     if not os.path.isdir(args.model):
         raise CompileError(f"{args.model}: not an .mlpackage directory")
     try:
-        outputs = run(args.model, _load_inputs(args.input))
+        outputs = run(args.model, _load_inputs(args.input), strict=args.strict)
     except InterpreterError as e:
         raise CompileError(str(e)) from None
     if args.output:

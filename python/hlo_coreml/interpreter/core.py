@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict, Mapping, Optional
 
 import numpy as np
 
+from .readings import DEFAULT, READING_A, READING_B, Recorder, same_values
+
 OP_TABLE: Dict[str, Callable] = {}
 
 _IOS16 = 7  # opset_version value of ct.target.iOS16
@@ -23,6 +25,11 @@ _IOS17 = 8  # opset_version value of ct.target.iOS17
 
 class InterpreterError(ValueError):
     """Raised for bad inputs, unknown ops and ops that cannot be executed."""
+
+
+class UnderspecifiedBehaviourError(InterpreterError):
+    """Strict mode: the program's outputs depend on a behaviour the MIL op
+    documentation leaves open (see ``interpreter/readings.py``)."""
 
 
 def register(*op_types: str):
@@ -317,9 +324,34 @@ class Interpreter:
                 self.input_vars[name] = var
         self.output_names = [v.name for v in self.function.outputs]
         self.last_states: Dict[str, np.ndarray] = {}
+        self.reading = DEFAULT  # see readings.py; strict mode switches it per run
+        self.recorder = None
 
-    def run(self, inputs: Mapping[str, Any], state_out: Optional[dict] = None) -> Dict[str, np.ndarray]:
-        """Run function main; return outputs by name in program order."""
+    def run(
+        self, inputs: Mapping[str, Any], state_out: Optional[dict] = None, strict: bool = False
+    ) -> Dict[str, np.ndarray]:
+        """Run function main; return outputs by name in program order.
+
+        With ``strict``, run it under two readings of every behaviour the
+        MIL documentation leaves open and raise
+        :class:`UnderspecifiedBehaviourError`, naming the ops whose results
+        depended on the reading, when the outputs or states differ."""
+        if not strict:
+            return self._run(inputs, state_out, DEFAULT, None)
+        rec_a, rec_b = Recorder(READING_B), Recorder(READING_A)
+        out_a = self._run(inputs, None, READING_A, rec_a, write_states=False)
+        states_a = dict(self.last_states)
+        out_b = self._run(inputs, None, READING_B, rec_b, write_states=False)
+        states_b = dict(self.last_states)
+        differing = [n for n in out_a if not same_values(out_a[n], out_b[n])]
+        differing += [f"state {n}" for n in states_a if not same_values(states_a[n], states_b[n])]
+        if differing:
+            raise UnderspecifiedBehaviourError(_strict_message(differing, rec_a.divergences or rec_b.divergences))
+        self.last_states = states_a
+        self._write_states(inputs, states_a, state_out)
+        return out_a
+
+    def _run(self, inputs, state_out, reading, recorder, write_states=True):
         if not isinstance(inputs, Mapping):
             raise InterpreterError(f"inputs must be a dict of name -> array, got {type(inputs).__name__}")
         expected = list(self.input_vars) + list(self.state_vars)
@@ -329,29 +361,52 @@ class Interpreter:
         missing = [k for k in expected if k not in inputs]
         if missing:
             raise InterpreterError(f"missing input(s) {missing}; the program expects {expected}")
+        self.reading, self.recorder = reading, recorder
         env = Env(self)
         for name, var in self.input_vars.items():
             env[var] = _prepare(name, var, inputs[name], "input")
         for name, var in self.state_vars.items():
             env.states[name] = _prepare(name, var, inputs[name], "state").copy()
-        execute_block(self.function, env)
+        try:
+            execute_block(self.function, env)
+        finally:
+            self.reading, self.recorder = DEFAULT, None
         outputs = {v.name: env[v] for v in self.function.outputs}
         self.last_states = dict(env.states)
-        for name, val in env.states.items():
+        if write_states:
+            self._write_states(inputs, env.states, state_out)
+        return outputs
+
+    @staticmethod
+    def _write_states(inputs, states, state_out):
+        for name, val in states.items():
             given = inputs[name]
             if isinstance(given, np.ndarray) and given.dtype == val.dtype and given.shape == val.shape:
                 if given.flags.writeable:
                     np.copyto(given, val)
             if state_out is not None:
                 state_out[name] = val
-        return outputs
 
 
-def run(model, inputs: Mapping[str, Any], state_out: Optional[dict] = None) -> Dict[str, np.ndarray]:
+def run(
+    model, inputs: Mapping[str, Any], state_out: Optional[dict] = None, strict: bool = False
+) -> Dict[str, np.ndarray]:
     """Load ``model`` and run its function ``main`` on ``inputs``.
 
     ``model`` is a path to an ``.mlpackage``, a ``coremltools.models.MLModel``
     or a pymil ``Program``. Returns ``{output name: array}`` in program output
-    order. See :class:`Interpreter` for how states are passed and updated.
+    order. See :class:`Interpreter` for how states are passed and updated,
+    and ``readings.py`` for ``strict``.
     """
-    return Interpreter(model).run(inputs, state_out=state_out)
+    return Interpreter(model).run(inputs, state_out=state_out, strict=strict)
+
+
+def _strict_message(differing, divergences) -> str:
+    outs = ", ".join(differing[:5]) + (" ..." if len(differing) > 5 else "")
+    lines = [f"strict mode: output(s) {outs} depend on behaviour the Core ML op documentation leaves open"]
+    if divergences:
+        lines.append("op(s) whose result depends on it:")
+        lines += [f"  {d.describe()}" for d in divergences[:8]]
+        if len(divergences) > 8:
+            lines.append(f"  ... and {len(divergences) - 8} more")
+    return "\n".join(lines)
