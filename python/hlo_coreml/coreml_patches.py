@@ -40,6 +40,46 @@ def _fast_fp16_overflow(original):
     return staticmethod(fp16_overflow)
 
 
+def _concat_without_float_symbols(original):
+    """coremltools 9.0's `concat.value_inference` stands a fresh symbol in
+    for each element of a small (<= 10 elements) non-constant input, to
+    track shape arithmetic. On float tensors that symbolic value leaks:
+    a `slice_by_index` that keeps only the constant part of such a concat
+    gets an object-dtype value, `const_elimination` turns it into an int32
+    constant, and the next op fails ("constant_val has dtype fp32 whereas x
+    has dtype int32"). Floats never carry shapes: on them concat only has a
+    value when every input has one."""
+    from coremltools.converters.mil.mil import types
+
+    def value_inference(self):
+        dtype = self.values[0].dtype
+        if not (types.is_int(dtype) or types.is_bool(dtype)) and any(v.sym_val is None for v in self.values):
+            return None
+        return original(self)
+
+    return value_inference
+
+
+def _concat_class():
+    from coremltools.converters.mil.mil.ops.defs.iOS15.tensor_operation import concat
+
+    return concat
+
+
+@contextlib.contextmanager
+def concat_float_symbols_removed():
+    """While MIL is built and converted, float `concat`s get no symbolic
+    value (see `_concat_without_float_symbols`)."""
+    coremltools()
+    concat = _concat_class()
+    original = concat.__dict__["value_inference"]
+    concat.value_inference = _concat_without_float_symbols(original)
+    try:
+        yield
+    finally:
+        concat.value_inference = original
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
