@@ -14,6 +14,7 @@ from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
 from .coreml_patches import (
     concat_float_symbols_removed,
+    conv_bias_fusion_guarded,
     fp16_overflow_warnings_hidden,
     mil_pass_overhead_removed,
     validate_program,
@@ -301,6 +302,7 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
             mil_pass_overhead_removed(),
             fp16_overflow_warnings_hidden(),
             concat_float_symbols_removed(),
+            conv_bias_fusion_guarded(),
         ):
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:

@@ -80,6 +80,37 @@ def concat_float_symbols_removed():
         concat.value_inference = original
 
 
+def _conv_bias_fusion_with_const_weight(original):
+    """coremltools 9.0's `fuse_conv_bias` pattern conv -> transpose ->
+    add/sub(const) reads `conv.weight.val` without checking that the weight
+    is a constant; with the kernel as a model input (NWC convolutions with a
+    bias, `conv_general_dilated(x, w, ...) + b`) it raises AttributeError.
+    A conv whose weight is not a constant is left unfused."""
+
+    def try_to_transform_transpose_pattern(conv_op, block):
+        if conv_op.op_type in ("conv", "conv_transpose") and conv_op.weight.val is None:
+            return False
+        return original(conv_op, block)
+
+    return staticmethod(try_to_transform_transpose_pattern)
+
+
+@contextlib.contextmanager
+def conv_bias_fusion_guarded():
+    """For the duration, `fuse_conv_bias` skips convs whose weight is not a
+    constant (see `_conv_bias_fusion_with_const_weight`)."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes.defs.optimize_conv import fuse_conv_bias
+
+    name = "_try_to_transform_transpose_pattern"
+    original = fuse_conv_bias.__dict__[name]
+    setattr(fuse_conv_bias, name, _conv_bias_fusion_with_const_weight(original.__func__))
+    try:
+        yield
+    finally:
+        setattr(fuse_conv_bias, name, original)
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100

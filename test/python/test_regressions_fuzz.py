@@ -216,3 +216,31 @@ def test_pad_sweep_covers_everything():
     assert {c[1] for c in cases} == set(SWEEP_DTYPES)
     seen = {config for case in cases for config in case[3]}
     assert seen >= set(AXIS_CONFIGS)
+
+
+# -- convolution ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "transpose"])
+def test_nwc_conv_with_input_kernel_plus_bias(op):
+    # Was: AttributeError in coremltools' fuse_conv_bias (conv -> transpose ->
+    # add(const) with a non-constant weight); see coreml_patches.
+    def fn(x, w):
+        if op == "transpose":
+            y = lax.conv_transpose(x, w, (2,), "SAME", dimension_numbers=("NWC", "WIO", "NWC"))
+        else:
+            y = lax.conv_general_dilated(x, w, (1,), "SAME", dimension_numbers=("NWC", "WIO", "NWC"))
+        return y - jnp.arange(3.0) if op == "sub" else y + jnp.arange(3.0)
+
+    check_both(fn, f32(1, 5, 2), f32(3, 2, 3, seed=1))
+
+
+def test_conv_bias_fusion_guard_is_restored():
+    from coremltools.converters.mil.mil.passes.defs.optimize_conv import fuse_conv_bias
+
+    from hlo_coreml.coreml_patches import conv_bias_fusion_guarded
+
+    original = fuse_conv_bias.__dict__["_try_to_transform_transpose_pattern"]
+    with conv_bias_fusion_guarded():
+        assert fuse_conv_bias.__dict__["_try_to_transform_transpose_pattern"] is not original
+    assert fuse_conv_bias.__dict__["_try_to_transform_transpose_pattern"] is original
