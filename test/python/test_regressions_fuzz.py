@@ -244,3 +244,33 @@ def test_conv_bias_fusion_guard_is_restored():
     with conv_bias_fusion_guarded():
         assert fuse_conv_bias.__dict__["_try_to_transform_transpose_pattern"] is not original
     assert fuse_conv_bias.__dict__["_try_to_transform_transpose_pattern"] is original
+
+
+# -- control flow -------------------------------------------------------------------------
+
+
+def test_while_loop_with_a_reduced_rank0_carry():
+    # Was: EmitterBug "loop_vars ... changes in the body of while_loop" (a
+    # reduction is a MIL scalar, arithmetic on a rank-0 const a rank-0 tensor).
+    def fn(x):
+        def cond(c):
+            return (c[0] < 5) & (c[1] < 100.0)
+
+        def body(c):
+            return c[0] + 1, c[1] * 1.5 + jnp.sum(jnp.abs(x))
+
+        return lax.while_loop(cond, body, (jnp.int32(0), jnp.sum(jnp.abs(x))))
+
+    check_both(fn, f32(3))
+
+
+def test_while_loop_max_carry_and_cond_branches_of_both_kinds():
+    def loop(x):
+        return lax.while_loop(lambda c: c[1] < 50.0, lambda c: (c[0] + 1, c[1] * 2.0 + 1.0), (jnp.int32(0), jnp.max(x) + 1.5))
+
+    def branches(x):
+        return lax.cond(x[0] > 0, lambda: jnp.sum(x), lambda: x[1] * 3.0)
+
+    check_both(loop, np.abs(f32(3)))
+    check_both(branches, f32(3))
+    check_both(branches, -np.abs(f32(3)))
