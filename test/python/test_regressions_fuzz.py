@@ -274,3 +274,23 @@ def test_while_loop_max_carry_and_cond_branches_of_both_kinds():
     check_both(loop, np.abs(f32(3)))
     check_both(branches, f32(3))
     check_both(branches, -np.abs(f32(3)))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(window_strides=(1, 1, 1), padding="VALID", rhs_dilation=(1, 2, 2)),
+        dict(window_strides=(2, 1, 1), padding=[(0, 0), (1, 0), (0, 0)], lhs_dilation=(2, 1, 2)),
+        dict(window_strides=(1, 1, 1), padding=[(1, 0), (0, 1), (2, -1)], lhs_dilation=(1, 2, 1), rhs_dilation=(2, 1, 2)),
+    ],
+    ids=["rhs_dilation", "lhs_dilation", "both"],
+)
+@pytest.mark.parametrize("kernel", ["input", "constant"])
+def test_3d_conv_dilations_stay_within_rank5(kwargs, kernel):
+    # Was: rank 6 (zeros inserted into the rank-5 kernel / input through
+    # expand_dims); check_against_jax asserts rank <= 5 in the saved model.
+    x, w = f32(1, 2, 4, 6, 5), f32(3, 2, 2, 2, 2, seed=1)
+    if kernel == "input":
+        check_both(lambda x, w: lax.conv_general_dilated(x, w, **kwargs), x, w)
+    else:
+        check_both(lambda x: lax.conv_general_dilated(x, w, **kwargs), x)

@@ -103,31 +103,41 @@ def _slice(ctx, op):
     return ctx.reshape(out, shape_of(op.results[0]))
 
 
-def _interior(ctx, x, fill, shape, interior):
-    """Insert `interior[axis]` copies of the rank-0 `fill` between
-    neighbouring elements along each axis. Along one axis of size n with k
-    copies, `x` is viewed as [A, n, 1, B] (A, B: the sizes before and after
-    the axis, so the rank never exceeds 4), concatenated with a [A, n, k, B]
-    block of `fill` on its third dim, reshaped to n*(k+1) along the axis,
-    and the trailing fill is sliced off: (n-1)*(k+1)+1 elements remain."""
+def dilate_axis(ctx, x, shape, axis: int, amount: int, fill):
+    """Insert `amount` copies of `fill` (a one-element var) between
+    neighbouring elements of `x` (static `shape`) along `axis`; returns the
+    new var, of size (n-1)*(amount+1)+1 along `axis`. `x` is viewed as
+    [A, n, 1, B] (A, B: the sizes before and after the axis, so the rank
+    never exceeds 4), concatenated with a [A, n, amount, B] block of `fill`
+    on its third dim, reshaped to n*(amount+1) along the axis, and the
+    trailing fill is sliced off."""
+    shape = [int(d) for d in shape]
+    length = shape[axis]
+    if amount == 0 or length <= 1:
+        return x
     mb = ctx.mb
+    before = int(np.prod(shape[:axis], dtype=np.int64))
+    after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    viewed = ctx.reshape(x, [before, length, 1, after])
+    block = [before, length, amount, after]
+    filler = ctx.broadcast_to(ctx.reshape(fill, [1] * len(block)), block)
+    joined = mb.concat(values=[viewed, filler], axis=2)
+    flat = shape[:axis] + [length * (amount + 1)] + shape[axis + 1 :]
+    x = ctx.reshape(joined, flat)
+    end = list(flat)
+    end[axis] = (length - 1) * (amount + 1) + 1
+    return mb.slice_by_index(x=x, begin=np.zeros(len(flat), np.int32), end=np.array(end, np.int32))
+
+
+def _interior(ctx, x, fill, shape, interior):
+    """Interior padding: `interior[axis]` copies of the rank-0 `fill`
+    between neighbouring elements along each axis (`dilate_axis`)."""
     shape = list(shape)
     for axis, amount in enumerate(interior):
         if amount == 0 or shape[axis] <= 1:
             continue
-        length = shape[axis]
-        before = int(np.prod(shape[:axis], dtype=np.int64))
-        after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
-        viewed = ctx.reshape(x, [before, length, 1, after])
-        block = [before, length, amount, after]
-        filler = ctx.broadcast_to(ctx.reshape(fill, [1] * len(block)), block)
-        joined = mb.concat(values=[viewed, filler], axis=2)
-        flat = shape[:axis] + [length * (amount + 1)] + shape[axis + 1 :]
-        x = ctx.reshape(joined, flat)
-        end = list(flat)
-        end[axis] = (length - 1) * (amount + 1) + 1
-        x = mb.slice_by_index(x=x, begin=np.zeros(len(flat), np.int32), end=np.array(end, np.int32))
-        shape = end
+        x = dilate_axis(ctx, x, shape, axis, amount, fill)
+        shape[axis] = (shape[axis] - 1) * (amount + 1) + 1
     return x, shape
 
 
