@@ -120,7 +120,11 @@ def dilate_axis(ctx, x, shape, axis: int, amount: int, fill):
     after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
     viewed = ctx.reshape(x, [before, length, 1, after])
     block = [before, length, amount, after]
-    filler = ctx.broadcast_to(ctx.reshape(fill, [1] * len(block)), block)
+    known = getattr(fill, "val", None)
+    if known is not None:
+        filler = ctx.const(np.full(block, np.asarray(known).reshape(-1)[0], dtype=np.asarray(known).dtype))
+    else:
+        filler = ctx.broadcast_to(ctx.reshape(fill, [1] * len(block)), block)
     joined = mb.concat(values=[viewed, filler], axis=2)
     flat = shape[:axis] + [length * (amount + 1)] + shape[axis + 1 :]
     x = ctx.reshape(joined, flat)
