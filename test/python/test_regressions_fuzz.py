@@ -294,3 +294,40 @@ def test_3d_conv_dilations_stay_within_rank5(kwargs, kernel):
         check_both(lambda x, w: lax.conv_general_dilated(x, w, **kwargs), x, w)
     else:
         check_both(lambda x: lax.conv_general_dilated(x, w, **kwargs), x)
+
+
+# -- rank 6 through composites ---------------------------------------------------------------
+
+RANK6 = (1, 2, 1, 2, 1, 3)
+UNARY_COMPOSITES = {
+    "asin": (lambda x: jnp.arcsin(0.5 * x), "asin"),
+    "acos": (lambda x: jnp.arccos(0.5 * x), "acos"),
+    "cosh": (jnp.cosh, "cosh"),
+    "sinh": (jnp.sinh, "sinh"),
+    "atanh": (lambda x: jnp.arctanh(0.3 * x), "atanh"),
+    "erf": (lax.erf, "erf"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_COMPOSITES))
+def test_rank6_elementwise_composite_keeps_its_mil_op(name):
+    # Was: refused, blaming "the model's interface" of @chlo.<op>.impl.
+    fn, mil_op = UNARY_COMPOSITES[name]
+    x = np.clip(f32(2, 2, 3), -1.5, 1.5)
+    model = check_against_jax(lambda x: fn(x.reshape(RANK6)).reshape(x.shape), x)
+    assert mil_op in mil_op_types(model)
+    check_against_jax(lambda x: fn(x.reshape(RANK6)).reshape(x.shape), x, precision="fp16")
+
+
+def test_rank6_top_k_is_one_topk():
+    fn = lambda x: lax.top_k(x.reshape(RANK6), 2)  # noqa: E731
+    model = check_against_jax(lambda x: [v.reshape(2, 2, 2) for v in fn(x)], f32(2, 2, 3))
+    assert mil_op_types(model).count("topk") == 1
+
+
+def test_rank6_at_the_interface_names_main_and_the_argument():
+    with pytest.raises(hlo_coreml.CompileError) as info:
+        hlo_coreml.compile(jnp.arcsin, 0.5 * f32(*RANK6))
+    message = str(info.value)
+    assert "argument #0 of @main has rank 6" in message
+    assert ".impl" not in message
