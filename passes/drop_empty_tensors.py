@@ -17,7 +17,7 @@ import numpy as np
 from hlo_coreml._mlir import ir, stablehlo
 
 from .fold_dynamic_slices import make_constant, shape_of, tensor_type
-from .registry import ModulePass, register_pass
+from .registry import ModulePass, register_pass, walk_functions
 
 
 def is_empty(value: ir.Value) -> bool:
@@ -49,7 +49,8 @@ class DropEmptyTensorsPass(ModulePass):
 
     Afterwards no op has an operand or a result with a zero dim. Where that
     cannot be done (a function returns an empty tensor, or an op not listed
-    above consumes one) the op is reported at its location.
+    above consumes one) the op is reported at its location; so is an empty
+    argument of a public function (the model's interface).
     """
 
     name: ClassVar[str] = "hlo-coreml-drop-empty-tensors"
@@ -93,6 +94,19 @@ class DropEmptyTensorsPass(ModulePass):
             else:
                 alive.append(op)
         failed = False
+        for function in walk_functions(module):
+            private = "sym_visibility" in function.attributes and (
+                ir.StringAttr(function.attributes["sym_visibility"]).value == "private"
+            )
+            if not len(function.regions[0].blocks) or private:
+                continue  # only public functions (@main) have a model interface
+            for index, arg in enumerate(function.regions[0].blocks[0].arguments):
+                if is_empty(arg):
+                    arg.location.emit_error(
+                        f"argument #{index} of @{ir.StringAttr(function.attributes['sym_name']).value} "
+                        f"has no elements ({arg.type}); Core ML model inputs cannot be empty"
+                    )
+                    failed = True
         for op in reversed(alive):
             problem = _problem(op)
             if problem:

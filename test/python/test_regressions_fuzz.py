@@ -331,3 +331,9 @@ def test_rank6_at_the_interface_names_main_and_the_argument():
     message = str(info.value)
     assert "argument #0 of @main has rank 6" in message
     assert ".impl" not in message
+
+
+def test_empty_input_is_refused_naming_the_argument():
+    with pytest.raises(hlo_coreml.CompileError) as info:
+        hlo_coreml.compile(lambda x, y: jnp.concatenate([x, y]), np.zeros((0, 3), np.float32), f32(2, 3))
+    assert "argument #0 of @main has no elements" in str(info.value)

@@ -19,3 +19,12 @@ func.func @window_of_empty(%x: tensor<3xf32>) -> tensor<3xf32> {
   }) {window_dimensions = array<i64: 1>, padding = dense<[[3, 0]]> : tensor<1x2xi64>} : (tensor<0xf32>, tensor<f32>) -> tensor<3xf32>
   return %1 : tensor<3xf32>
 }
+
+// -----
+
+func.func @main(%x: tensor<2x3xf32>,
+                // expected-error @+1 {{argument #1 of @main has no elements (tensor<0x3xf32>); Core ML model inputs cannot be empty}}
+                %e: tensor<0x3xf32>) -> tensor<2x3xf32> {
+  %0 = stablehlo.concatenate %x, %e, dim = 0 : (tensor<2x3xf32>, tensor<0x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
