@@ -337,3 +337,39 @@ def test_empty_input_is_refused_naming_the_argument():
     with pytest.raises(hlo_coreml.CompileError) as info:
         hlo_coreml.compile(lambda x, y: jnp.concatenate([x, y]), np.zeros((0, 3), np.float32), f32(2, 3))
     assert "argument #0 of @main has no elements" in str(info.value)
+
+
+# -- f16 data: no fp32 constant next to it --------------------------------------------------
+
+
+def h16(*shape, seed=0):
+    return f16(*shape, seed=seed)
+
+
+F16_PROGRAMS = {
+    "clamp": (lambda x: jnp.clip(x, -0.5, 0.5), (h16(3, 4),)),
+    "where_scalar": (lambda x: jnp.where(x > 0, x, 0.25), (h16(3, 4),)),
+    "atan2": (jnp.arctan2, (h16(3, 4), h16(3, 4, seed=1))),
+    "pow": (lambda x: jnp.abs(x) ** 1.5, (h16(3, 4),)),
+    "softmax": (lambda x: jnp.exp(x) / jnp.sum(jnp.exp(x), axis=-1, keepdims=True), (h16(3, 4),)),
+    "padded_max_window": (
+        lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 3), (1, 2), ((0, 0), (1, 1))),
+        (h16(3, 5),),
+    ),
+    "padded_sum_window": (lambda x: lax.reduce_window(x, 0.0, lax.add, (1, 3), (1, 1), ((0, 0), (1, 1))), (h16(3, 4),)),
+    "edge_and_reflect": (lambda x: (jnp.pad(x, ((0, 1), (2, 0)), mode="edge"), jnp.pad(x, 1, mode="reflect")), (h16(3, 4),)),
+    "runtime_interior_pad": (lambda x, v: lax.pad(x, v, [(1, 0, 1), (0, 2, 1)]), (h16(2, 3), np.float16(0.5))),
+    "while_carry": (
+        lambda x: lax.while_loop(
+            lambda c: c[1] < 10.0, lambda c: (c[0] * 1.5, c[1] + jnp.sum(jnp.abs(c[0]))), (x, jnp.float16(0))
+        )[0],
+        (h16(3),),
+    ),
+    "scatter_add": (lambda x, i: x.at[i].add(1.5), (h16(5, 3), np.array([0, 4, 2], np.int32))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(F16_PROGRAMS))
+def test_f16_data_programs(name):
+    fn, args = F16_PROGRAMS[name]
+    check_against_jax(fn, *args, rtol=FP16_RTOL, atol=FP16_ATOL)
