@@ -10,6 +10,7 @@ from . import decompose_reduce_window, legalize_reduce_window  # noqa: F401  (re
 from . import legalize_sort  # noqa: F401  (registration; sort comparators)
 from . import raise_fused_ops  # noqa: F401  (registration; coreml.* fused-op composites)
 from . import widen_bf16  # noqa: F401  (registration; bf16 -> f32)
+from . import drop_empty_tensors  # noqa: F401  (registration; zero-element tensors)
 from . import decompose_linalg  # noqa: F401  (registration; cholesky, triangular_solve)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 

@@ -12,6 +12,7 @@ from hlo_coreml._mlir import inlined_func_call, ir, rewrite, stablehlo
 
 from hlo_coreml.emit.ops_indexing import gather_is_canonical, scatter_is_canonical
 
+from .cap_rank_composites import composite_targets, erase_unused_decompositions, flatten_composite
 from .fold_dynamic_slices import attr_array, ranked, reshape, shape_of, tensor_type
 from .registry import ModulePass, register_pass, walk_functions
 
@@ -70,8 +71,12 @@ class CapRankPass(ModulePass):
       collapse together, window dims R together; the indexed dims D and
       the index vector stay apart;
     - constants are reshaped at compile time; unit dims are squeezed out of
-      transposes, broadcasts and reductions first; a composite (e.g.
-      `chlo.erf`) on such values is replaced by its decomposition.
+      transposes, broadcasts and reductions first; an elementwise
+      composite (`chlo.erf`, `chlo.asin`, ...) is rebuilt on the value
+      flattened to 1-D and `chlo.top_k` on [rows, last dim], each with a
+      decomposition of those types (passes/cap_rank_composites.py), so
+      they keep their MIL op; other composites are replaced by their
+      decomposition.
 
     When a transpose, broadcast or reduction would still need more than five
     dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it is
@@ -88,7 +93,9 @@ class CapRankPass(ModulePass):
     %2 = stablehlo.reshape %1 : (tensor<3x4x2x4x2xf32>) -> tensor<1x3x8x8xf32>
     ```
 
-    Afterwards every value in every function has rank <= `max-rank`. Where
+    Afterwards every value in every function has rank <= `max-rank`, except
+    in the bodies of composite decompositions (never emitted); a
+    decomposition no composite refers to any more is erased. Where
     no rewrite exists (an argument or result of @main, a loop-carried value,
     an op such as `convolution` or `while` on a rank-6 value, a gather /
     scatter indexing more than five dims, or one not in canonical layout)
@@ -102,8 +109,13 @@ class CapRankPass(ModulePass):
     def run(self, module, pass_) -> None:
         failed = False
         changed = False
+        # Composite decompositions are never emitted (the emitter maps the
+        # composite itself): their bodies keep whatever rank they have.
+        decompositions = composite_targets(module)
         for function in walk_functions(module):
             if not len(function.regions[0].blocks):
+                continue
+            if ir.StringAttr(function.attributes["sym_name"]).value in decompositions:
                 continue
             if not _check_signature(function, self.max_rank):
                 failed = True
@@ -114,6 +126,7 @@ class CapRankPass(ModulePass):
                 except RankProblem as p:
                     p.op.location.emit_error(p.message)
                     failed = True
+        erase_unused_decompositions(module, decompositions)
         if changed:
             rewrite.apply_patterns_and_fold_greedily(module, _cleanup_patterns())
         if failed:
@@ -175,7 +188,10 @@ def cap_block(block, max_rank: int) -> bool:
         return False
     for op in ops:
         if op.operation.name == "stablehlo.composite":
-            _inline_composite(op)  # e.g. chlo.erf on rank 6: its decomposition is plain ops
+            # chlo.asin / chlo.top_k on rank 6: the same composite on a flat
+            # view; others are replaced by their decomposition (plain ops).
+            if not flatten_composite(op):
+                _inline_composite(op)
         else:
             _normalize_units(op, max_rank)
     ops = [op for op in block.operations if _high(op, max_rank)]

@@ -12,7 +12,13 @@ import tempfile
 from . import pipeline as pipelines
 from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
-from .coreml_patches import fp16_overflow_warnings_hidden, mil_pass_overhead_removed, validate_program
+from .coreml_patches import (
+    concat_float_symbols_removed,
+    conv_bias_fusion_guarded,
+    fp16_overflow_warnings_hidden,
+    mil_pass_overhead_removed,
+    validate_program,
+)
 from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
 from .fp16_saturation import with_fp16_saturation
 from .emit.program import build_program, find_main, interface_of
@@ -291,7 +297,13 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
     # exist now makes those collections cheap without changing behaviour.
     gc.freeze()
     try:
-        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden():
+        with (
+            progress_bars(show_progress),
+            mil_pass_overhead_removed(),
+            fp16_overflow_warnings_hidden(),
+            concat_float_symbols_removed(),
+            conv_bias_fusion_guarded(),
+        ):
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:
         gc.unfreeze()

@@ -70,6 +70,77 @@ def _fast_propagate_nonreplaceable_vars(original):
     return propagate
 
 
+def _concat_without_float_symbols(original):
+    """coremltools 9.0's `concat.value_inference` stands a fresh symbol in
+    for each element of a small (<= 10 elements) non-constant input, to
+    track shape arithmetic. On float tensors that symbolic value leaks:
+    a `slice_by_index` that keeps only the constant part of such a concat
+    gets an object-dtype value, `const_elimination` turns it into an int32
+    constant, and the next op fails ("constant_val has dtype fp32 whereas x
+    has dtype int32"). Floats never carry shapes: on them concat only has a
+    value when every input has one."""
+    from coremltools.converters.mil.mil import types
+
+    def value_inference(self):
+        dtype = self.values[0].dtype
+        if not (types.is_int(dtype) or types.is_bool(dtype)) and any(v.sym_val is None for v in self.values):
+            return None
+        return original(self)
+
+    return value_inference
+
+
+def _concat_class():
+    from coremltools.converters.mil.mil.ops.defs.iOS15.tensor_operation import concat
+
+    return concat
+
+
+@contextlib.contextmanager
+def concat_float_symbols_removed():
+    """While MIL is built and converted, float `concat`s get no symbolic
+    value (see `_concat_without_float_symbols`)."""
+    coremltools()
+    concat = _concat_class()
+    original = concat.__dict__["value_inference"]
+    concat.value_inference = _concat_without_float_symbols(original)
+    try:
+        yield
+    finally:
+        concat.value_inference = original
+
+
+def _conv_bias_fusion_with_const_weight(original):
+    """coremltools 9.0's `fuse_conv_bias` pattern conv -> transpose ->
+    add/sub(const) reads `conv.weight.val` without checking that the weight
+    is a constant; with the kernel as a model input (NWC convolutions with a
+    bias, `conv_general_dilated(x, w, ...) + b`) it raises AttributeError.
+    A conv whose weight is not a constant is left unfused."""
+
+    def try_to_transform_transpose_pattern(conv_op, block):
+        if conv_op.op_type in ("conv", "conv_transpose") and conv_op.weight.val is None:
+            return False
+        return original(conv_op, block)
+
+    return staticmethod(try_to_transform_transpose_pattern)
+
+
+@contextlib.contextmanager
+def conv_bias_fusion_guarded():
+    """For the duration, `fuse_conv_bias` skips convs whose weight is not a
+    constant (see `_conv_bias_fusion_with_const_weight`)."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes.defs.optimize_conv import fuse_conv_bias
+
+    name = "_try_to_transform_transpose_pattern"
+    original = fuse_conv_bias.__dict__[name]
+    setattr(fuse_conv_bias, name, _conv_bias_fusion_with_const_weight(original.__func__))
+    try:
+        yield
+    finally:
+        setattr(fuse_conv_bias, name, original)
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100

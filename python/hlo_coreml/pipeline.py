@@ -32,6 +32,7 @@ PREPARE_PIPELINE = [
 
 LEGALIZE_PASSES = [
     "hlo-coreml-remove-tuples",
+    "hlo-coreml-drop-empty-tensors",
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",
@@ -45,6 +46,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-legalize-sort",
     "hlo-coreml-decompose-reduce-window",
     "hlo-coreml-legalize-reduce-window",
+    "hlo-coreml-drop-empty-tensors",
     "hlo-coreml-cap-rank",
     "hlo-coreml-verify-legal",
 ]

@@ -87,21 +87,13 @@ def _perm(ctx, var, perm):
 
 
 def _dilate(ctx, x, axis: int, factor: int, kind: str):
-    """Insert `factor - 1` zeros between the elements of `x` along `axis`."""
-    mb = ctx.mb
-    shape = list(x.shape)
-    length = shape[axis]
-    if factor == 1 or length <= 1:
-        return x
-    zeros_shape = shape[: axis + 1] + [factor - 1] + shape[axis + 1 :]
-    zeros = ctx.const(np.zeros(zeros_shape, dtype=NUMPY_DTYPES[kind]))
-    expanded = mb.expand_dims(x=x, axes=[axis + 1])
-    joined = mb.concat(values=[expanded, zeros], axis=axis + 1)
-    flat = ctx.reshape(joined, shape[:axis] + [length * factor] + shape[axis + 1 :])
-    begin = [0] * len(shape)
-    end = list(shape)
-    end[axis] = (length - 1) * factor + 1
-    return mb.slice_by_index(x=flat, begin=np.array(begin, np.int32), end=np.array(end, np.int32))
+    """Insert `factor - 1` zeros between the elements of `x` along `axis`
+    (without going above rank 4 on the way: a 3-D conv's input or kernel
+    is rank 5 already)."""
+    from .ops_tensor import dilate_axis
+
+    zero = ctx.const(np.zeros([1] * len(x.shape), dtype=NUMPY_DTYPES[kind]))
+    return dilate_axis(ctx, x, list(x.shape), axis, factor - 1, zero)
 
 
 def _crop_negative(ctx, x, padding, spatial):

@@ -216,6 +216,8 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     from coremltools.converters.mil import Builder as mb
     from coremltools.converters.mil.mil import Function, Program, types
 
+    from ..coreml_patches import concat_float_symbols_removed
+
     main = find_main(module)
     iface = interface or interface_of(main)
     mil_types = {"f32": types.fp32, "f16": types.fp16, "i32": types.int32}
@@ -231,7 +233,9 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     table = emitter_table()
     ctx = EmitContext(mb, target)
     block = main.regions[0].blocks[0]
-    with Function(specs, opset_version=target) as function:
+    # Float concats get no symbolic values while the program is built (a
+    # coremltools 9.0 bug, see coreml_patches); convert_program does the same.
+    with concat_float_symbols_removed(), Function(specs, opset_version=target) as function:
         for spec, arg in zip(iface.inputs, block.arguments):
             var = function.inputs[spec.name]
             if spec.name in states:

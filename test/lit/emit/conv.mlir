@@ -67,13 +67,13 @@ func.func @main(%arg0: tensor<1x4x5x5xf32>) -> tensor<1x6x10x10xf32> {
 // -----
 
 // Input dilation with window strides != 1 is not one conv_transpose: the
-// zeros are inserted explicitly (expand_dims, concat with zeros, reshape,
-// slice off the trailing zeros), then a strided conv.
+// zeros are inserted explicitly (a [A, n, 1, B] view, concat with zeros,
+// reshape, slice off the trailing zeros), then a strided conv.
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (1, 2, 4, fp32)(Tensor),
 // CHECK-NEXT:    %[[W:[A-Za-z0-9_]+]]: (3, 2, 2, fp32)(Tensor)) {
-// CHECK:         %[[E:[A-Za-z0-9_]+]]: (1, 2, 4, 1, fp32)(Tensor) = expand_dims(x=%[[X]], axes=[3],
-// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (1, 2, 4, 2, fp32){{\^?}}(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=3,
+// CHECK:         %[[E:[A-Za-z0-9_]+]]: (2, 4, 1, 1, fp32)(Tensor) = reshape(x=%[[X]], shape=[2, 4, 1, 1],
+// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (2, 4, 2, 1, fp32){{\^?}}(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=2,
 // CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (1, 2, 8, fp32){{\^?}}(Tensor) = reshape(x=%[[J]], shape=[1, 2, 8],
 // CHECK-NEXT:    %[[D:[A-Za-z0-9_]+]]: (1, 2, 7, fp32){{\^?}}(Tensor) = slice_by_index(x=%[[R]], begin=[0, 0, 0], end=[1, 2, 7],
 // CHECK-NEXT:    %[[C:[A-Za-z0-9_]+]]: (1, 3, 3, fp32)(Tensor) = conv(x=%[[D]], weight=%[[W]], strides=[2], pad_type="custom", pad=[0, 0], dilations=[1], groups=1,
@@ -91,8 +91,8 @@ func.func @main(%arg0: tensor<1x2x4xf32>, %arg1: tensor<3x2x2xf32>) -> tensor<1x
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (1, 2, 8, fp32)(Tensor),
 // CHECK-NEXT:    %[[W:[A-Za-z0-9_]+]]: (3, 2, 3, fp32)(Tensor)) {
-// CHECK:         %[[E:[A-Za-z0-9_]+]]: (3, 2, 3, 1, fp32)(Tensor) = expand_dims(x=%[[W]], axes=[3],
-// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (3, 2, 3, 2, fp32)(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=3,
+// CHECK:         %[[E:[A-Za-z0-9_]+]]: (6, 3, 1, 1, fp32)(Tensor) = reshape(x=%[[W]], shape=[6, 3, 1, 1],
+// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (6, 3, 2, 1, fp32)(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=2,
 // CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (3, 2, 6, fp32)(Tensor) = reshape(x=%[[J]], shape=[3, 2, 6],
 // CHECK-NEXT:    %[[K:[A-Za-z0-9_]+]]: (3, 2, 5, fp32)(Tensor) = slice_by_index(x=%[[R]], begin=[0, 0, 0], end=[3, 2, 5],
 // CHECK-NEXT:    %[[C:[A-Za-z0-9_]+]]: (1, 3, 4, fp32)(Tensor) = conv(x=%[[X]], weight=%[[K]], strides=[1], pad_type="custom", pad=[0, 0], dilations=[1], groups=1,
