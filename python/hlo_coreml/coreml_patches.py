@@ -98,3 +98,16 @@ def fp16_overflow_warnings_hidden():
 def validate_program(program) -> None:
     """coremltools' own consistency check of a MIL program, once."""
     program.validate(check_essential_scope=True)
+
+
+def refer_to_package(mlmodel, path: str) -> None:
+    """Make `mlmodel` (converted into a temporary package) refer to the saved
+    package at `path` instead, so its temporary package can be removed at
+    once: `save`, `weights_dir` and hlo_coreml.run keep working. Uses
+    MLModel's attributes `package_path`, `is_temp_package` and
+    `_weights_dir` (coremltools 9.0)."""
+    from coremltools.models.utils import _try_get_weights_dir_path
+
+    mlmodel.package_path = path
+    mlmodel.is_temp_package = False
+    mlmodel._weights_dir = _try_get_weights_dir_path(path)
