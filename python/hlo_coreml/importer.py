@@ -128,10 +128,15 @@ def _parse_text(text: str, name: str, context: ir.Context) -> ir.Module:
 def _parse_bytecode(data: bytes, name: str, context: ir.Context) -> ir.Module:
     # A StableHLO portable artifact (VHLO) needs deserializing; plain MLIR
     # bytecode parses directly.
+    # Its failure is no error of ours (plain bytecode is tried next), so its
+    # diagnostics are swallowed instead of reaching stderr raw.
+    handler = context.attach_diagnostic_handler(lambda info: True)
     try:
         return stablehlo.deserialize_portable_artifact(context, data)
     except Exception:  # noqa: BLE001 - not an artifact; try plain bytecode
         pass
+    finally:
+        handler.detach()
     try:
         return ir.Module.parse(data, context=context)
     except ir.MLIRError as e:
