@@ -11,8 +11,8 @@ from . import pipeline as pipelines
 from . import staging
 from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
-from .coreml_patches import fp16_overflow_warnings_hidden, mil_pass_overhead_removed, refer_to_package, validate_program
-from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
+from .coreml_patches import compile_time_values_bounded, fp16_overflow_warnings_hidden, mil_pass_overhead_removed, refer_to_package, validate_program
+from .diagnostics import CompileError, Diagnostic, LegalizationError, OpRefused, format_all, from_mlir_error, source_position
 from .fp16_saturation import with_fp16_saturation
 from .emit.program import build_program, find_main, interface_of
 from .flexible import check_arguments, check_enumerated, flexible_json, tensor_types
@@ -297,7 +297,7 @@ def _compile_in(folder, model, example_args, *, target, precision, in_requests, 
                 show_progress, max_unroll, raise_fused_ops):
     """compile()'s work once the options are checked: legalize, emit,
     ct.convert with coremltools' temporary files in `folder`."""
-    context, module, _ = legalize(
+    context, module, buffer_name = legalize(
         model,
         example_args,
         pipeline=legalize_pipeline,
@@ -313,7 +313,11 @@ def _compile_in(folder, model, example_args, *, target, precision, in_requests, 
         iface = interface_of(find_main(module), [r.name for r in in_requests], [r.name for r in out_requests])
         apply_io_requests(iface, in_requests, out_requests, target)
         state_map = resolve_states(iface, states)
-        program, iface = build_program(module, target, iface, states=state_map)
+        try:
+            program, iface = build_program(module, target, iface, states=state_map)
+        except OpRefused as e:
+            diagnostic = Diagnostic("error", str(e), source_position(e.location))
+            raise LegalizationError("cannot convert to Core ML", diagnostic.format(buffer_name)) from None
     with staging.coremltools_temp_files(folder):
         mlmodel = convert_program(
             program,
@@ -361,7 +365,8 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
     # exist now makes those collections cheap without changing behaviour.
     gc.freeze()
     try:
-        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden():
+        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden(), \
+                compile_time_values_bounded():
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:
         gc.unfreeze()

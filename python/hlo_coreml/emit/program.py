@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._mlir import ir
+from ..coreml_patches import compile_time_values_bounded
 from ..diagnostics import CompileError, location_name
 from ..element_types import NUMPY_DTYPES, is_dynamic, kind_of, shape_of
 from .context import EmitContext
@@ -260,7 +261,7 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     table = emitter_table()
     ctx = EmitContext(mb, target)
     block = main.regions[0].blocks[0]
-    with Function(specs, opset_version=target) as function:
+    with Function(specs, opset_version=target) as function, compile_time_values_bounded():
         for spec, arg in zip(iface.inputs, block.arguments):
             var = function.inputs[spec.name]
             if spec.name in states:
