@@ -103,13 +103,15 @@ def _check_given_names(main, what: str, key: str, count: int, given) -> None:
         raise CompileError(f"{what}= gives {len(given)} entries, but @main has {n} {kind}")
 
 
-def _unique(names: list[str], reserved=frozenset()) -> list[str]:
-    """`names` made unique by suffixes `_1`, `_2`, ...; a name in `reserved`
-    (given by the user) keeps its spelling, and other names avoid it."""
-    seen: dict[str, int] = {n: 0 for n in reserved}
+def _unique(names: list[str], kept=None) -> list[str]:
+    """`names` made unique by suffixes `_1`, `_2`, ...; the names at the
+    positions flagged in `kept` (given by the user, unique among themselves)
+    keep their spelling, and the others avoid them."""
+    kept = list(kept) if kept is not None else [False] * len(names)
+    seen: dict[str, int] = {n: 0 for n, k in zip(names, kept) if k}
     out = []
-    for n in names:
-        if n in reserved:
+    for n, k in zip(names, kept):
+        if k:
             out.append(n)
             continue
         if n in seen:
@@ -198,8 +200,7 @@ def interface_of(main, input_names=None, output_names=None) -> Interface:
             "than once in inputs= / outputs=; every input and output needs its own name"
         )
     # A given name keeps its spelling (a complex one its _real/_imag); default names avoid it.
-    reserved = {n for n, chosen in zip(in_names + out_names, in_given + out_given) if chosen}
-    names = _unique(in_names + out_names, reserved)
+    names = _unique(in_names + out_names, in_given + out_given)
     in_names, out_names = names[: len(in_names)], names[len(in_names) :]
     iface = Interface()
     for name, arg, (base, part) in zip(in_names, block.arguments, in_origin):

@@ -272,12 +272,17 @@ def load_program(model):
         weights = model.weights_dir
         if weights is not None and not os.path.isdir(weights):
             raise InterpreterError(f"{where}: the package has no weights folder ({weights}); it is incomplete")
+        from ..coreml_patches import compile_time_values_bounded
+
         try:
-            return load(
-                model_spec=spec,
-                specification_version=spec.specificationVersion,
-                file_weights_dir=weights,
-            )
+            # Loading builds every op again: values past hlo_coreml.limits are
+            # not precomputed here either (the run computes them).
+            with compile_time_values_bounded():
+                return load(
+                    model_spec=spec,
+                    specification_version=spec.specificationVersion,
+                    file_weights_dir=weights,
+                )
         except Exception as e:  # noqa: BLE001 - missing or damaged weight files, unknown ops
             raise InterpreterError(f"{where}: cannot load the ML program: {_brief(e)}") from None
     raise InterpreterError(
