@@ -157,6 +157,8 @@ def new_staging(parent: str | None = None) -> str:
     if not os.path.isdir(where):
         raise CompileError(f"cannot write into {where}: not a folder")
     remove_stale(where)
+    if parent is not None:
+        remove_stale(_system_tempdir())  # left by in-memory compiles
     try:
         path = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=where)
     except OSError as e:
