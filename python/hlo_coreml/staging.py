@@ -8,7 +8,7 @@ Promises (docs/errors.md, "Errors and guarantees"):
   folder is refused before any work is done.
 - Every file a compile creates, including coremltools' temporary packages
   and weight folders, lives in one staging folder named
-  `.hlo-coreml-<pid>-<random>`: next to the output (so the finished package
+  `.hlo-coreml-<pid>-<host>-<random>`: next to the output (so the finished package
   is moved into place by a rename on the same file system), or in the
   system temp folder when no output path is given.
 - While a compile runs in the main thread, SIGINT and SIGTERM first remove
@@ -16,8 +16,8 @@ Promises (docs/errors.md, "Errors and guarantees"):
   installed before (Ctrl-C still raises KeyboardInterrupt; SIGTERM still
   ends the process).
 - A compile removes staging folders, in the output's folder and in the
-  system temp folder, whose process no longer exists (left by SIGKILL or a
-  power cut).
+  system temp folder, whose process (on this host) no longer exists (left
+  by SIGKILL or a power cut).
 """
 
 from __future__ import annotations
@@ -35,7 +35,22 @@ import weakref
 from .diagnostics import CompileError
 
 STAGING_PREFIX = ".hlo-coreml-"
-_STAGING_NAME = re.compile(r"^\.hlo-coreml-(\d+)-")
+# .hlo-coreml-<pid>-<host tag>-<random>: the host tag keeps a compile on one
+# machine from taking a live compile's folder on another (a shared network
+# folder) for stale.
+_STAGING_NAME = re.compile(r"^\.hlo-coreml-(\d+)-([0-9a-f]{6})-")
+
+
+def _host_tag() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def name_prefix(pid: int | None = None) -> str:
+    """The start of the staging folder names of process `pid` (default: this one) on this host."""
+    return f"{STAGING_PREFIX}{os.getpid() if pid is None else pid}-{_host_tag()}-"
 MANIFEST = "Manifest.json"
 
 # Staging folders of this process that still exist; removed on signals and at exit.
@@ -141,7 +156,7 @@ def remove_stale(folder: str) -> list[str]:
         return removed
     for entry in entries:
         match = _STAGING_NAME.match(entry.name)
-        if match is None or not entry.is_dir(follow_symlinks=False):
+        if match is None or match.group(2) != _host_tag() or not entry.is_dir(follow_symlinks=False):
             continue
         if not _pid_alive(int(match.group(1))):
             shutil.rmtree(entry.path, ignore_errors=True)
@@ -160,7 +175,7 @@ def new_staging(parent: str | None = None) -> str:
     if parent is not None:
         remove_stale(_system_tempdir())  # left by in-memory compiles
     try:
-        path = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=where)
+        path = tempfile.mkdtemp(prefix=name_prefix(), dir=where)
     except OSError as e:
         raise CompileError(f"cannot write into {where}: {e.strerror or e}") from None
     _register(path)

@@ -266,15 +266,17 @@ def test_bytes_output_path(tmp_path):
 def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".hlo-coreml-{dead.pid}-abc"
+    stale = tmp_path / f"{staging.name_prefix(dead.pid)}abc"
     (stale / "tmpx.mlpackage").mkdir(parents=True)
-    live = tmp_path / f".hlo-coreml-{os.getppid()}-abc"  # a process that exists
+    live = tmp_path / f"{staging.name_prefix(os.getppid())}abc"  # a process that exists
     live.mkdir()
+    elsewhere = tmp_path / f".hlo-coreml-{dead.pid}-000000-abc"  # another host's
+    elsewhere.mkdir()
     other = tmp_path / ".hlo-coreml-notes"  # not ours by its name
     other.mkdir()
     hlo_coreml.compile(jnp.sin, X, output_path=tmp_path / "m.mlpackage")
     assert not stale.exists()
-    assert live.exists() and other.exists()
+    assert live.exists() and other.exists() and elsewhere.exists()
 
 
 # ---------------------------------------------------------------------------
