@@ -38,7 +38,7 @@ def _cli(argv, capsys):
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
-    """A compiled examples/mlp.mlir (input_0: 4x16 f32 -> result: 4x10)."""
+    """A compiled examples/mlp.mlir (x: 4x16 f32 -> result: 4x10)."""
     path = str(tmp_path_factory.mktemp("pkg") / "mlp.mlpackage")
     assert cli.main(["compile", MLP, "-o", path]) == 0
     return path
@@ -101,9 +101,9 @@ def test_output_folder_created_when_missing(tmp_path, capsys):
 
 
 def test_run_string_feed(package, tmp_path, capsys):
-    code, _, err = _cli(["run", package, "-i", "input_0=" + _npy(tmp_path, "s.npy", np.array(["a", "b"]))], capsys)
+    code, _, err = _cli(["run", package, "-i", "x=" + _npy(tmp_path, "s.npy", np.array(["a", "b"]))], capsys)
     assert code == 1
-    assert "error: input 'input_0' has dtype <U1; the program takes float32 numbers" in err
+    assert "error: input 'x' has dtype <U1; the program takes float32 numbers" in err
 
 
 def test_run_not_a_package(tmp_path, capsys):
@@ -117,7 +117,7 @@ def test_run_corrupt_spec(package, tmp_path, capsys):
     bad = _copy(package, tmp_path)
     (bad / "Data" / "com.apple.CoreML" / "model.mlmodel").write_bytes(b"garbage\n")
     x = _npy(tmp_path, "x.npy", np.ones((4, 16), np.float32))
-    code, _, err = _cli(["run", str(bad), "-i", f"input_0={x}"], capsys)
+    code, _, err = _cli(["run", str(bad), "-i", f"x={x}"], capsys)
     assert code == 1
     assert "cannot read the Core ML package (damaged or incomplete?): DecodeError" in err
 
@@ -126,7 +126,7 @@ def test_run_missing_weights(package, tmp_path, capsys):
     bad = _copy(package, tmp_path)
     shutil.rmtree(bad / "Data" / "com.apple.CoreML" / "weights")
     x = _npy(tmp_path, "x.npy", np.ones((4, 16), np.float32))
-    code, _, err = _cli(["run", str(bad), "-i", f"input_0={x}"], capsys)
+    code, _, err = _cli(["run", str(bad), "-i", f"x={x}"], capsys)
     assert code == 1
     assert f"error: {bad}: cannot read the Core ML package" in err
 
@@ -135,13 +135,13 @@ def test_run_missing_weight_file(package, tmp_path, capsys):
     bad = _copy(package, tmp_path)
     os.remove(bad / "Data" / "com.apple.CoreML" / "weights" / "weight.bin")
     x = _npy(tmp_path, "x.npy", np.ones((4, 16), np.float32))
-    code, _, err = _cli(["run", str(bad), "-i", f"input_0={x}"], capsys)
+    code, _, err = _cli(["run", str(bad), "-i", f"x={x}"], capsys)
     assert code == 1 and f"error: {bad}: cannot" in err and "internal error" not in err
 
 
 def test_run_output_into_missing_folder(package, tmp_path, capsys):
     x = _npy(tmp_path, "x.npy", np.ones((4, 16), np.float32))
-    code, _, err = _cli(["run", package, "-i", f"input_0={x}", "-o", str(tmp_path / "nope" / "o.npz")], capsys)
+    code, _, err = _cli(["run", package, "-i", f"x={x}", "-o", str(tmp_path / "nope" / "o.npz")], capsys)
     assert code == 1 and "the folder" in err and "does not exist" in err
 
 
@@ -149,13 +149,13 @@ def test_run_output_never_replaces_other_files(package, tmp_path, capsys):
     x = _npy(tmp_path, "x.npy", np.ones((4, 16), np.float32))
     notes = tmp_path / "notes.npz"
     notes.write_text("my notes")
-    code, _, err = _cli(["run", package, "-i", f"input_0={x}", "-o", str(notes)], capsys)
+    code, _, err = _cli(["run", package, "-i", f"x={x}", "-o", str(notes)], capsys)
     assert code == 1 and "is not an .npz archive; refusing to replace it" in err
     assert notes.read_text() == "my notes"
     # An .npz from an earlier run is replaced.
     out = tmp_path / "o.npz"
-    assert _cli(["run", package, "-i", f"input_0={x}", "-o", str(out)], capsys)[0] == 0
-    assert _cli(["run", package, "-i", f"input_0={x}", "-o", str(out)], capsys)[0] == 0
+    assert _cli(["run", package, "-i", f"x={x}", "-o", str(out)], capsys)[0] == 0
+    assert _cli(["run", package, "-i", f"x={x}", "-o", str(out)], capsys)[0] == 0
     assert np.load(out)["result"].shape == (4, 10)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.npz", "o.npz", "x.npy"]
 
@@ -163,16 +163,16 @@ def test_run_output_never_replaces_other_files(package, tmp_path, capsys):
 def test_run_feed_casts(package, tmp_path, capsys):
     rng = np.random.default_rng(0)
     lossy = rng.standard_normal((4, 16))  # float64 values float32 cannot hold
-    code, _, err = _cli(["run", package, "-i", "input_0=" + _npy(tmp_path, "a.npy", lossy)], capsys)
+    code, _, err = _cli(["run", package, "-i", "x=" + _npy(tmp_path, "a.npy", lossy)], capsys)
     assert code == 1
-    assert "input 'input_0' has dtype float64, and converting it to the program's float32 would change" in err
+    assert "input 'x' has dtype float64, and converting it to the program's float32 would change" in err
     assert "x.astype(np.float32)" in err
     # A float64 array holding float32 values is cast: same outputs as float32.
     exact = lossy.astype(np.float32)
     out64, out32 = tmp_path / "o64.npz", tmp_path / "o32.npz"
-    feed64 = "input_0=" + _npy(tmp_path, "b.npy", exact.astype(np.float64))
+    feed64 = "x=" + _npy(tmp_path, "b.npy", exact.astype(np.float64))
     assert _cli(["run", package, "-i", feed64, "-o", str(out64)], capsys)[0] == 0
-    assert _cli(["run", package, "-i", "input_0=" + _npy(tmp_path, "c.npy", exact), "-o", str(out32)], capsys)[0] == 0
+    assert _cli(["run", package, "-i", "x=" + _npy(tmp_path, "c.npy", exact), "-o", str(out32)], capsys)[0] == 0
     np.testing.assert_array_equal(np.load(out64)["result"], np.load(out32)["result"])
 
 
