@@ -263,12 +263,13 @@ def _run(args) -> int:
 
     if not os.path.isdir(args.model):
         raise CompileError(f"{args.model}: not an .mlpackage directory")
+    output = _check_npz_output(args.output) if args.output else None
     try:
         outputs = run(args.model, _load_inputs(args.input), strict=args.strict)
     except InterpreterError as e:
         raise CompileError(str(e)) from None
-    if args.output:
-        np.savez(args.output, **outputs)
+    if output:
+        _save_npz(output, outputs)
         print(f"wrote {args.output}")
     else:
         with np.printoptions(threshold=50, edgeitems=3):
@@ -276,6 +277,42 @@ def _run(args) -> int:
                 print(f"{name}: shape={tuple(value.shape)} dtype={value.dtype}")
                 print(value)
     return 0
+
+
+def _check_npz_output(path: str) -> str:
+    """`run -o`: an .npz path in an existing folder; an existing file there is
+    replaced only if it is an .npz archive (a zip file)."""
+    if not path.endswith(".npz"):
+        raise CompileError(f"-o {path}: the outputs are saved as an .npz archive; give a path ending in .npz")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise CompileError(f"-o {path}: the folder {parent} does not exist")
+    if os.path.lexists(path):
+        is_zip = False
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as f:
+                is_zip = f.read(4) == b"PK\x03\x04"
+        if not is_zip:
+            raise CompileError(f"-o {path}: exists and is not an .npz archive; refusing to replace it")
+    return path
+
+
+def _save_npz(path: str, outputs) -> None:
+    """Write to a temporary sibling, then rename: a failure leaves nothing."""
+    import tempfile
+
+    import numpy as np
+
+    fd, tmp = tempfile.mkstemp(prefix=".hlo-coreml-run-", suffix=".npz", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **outputs)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise CompileError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def main(argv: list[str] | None = None) -> int:

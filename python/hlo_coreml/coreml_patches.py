@@ -1,6 +1,7 @@
 """Conversion-time replacements of coremltools internals that cost time or
-print noise without changing the converted model. Each is installed only
-for the duration of `ct.convert` (compiler.compile) and restored after.
+print noise without changing the converted model, or that bound its memory
+(compile_time_values_bounded). Each is installed only for the duration of
+`ct.convert` or of building the MIL program, and restored after.
 
 coremltools 9.0 is pinned (pyproject); these are checked by
 test/python/test_mil_pass_overhead.py against its behaviour."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -201,3 +203,64 @@ def fp16_overflow_warnings_hidden():
 def validate_program(program) -> None:
     """coremltools' own consistency check of a MIL program, once."""
     program.validate(check_essential_scope=True)
+
+
+def refer_to_package(mlmodel, path: str) -> None:
+    """Make `mlmodel` (converted into a temporary package) refer to the saved
+    package at `path` instead, so its temporary package can be removed at
+    once: `save`, `weights_dir` and hlo_coreml.run keep working. Uses
+    MLModel's attributes `package_path`, `is_temp_package` and
+    `_weights_dir` (coremltools 9.0)."""
+    from coremltools.models.utils import _try_get_weights_dir_path
+
+    mlmodel.package_path = path
+    mlmodel.is_temp_package = False
+    mlmodel._weights_dir = _try_get_weights_dir_path(path)
+
+
+_bounded_lock = threading.Lock()
+_bounded_depth = 0
+_original_auto_val = None
+
+
+@contextlib.contextmanager
+def compile_time_values_bounded():
+    """coremltools computes the value of every MIL op whose inputs are all
+    constants as the op is built (`Operation._auto_val`, then
+    `const_elimination` stores it as a new constant), whatever its size:
+    `jnp.arange(2**14)[:, None] * jnp.arange(2**14)` cost 1 GB, and larger
+    products all the memory there is. Inside the block an op whose output
+    (a tensor of static shape) is past hlo_coreml.limits keeps no value and
+    is computed by the model at run time. `const` and `constexpr_*` ops are
+    unaffected. Nestable and thread-safe (one patch while any block is
+    active)."""
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.operation import Operation
+
+    from . import limits
+
+    global _bounded_depth, _original_auto_val
+    with _bounded_lock:
+        if _bounded_depth == 0:
+            original = Operation._auto_val
+
+            def _auto_val(self, output_types):
+                if self.op_type != "const" and not self.op_type.startswith("constexpr"):
+                    for t in output_types:
+                        if types.is_tensor(t):
+                            shape = t.get_shape()
+                            if all(isinstance(d, (int, np.integer)) for d in shape) and limits.too_large(shape):
+                                return tuple(None for _ in output_types)
+                return original(self, output_types)
+
+            _original_auto_val = original
+            Operation._auto_val = _auto_val
+        _bounded_depth += 1
+    try:
+        yield
+    finally:
+        with _bounded_lock:
+            _bounded_depth -= 1
+            if _bounded_depth == 0:
+                Operation._auto_val = _original_auto_val
+                _original_auto_val = None

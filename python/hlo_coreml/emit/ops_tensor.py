@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import limits
+from ..diagnostics import OpRefused
 from ..element_types import NUMPY_DTYPES, kind_of, shape_of
 from ..ir_utils import constant_value, defining_op_name, dense_array, i64_array, int_attr
 from .ops_elementwise import BROADCASTING_OPS
@@ -18,25 +20,57 @@ def feeds_only_broadcasting_ops(value) -> bool:
     return bool(uses) and all(use.owner.name in BROADCASTING_OPS for use in uses)
 
 
-@emits("stablehlo.constant", doc="`const` (a splat feeding only elementwise ops stays one element)")
+@emits(
+    "stablehlo.constant",
+    doc="`const` (a splat feeding only elementwise ops stays one element; a splat past the size limit is `tile`d at run time)",
+)
 def _constant(ctx, op):
     attr = op.attributes["value"]
     dtype = NUMPY_DTYPES[kind_of(op.results[0])]
     shape = shape_of(op.results[0])
-    if attr.is_splat and len(shape) > 0 and feeds_only_broadcasting_ops(op.results[0]):
-        one = np.asarray(attr).reshape(-1)[:1].astype(dtype)
-        return ctx.const(one.reshape([1] * len(shape)))
+    if attr.is_splat and len(shape) > 0:
+        if feeds_only_broadcasting_ops(op.results[0]):
+            one = np.asarray(attr).reshape(-1)[:1].astype(dtype)
+            return ctx.const(one.reshape([1] * len(shape)))
+        if limits.too_large(shape, np.dtype(dtype).itemsize):
+            # Not materialized at compile time (hlo_coreml.limits).
+            one = np.asarray(attr).reshape(-1)[:1].astype(dtype)
+            return ctx.broadcast_to(ctx.const(one.reshape([1] * len(shape))), shape)
     return ctx.const(dense_array(attr).astype(dtype, copy=False))
 
 
-@emits("stablehlo.iota", doc="`const` of one axis, then `tile` (skipped before elementwise ops)")
+# range_1d's bounds are int32: one past the last index must fit.
+_RANGE_MAX = 2**31 - 1
+
+
+@emits(
+    "stablehlo.iota",
+    doc="`const` of one axis (`range_1d` past the size limit), then `tile` (skipped before elementwise ops)",
+)
 def _iota(ctx, op):
     shape = shape_of(op.results[0])
     dim = int_attr(op, "iota_dimension")
-    dtype = NUMPY_DTYPES[kind_of(op.results[0])]
+    kind = kind_of(op.results[0])
+    dtype = NUMPY_DTYPES[kind]
     axis = [1] * len(shape)
     axis[dim] = shape[dim]
-    var = ctx.const(np.arange(shape[dim]).astype(dtype).reshape(axis))
+    if not limits.too_large([shape[dim]], np.dtype(dtype).itemsize):
+        var = ctx.const(np.arange(shape[dim]).astype(dtype).reshape(axis))
+    elif shape[dim] <= _RANGE_MAX:
+        # Computed at run time (hlo_coreml.limits): int32 indices, then the
+        # element type (StableHLO's iota converts the index the same way).
+        i32 = ctx.scalar
+        var = ctx.mb.range_1d(start=i32(0, "i32"), end=i32(shape[dim], "i32"), step=i32(1, "i32"))
+        if kind != "i32":
+            var = ctx.cast(var, kind)
+        var = ctx.reshape(var, axis)
+    else:
+        raise OpRefused(
+            f"'stablehlo.iota' of {shape[dim]:,} elements along dimension {dim}: Core ML's range_1d counts in "
+            f"int32 (at most {_RANGE_MAX:,}), and the value is past hlo-coreml's limit for values computed at "
+            f"compile time ({limits.MAX_ELEMENTS:,} elements / {limits.MAX_BYTES // 2**20} MB)",
+            op.location,
+        )
     if feeds_only_broadcasting_ops(op.results[0]):
         return var
     return ctx.broadcast_to(var, shape)
