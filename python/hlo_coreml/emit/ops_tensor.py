@@ -154,7 +154,9 @@ def _pad(ctx, op):
     if kind_of(op.results[0]) in ("f16", "f32") and pad_value is not None:
         # MIL pad pads the trailing dims; give it every dim.
         pads = np.array([p for lo, hi in zip(low, high) for p in (lo, hi)], dtype=np.int32)
-        return mb.pad(x=x, pad=pads, mode="constant", constant_val=float(pad_value.reshape(())))
+        # constant_val in x's dtype (a Python float would be fp32 next to fp16 data).
+        fill = ctx.scalar(float(pad_value.reshape(())), op.results[0])
+        return mb.pad(x=x, pad=pads, mode="constant", constant_val=fill)
     fill = ctx.reshape(ctx[op.operands[1]], [1] * len(shape))
     for axis, (lo, hi) in enumerate(zip(low, high)):
         parts = []
