@@ -450,9 +450,11 @@ def test_sort_comparator_mixing_operands_refused():
 
 
 def test_scatter_apply_refused():
-    # x.at[i].apply(sin): the body is no MIL scatter mode.
+    # x.at[i].apply(sin) with runtime indices that may repeat: the body is no
+    # MIL scatter mode, and gather -> sin -> set would be wrong for
+    # duplicates (test_scatter_bodies.py has the unique cases).
     message = refusal(lambda x, i: x.at[i].apply(jnp.sin), X, IDX)
-    assert "'stablehlo.scatter' is supported with an update body of `return update`" in message
+    assert "'stablehlo.scatter' with this body (not set/add/subtract/multiply/min/max) needs indices known to be unique" in message
 
 
 # -- older deployment targets, fp16 ---------------------------------------------------
