@@ -32,21 +32,9 @@ import numpy as np
 from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.ir_utils import constant_value
 
+from .elementwise_regions import apply_region, region_problem
 from .fold_dynamic_slices import static_value
 
-# Elementwise ops a general body may consist of (on rank-0 values, so their
-# tensor form is the same op on tensors of the update shape).
-ELEMENTWISE = frozenset(
-    "stablehlo." + n
-    for n in (
-        "abs add and atan2 cbrt ceil clamp compare convert cosine count_leading_zeros divide exponential "
-        "exponential_minus_one floor is_finite log log_plus_one logistic maximum minimum multiply negate not "
-        "or popcnt power remainder round_nearest_afz round_nearest_even rsqrt select shift_left "
-        "shift_right_arithmetic shift_right_logical sign sine sqrt subtract tan tanh xor reduce_precision"
-    ).split()
-)
-# Rank-0 to rank-0 ops that pass their operand through.
-_IDENTITY = frozenset(("stablehlo.reshape", "stablehlo.broadcast_in_dim", "stablehlo.transpose"))
 # Points checked for uniqueness at most (constant indices).
 MAX_UNIQUE_CHECK = 1 << 20
 
@@ -71,27 +59,7 @@ def general_body_problem(op) -> str | None:
     function of its two block arguments, else what is in the way."""
     if len(op.results) != 1:
         return "it has several operands"
-    _, args, ops = _body(op)
-    known = set(args)
-    for inner in ops[:-1]:
-        name = inner.operation.name
-        if len(inner.operation.regions):
-            return f"its body holds '{name}', which has a region"
-        if not (name == "stablehlo.constant" or name in _IDENTITY or name in ELEMENTWISE):
-            return f"its body holds '{name}', which is not elementwise"
-        if any(v not in known and not _outer_scalar(v) for v in inner.operands):
-            return "its body uses a non-scalar value from outside the body"
-        known.update(inner.results)
-    if any(v not in known and not _outer_scalar(v) for v in ops[-1].operands):
-        return "its body returns a non-scalar value from outside the body"
-    return None
-
-
-def _outer_scalar(value) -> bool:
-    """A rank-0 value defined outside the body (canonicalize hoists the
-    body's constants into the function): the same for every element."""
-    t = value.type
-    return isinstance(t, ir.RankedTensorType) and t.rank == 0
+    return region_problem(op.regions[0].blocks[0])
 
 
 def negate_subtract(op, rewriter) -> bool:
@@ -224,42 +192,12 @@ def gather_apply_set(op, rewriter) -> bool:
 
 
 def apply_body(op, tensors, shape) -> ir.Value:
-    """The (elementwise, rank-0) body of `op` applied to `tensors` (one per
-    block argument, all of `shape`); returns the tensor its terminator
-    returns. Call under an insertion point."""
-    block, args, ops = _body(op)
-    env = dict(zip(args, tensors))
-
-    def tensor_type(value):
-        return ir.RankedTensorType.get(shape, ir.RankedTensorType(value.type).element_type)
-
-    def lookup(value):
-        if value not in env:  # a rank-0 value from outside: broadcast once
-            env[value] = stablehlo.BroadcastInDimOp(tensor_type(value), value, []).result
-        return env[value]
-
-    for inner in ops[:-1]:
-        name = inner.operation.name
-        if name == "stablehlo.constant":
-            clone = inner.operation.clone(ip=ir.InsertionPoint.current)
-            env[inner.results[0]] = stablehlo.BroadcastInDimOp(tensor_type(clone.results[0]), clone.results[0], []).result
-            continue
-        if name in _IDENTITY:
-            env[inner.results[0]] = lookup(inner.operands[0])
-            continue
-        new = ir.Operation.create(
-            name,
-            results=[tensor_type(r) for r in inner.results],
-            operands=[lookup(v) for v in inner.operands],
-            attributes={name: inner.operation.attributes[name] for name in inner.operation.attributes},
-        )
-        for old, value in zip(inner.results, new.results):
-            env[old] = value
-    return lookup(ops[-1].operands[0])
+    """The body of `op` applied elementwise to `tensors` (one per block
+    argument, all of `shape`); call under an insertion point."""
+    return apply_region(op.regions[0].blocks[0], tensors, shape)[0]
 
 
 __all__ = [
-    "ELEMENTWISE",
     "apply_body",
     "gather_apply_set",
     "general_body_problem",

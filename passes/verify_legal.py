@@ -154,6 +154,12 @@ def _unsupported_message(op, name: str) -> str:
             "understood, and removed). Express the computation with ordinary JAX ops"
         )
     reason = refusal(name)
+    if reason is not None and name == "stablehlo.map":
+        from .inline_map import map_problem
+
+        problem = map_problem(op)
+        if problem:
+            reason += f" (here: {problem})"
     if reason is not None:
         return f"'{name}' {reason}"
     return f"'{name}' is not supported by Core ML (hlo-coreml has no lowering for it)"

@@ -83,8 +83,14 @@ REFUSED: dict[str, str] = {
     "stablehlo.uniform_quantize": _QUANT,
     "stablehlo.uniform_dequantize": _QUANT,
     # dynamism
-    "stablehlo.dynamic_conv": _DYNAMIC,
-    "stablehlo.dynamic_pad": _DYNAMIC,
+    "stablehlo.dynamic_conv": (
+        "takes its padding from a value only known at run time (a constant padding becomes a static "
+        "convolution); Core ML's conv needs static padding. Make the padding static in the exported program"
+    ),
+    "stablehlo.dynamic_pad": (
+        "takes its padding amounts from values only known at run time (constant ones become a static pad); "
+        "Core ML's pad needs static amounts. Make the padding static in the exported program"
+    ),
     "stablehlo.set_dimension_size": _DYNAMIC,
     # other
     "stablehlo.reduce_precision": (
@@ -92,8 +98,9 @@ REFUSED: dict[str, str] = {
         "reduce_precision (or cast to f16 explicitly)"
     ),
     "stablehlo.map": (
-        "applies a computation elementwise; hlo-coreml does not lower it. Write the body as "
-        "ordinary (vectorized) array ops instead"
+        "applies a body hlo-coreml-inline-map cannot inline: only bodies of elementwise ops, constants "
+        "and rank-0 reshapes, on static shapes, become whole-tensor ops. Write the body as ordinary "
+        "(vectorized) array ops instead"
     ),
 }
 
@@ -122,6 +129,18 @@ REWRITTEN: dict[str, str] = {
         "(`max-size`), every left_side / lower / transpose_a / unit_diagonal and batch dims: the "
         "diagonal divided out once, then n - 1 substitution steps of slices, an outer-product "
         "`matmul` and `sub`. Larger, complex or dynamic ones are refused: solve outside the model"
+    ),
+    "stablehlo.map": (
+        "inlined by hlo-coreml-inline-map when its body is elementwise (elementwise ops, constants, rank-0 "
+        "reshapes; static shapes): the body's ops applied to the whole operands, constants broadcast"
+    ),
+    "stablehlo.dynamic_pad": (
+        "with constant padding operands: `pad` (stablehlo-canonicalize-dynamism in hlo-coreml-prepare); "
+        "padding only known at run time is refused"
+    ),
+    "stablehlo.dynamic_conv": (
+        "with a constant padding operand: `convolution` (stablehlo-canonicalize-dynamism in "
+        "hlo-coreml-prepare); padding only known at run time is refused"
     ),
     "stablehlo.complex": "split into (real, imag) pairs by hlo-coreml-split-complex",
     "stablehlo.real": "split-complex",
