@@ -93,10 +93,6 @@ REFUSED: dict[str, str] = {
     ),
     "stablehlo.set_dimension_size": _DYNAMIC,
     # other
-    "stablehlo.reduce_precision": (
-        "rounds to a custom float format; Core ML computes in f16/f32 only. Remove the "
-        "reduce_precision (or cast to f16 explicitly)"
-    ),
     "stablehlo.map": (
         "applies a body hlo-coreml-inline-map cannot inline: only bodies of elementwise ops, constants "
         "and rank-0 reshapes, on static shapes, become whole-tensor ops. Write the body as ordinary "
@@ -129,6 +125,11 @@ REWRITTEN: dict[str, str] = {
         "(`max-size`), every left_side / lower / transpose_a / unit_diagonal and batch dims: the "
         "diagonal divided out once, then n - 1 substitution steps of slices, an outer-product "
         "`matmul` and `sub`. Larger, complex or dynamic ones are refused: solve outside the model"
+    ),
+    "stablehlo.reduce_precision": (
+        "expanded by hlo-coreml-expand-reduce-precision (any exponent/mantissa width, f32/f16/bf16): "
+        "round to nearest even by `floor` and comparisons, overflow to inf, the narrow format's denormals "
+        "flushed, as XLA; exact under fp32 compute precision"
     ),
     "stablehlo.map": (
         "inlined by hlo-coreml-inline-map when its body is elementwise (elementwise ops, constants, rank-0 "
