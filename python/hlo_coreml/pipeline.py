@@ -46,6 +46,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-dot-general-to-matmul",
     "canonicalize",
     "hlo-coreml-raise-fused-ops",
+    "hlo-coreml-decompose-select-and-scatter",
     "hlo-coreml-legalize-gather-scatter",
     "hlo-coreml-legalize-sort",
     "hlo-coreml-decompose-reduce-window",

@@ -56,8 +56,9 @@ REFUSED: dict[str, str] = {
     "stablehlo.create_token": _HOST_IO + " (tokens order side effects, which Core ML does not have)",
     # training-only
     "stablehlo.select_and_scatter": (
-        "is the gradient of max pooling (training); Core ML models run inference only. "
-        "Export the forward (inference) function"
+        "is lowered (hlo-coreml-decompose-select-and-scatter) only with static shapes, an elementwise "
+        "select region (JAX: compare GE) and a scatter region of one add/multiply/maximum/minimum; this one "
+        "is not. Compute the gradient outside the model, or export the forward function"
     ),
     "stablehlo.batch_norm_training": (
         "computes batch statistics (training mode); Core ML models run inference only. "
@@ -130,6 +131,11 @@ REWRITTEN: dict[str, str] = {
         "expanded by hlo-coreml-expand-reduce-precision (any exponent/mantissa width, f32/f16/bf16): "
         "round to nearest even by `floor` and comparisons, overflow to inf, the narrow format's denormals "
         "flushed, as XLA; exact under fp32 compute precision"
+    ),
+    "stablehlo.select_and_scatter": (
+        "decomposed by hlo-coreml-decompose-select-and-scatter (static shapes, elementwise select, add/mul/"
+        "max/min scatter: the max-pooling gradient): per window position a strided `slice`, the comparator and "
+        "`select`s (XLA's first-selected rule), then a point scatter of the source into init"
     ),
     "stablehlo.map": (
         "inlined by hlo-coreml-inline-map when its body is elementwise (elementwise ops, constants, rank-0 "
