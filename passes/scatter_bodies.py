@@ -20,6 +20,12 @@ more families of single-operand scatter bodies are rewritten into those:
   windows do not overlap. Out-of-bounds windows are harmless: the gather
   clamps them somewhere, and the scatter skips them.
 
+- a body f(old) that ignores the update (`x.at[i].apply(f)` with indices
+  that may repeat): XLA applies f once per update that reaches an element,
+  so the result is f applied `count` times, `count` being a scatter-add of
+  ones over the same indices; up to MAX_REPEAT (16) update windows, f is
+  applied that many times to the whole operand with a `select` per step.
+
 Anything else is left for verify-legal, whose message says why.
 """
 
@@ -35,6 +41,9 @@ from hlo_coreml.ir_utils import constant_value
 from .elementwise_regions import apply_region, region_problem
 from .fold_dynamic_slices import static_value
 
+# Updates whose body ignores the update value and may repeat: applied up to
+# this many times (the number of update windows) to the whole operand.
+MAX_REPEAT = 16
 # Points checked for uniqueness at most (constant indices).
 MAX_UNIQUE_CHECK = 1 << 20
 
@@ -191,6 +200,63 @@ def gather_apply_set(op, rewriter) -> bool:
     return False
 
 
+def _ignores_update(op) -> bool:
+    block = op.regions[0].blocks[0]
+    update = block.arguments[1]
+    return all(update not in list(inner.operands) for inner in block.operations)
+
+
+def window_count(op) -> int:
+    """The number of update windows of single-operand scatter `op`."""
+    ishape = _shape(op.operands[1])
+    d = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+    return math.prod(n for i, n in enumerate(ishape) if i != d.index_vector_dim)
+
+
+def repeat_apply(op, rewriter) -> bool:
+    """A body f(old) that ignores the update (`x.at[i].apply(f)`), indices
+    that may repeat: XLA applies f once per update reaching an element, so
+    the result is f applied count times, count = how many windows reach the
+    element (a scatter-add of ones with the same indices; out-of-bounds
+    windows count nowhere). Built as y_r = f(y_(r-1)) on the whole operand
+    for r = 1 .. N (N = number of windows <= MAX_REPEAT) and result =
+    select(count >= r, y_r, result) (pattern; True = no match)."""
+    if len(op.operands) != 3 or not _static(*op.operands):
+        return True
+    from hlo_coreml.emit.ops_indexing import scatter_mode
+
+    if scatter_mode(op) is not None or is_subtract_body(op) or general_body_problem(op) is not None:
+        return True
+    if not _ignores_update(op) or indices_provably_unique(op):
+        return True
+    n = window_count(op)
+    if n > MAX_REPEAT:
+        return True
+    operand, indices, updates = op.operands
+    oshape = _shape(operand)
+    i32 = ir.IntegerType.get_signless(32)
+    with rewriter.ip, op.location:
+        def splat(value, shape):
+            t = ir.RankedTensorType.get(shape, i32)
+            return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, ir.IntegerAttr.get(i32, value))).result
+
+        counter = stablehlo.ScatterOp(
+            [ir.RankedTensorType.get(oshape, i32)], [splat(0, oshape)], indices, [splat(1, _shape(updates))],
+            op.attributes["scatter_dimension_numbers"],
+        )
+        block = counter.regions[0].blocks.append(ir.RankedTensorType.get([], i32), ir.RankedTensorType.get([], i32))
+        with ir.InsertionPoint(block):
+            stablehlo.ReturnOp([stablehlo.AddOp(*block.arguments).result])
+        count = counter.results[0]
+        result = y = operand
+        for r in range(1, n + 1):
+            y = apply_body(op, [y, y], oshape)
+            reached = stablehlo.CompareOp(count, splat(r, oshape), stablehlo.ComparisonDirectionAttr.get("GE")).result
+            result = stablehlo.SelectOp(reached, y, result).result
+    rewriter.replace_op(op, [result])
+    return False
+
+
 def apply_body(op, tensors, shape) -> ir.Value:
     """The body of `op` applied elementwise to `tensors` (one per block
     argument, all of `shape`); call under an insertion point."""
@@ -204,5 +270,6 @@ __all__ = [
     "indices_provably_unique",
     "is_subtract_body",
     "negate_subtract",
+    "repeat_apply",
     "window_points",
 ]

@@ -124,14 +124,30 @@ def test_int_apply_with_unique_indices():
     check_against_jax(lambda x, i: x.at[i].apply(lambda v: (v * 3) ^ 5, unique_indices=True), x, i)
 
 
-def test_apply_with_duplicate_indices_refused():
+def test_apply_with_duplicate_indices():
+    # XLA applies f once per update reaching an element: f(f(x)) at a
+    # duplicated index (a count of updates per element, f repeated).
+    model = check_against_jax(lambda x, i: x.at[i].apply(lambda v: v * 1.5 + 0.25), X, DUP)
+    assert mil_op_types(model).count("scatter_nd") == 1  # the count
+    check_against_jax(lambda x, i: x.at[i].apply(jnp.sin, mode="drop"), X, DUP_OOB)
+    # Windows (rows) and 2-D indices.
+    x = f32(4, 5, 3, seed=5)
+    i = np.array([[0, 1], [3, 4], [0, 1], [3, 4]], np.int32)
+    check_against_jax(lambda x, i: x.at[i[:, 0], i[:, 1]].apply(jnp.exp), x, i)
+
+
+def test_apply_with_too_many_duplicate_updates_refused():
+    idx = np.arange(17, dtype=np.int32) % 7
     with pytest.raises(hlo_coreml.LegalizationError) as info:
-        hlo_coreml.compile(lambda x, i: x.at[i].apply(jnp.sin), X, DUP, compute_precision="fp32")
+        hlo_coreml.compile(lambda x, i: x.at[i].apply(jnp.sin), X, idx, compute_precision="fp32")
     message = str(info.value)
     assert "'stablehlo.scatter' with this body (not set/add/subtract/multiply/min/max) needs indices known to be unique" in message
     assert "depends on that order" in message and "unique_indices=True" in message
 
 
-def test_constant_duplicate_indices_refused():
-    with pytest.raises(hlo_coreml.LegalizationError, match="needs indices known to be unique"):
-        hlo_coreml.compile(lambda x: x.at[jnp.array([1, 3, 1])].apply(jnp.cos), X, compute_precision="fp32")
+def test_combiner_with_indices_not_known_unique_refused():
+    # The combiner of old and update from above, without unique_indices.
+    text = COMBINER.replace(", unique_indices = true", "")
+    with pytest.raises(hlo_coreml.LegalizationError) as info:
+        hlo_coreml.compile(text, compute_precision="fp32")
+    assert "needs indices known to be unique" in str(info.value)

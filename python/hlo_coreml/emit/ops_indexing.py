@@ -170,9 +170,10 @@ def _body_refusal(op) -> str:
         return (
             "with this body (not set/add/subtract/multiply/min/max) needs indices known to be unique: with "
             "duplicate indices XLA applies the body once per update, in an unspecified order, and the result "
-            "depends on that order (MIL scatter_nd combines with set/add/mul/min/max only). If the indices are "
-            "unique, say so: x.at[i].apply(f, unique_indices=True), lax.scatter_apply(..., unique_indices=True); "
-            "or use constant indices"
+            "depends on that order (MIL scatter_nd combines with set/add/mul/min/max only; a body ignoring the "
+            "update is applied once per update for up to 16 update windows). If the indices are unique, say so: "
+            "x.at[i].apply(f, unique_indices=True), lax.scatter_apply(..., unique_indices=True); or use constant "
+            "indices"
         )
     return f"with a general elementwise body needs hlo-coreml-legalize-gather-scatter (gather, body, set; {_PASS_HINT})"
 

@@ -72,3 +72,29 @@ func.func @combiner_constant_unique(%x: tensor<7x3xf32>, %u: tensor<4x3xf32>) ->
   }) : (tensor<7x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<7x3xf32>
   return %0 : tensor<7x3xf32>
 }
+
+// -----
+
+// x.at[i].apply(f) with runtime indices (may repeat): f is applied once per
+// update reaching an element. count = scatter-add of ones; then 2 rounds
+// (2 update windows) of f on the whole operand, each selected where
+// count >= r.
+// CHECK-LABEL: func.func @apply_repeating(
+// CHECK-SAME:    %[[X:.*]]: tensor<5xf32>, %[[I:.*]]: tensor<2x1xi32>)
+// CHECK:         %[[COUNT:.*]] = "stablehlo.scatter"
+// CHECK:         %[[Y1:.*]] = stablehlo.sine %[[X]] : tensor<5xf32>
+// CHECK-NEXT:    %[[R1:.*]] = stablehlo.compare  GE, %{{.*}}, %{{.*}} : (tensor<5xi32>, tensor<5xi32>) -> tensor<5xi1>
+// CHECK-NEXT:    %[[S1:.*]] = stablehlo.select %[[R1]], %[[Y1]], %[[X]]
+// CHECK-NEXT:    %[[Y2:.*]] = stablehlo.sine %[[Y1]] : tensor<5xf32>
+// CHECK-NEXT:    %[[R2:.*]] = stablehlo.compare  GE
+// CHECK-NEXT:    %[[S2:.*]] = stablehlo.select %[[R2]], %[[Y2]], %[[S1]]
+// CHECK-NEXT:    return %[[S2]]
+func.func @apply_repeating(%x: tensor<5xf32>, %i: tensor<2x1xi32>) -> tensor<5xf32> {
+  %u = stablehlo.constant dense<0.0> : tensor<2xf32>
+  %0 = "stablehlo.scatter"(%x, %i, %u) <{scatter_dimension_numbers = #stablehlo.scatter<inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.sine %a : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<5xf32>, tensor<2x1xi32>, tensor<2xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
