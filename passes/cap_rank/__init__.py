@@ -14,6 +14,7 @@ from ..registry import ModulePass, register_pass, walk_functions
 from .common import _FALLBACK, _TERMINATORS, ELEMENTWISE, RankProblem, _describe, _high, _rank
 from .plan import _RULES, _Plan
 from .rewriter import _Rewriter
+from .signature import cap_signature
 from .units import _inline_composite, _normalize_units
 
 
@@ -63,8 +64,14 @@ class CapRankPass(ModulePass):
     %2 = stablehlo.reshape %1 : (tensor<3x4x2x4x2xf32>) -> tensor<1x3x8x8xf32>
     ```
 
+    An argument or result of @main of rank > 5 becomes one of rank 5 (its
+    leading dims merged; they must be static), reshaped to its true shape
+    inside, and gets `hlo_coreml.original_shape` in its arg / res attributes
+    (the model interface records it; `hlo_coreml.run` and `hlo-coreml run`
+    take and return arrays of that shape).
+
     Afterwards every value in every function has rank <= `max-rank`. Where
-    no rewrite exists (an argument or result of @main, a loop-carried value,
+    no rewrite exists (a loop-carried value,
     an op such as `convolution` or `while` on a rank-6 value, a gather /
     scatter indexing more than five dims, or one not in canonical layout)
     the pass reports the op, its location, the rank and the shape.
@@ -80,7 +87,7 @@ class CapRankPass(ModulePass):
         for function in walk_functions(module):
             if not len(function.regions[0].blocks):
                 continue
-            if not _check_signature(function, self.max_rank):
+            if not cap_signature(function, self.max_rank):
                 failed = True
                 continue
             for block in _blocks_inner_first(function):
@@ -93,22 +100,6 @@ class CapRankPass(ModulePass):
             rewrite.apply_patterns_and_fold_greedily(module, _cleanup_patterns())
         if failed:
             pass_.signal_pass_failure()
-
-
-def _check_signature(function, max_rank: int) -> bool:
-    name = ir.StringAttr(function.attributes["sym_name"]).value
-    ftype = ir.FunctionType(ir.TypeAttr(function.attributes["function_type"]).value)
-    ok = True
-    for kind, types in (("argument", ftype.inputs), ("result", ftype.results)):
-        for i, t in enumerate(types):
-            if isinstance(t, ir.RankedTensorType) and t.rank > max_rank:
-                function.location.emit_error(
-                    f"{kind} #{i} of @{name} has rank {t.rank} ({t}); Core ML model inputs and "
-                    f"outputs have rank <= {max_rank}, and hlo-coreml-cap-rank cannot change the "
-                    "model's interface (reshape it in the model)"
-                )
-                ok = False
-    return ok
 
 
 def _blocks_inner_first(function) -> list:

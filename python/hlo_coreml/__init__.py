@@ -12,7 +12,9 @@ __all__ = ["compile", "legalize", "run", "CompileError", "LegalizationError"]
 
 
 def run(model, inputs):
-    """Run a compiled model with the NumPy reference MIL interpreter."""
-    from .interpreter import run as _run
+    """Run a compiled model with the NumPy reference MIL interpreter. Inputs
+    and outputs of rank > 5 (which the Core ML model holds with their
+    leading dims merged) are taken and returned in the program's shapes."""
+    from .run_model import run as _run
 
     return _run(model, inputs)

@@ -281,3 +281,23 @@ func.func @scatter_6d(%x: tensor<6x240xf32>, %i: tensor<4x1xi32>, %u: tensor<4x2
   %1 = stablehlo.reshape %0 : (tensor<6x2x2x3x2x10xf32>) -> tensor<6x240xf32>
   return %1 : tensor<6x240xf32>
 }
+
+// -----
+
+// @main's rank-6 argument and result travel at rank 5 (leading dims
+// merged), reshaped at the boundary; the original shapes are recorded for
+// the model interface. Inside, the rank-6 values are capped as usual.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x4x5x6x7xf32> {hlo_coreml.original_shape = array<i64: 2, 3, 4, 5, 6, 7>, jax.arg_info = "x"})
+// CHECK-SAME:    -> (tensor<6x4x5x6x7xf32> {hlo_coreml.original_shape = array<i64: 2, 3, 4, 5, 6, 7>, jax.result_info = "result"}, tensor<4xf32>)
+// CHECK:         %[[V:.*]] = stablehlo.reshape %[[X]] : (tensor<6x4x5x6x7xf32>) -> tensor<6x4x210xf32>
+// CHECK-NEXT:    %[[E:.*]] = stablehlo.exponential %[[V]] : tensor<6x4x210xf32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.reduce(%[[E]] init: %{{.*}}) applies stablehlo.add across dimensions = [0, 2]
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[E]] : (tensor<6x4x210xf32>) -> tensor<6x4x5x6x7xf32>
+// CHECK-NEXT:    return %[[R]], %[[S]]
+func.func @main(%x: tensor<2x3x4x5x6x7xf32> {jax.arg_info = "x"}) -> (tensor<2x3x4x5x6x7xf32> {jax.result_info = "result"}, tensor<4xf32>) {
+  %0 = stablehlo.exponential %x : tensor<2x3x4x5x6x7xf32>
+  %c = stablehlo.constant dense<0.0> : tensor<f32>
+  %1 = stablehlo.reduce(%0 init: %c) applies stablehlo.add across dimensions = [0, 1, 3, 4, 5] : (tensor<2x3x4x5x6x7xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0, %1 : tensor<2x3x4x5x6x7xf32>, tensor<4xf32>
+}
