@@ -14,6 +14,7 @@ from ..registry import ModulePass, register_pass, walk_functions
 from .common import _FALLBACK, _TERMINATORS, ELEMENTWISE, RankProblem, _describe, _high, _rank
 from .plan import _RULES, _Plan
 from .rewriter import _Rewriter
+from .loops import cap_loop_carries
 from .signature import cap_signature
 from .units import _inline_composite, _normalize_units
 
@@ -70,9 +71,13 @@ class CapRankPass(ModulePass):
     (the model interface records it; `hlo_coreml.run` and `hlo-coreml run`
     take and return arrays of that shape).
 
+    A `while` loop that carries a value of rank > 5 carries it at rank 5
+    likewise (leading dims merged; reshaped at the start of the condition
+    and the body, at the body's return and after the loop).
+
     Afterwards every value in every function has rank <= `max-rank`. Where
-    no rewrite exists (a loop-carried value,
-    an op such as `convolution` or `while` on a rank-6 value, a gather /
+    no rewrite exists (a rank-6 value captured by a loop body from outside,
+    an op such as `convolution` on a rank-6 value, a gather /
     scatter indexing more than five dims, or one not in canonical layout)
     the pass reports the op, its location, the rank and the shape.
     """
@@ -90,6 +95,7 @@ class CapRankPass(ModulePass):
             if not cap_signature(function, self.max_rank):
                 failed = True
                 continue
+            changed |= cap_loop_carries(function, self.max_rank)
             for block in _blocks_inner_first(function):
                 try:
                     changed |= cap_block(block, self.max_rank)

@@ -37,26 +37,6 @@ func.func @main(%arg0: tensor<2880xf32>) -> tensor<360xf32> {
 
 // -----
 
-// A loop that carries a rank-6 value.
-func.func @main(%arg0: tensor<720xf32>) -> tensor<720xf32> {
-  %0 = stablehlo.reshape %arg0 : (tensor<720xf32>) -> tensor<2x2x3x4x5x3xf32>
-  // expected-error@+1 {{'stablehlo.while' has a value of rank 6 (tensor<2x2x3x4x5x3xf32>)}}
-  %1 = stablehlo.while(%a = %0) : tensor<2x2x3x4x5x3xf32>
-    cond {
-      %z = stablehlo.constant dense<0.0> : tensor<f32>
-      %s = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [0, 1, 2, 3, 4, 5] : (tensor<2x2x3x4x5x3xf32>, tensor<f32>) -> tensor<f32>
-      %p = stablehlo.compare LT, %s, %z, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
-      stablehlo.return %p : tensor<i1>
-    } do {
-      %b = stablehlo.add %a, %a : tensor<2x2x3x4x5x3xf32>
-      stablehlo.return %b : tensor<2x2x3x4x5x3xf32>
-    }
-  %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x3xf32>) -> tensor<720xf32>
-  return %2 : tensor<720xf32>
-}
-
-// -----
-
 // A gather not in the canonical layout of hlo-coreml-legalize-gather-scatter
 // (here the index vector is not last): refused with a hint.
 func.func @main(%t: tensor<6x240xf32>, %i: tensor<1x4xi32>) -> tensor<4x240xf32> {
