@@ -13,6 +13,7 @@ from . import widen_bf16  # noqa: F401  (registration; bf16 -> f32)
 from . import drop_empty_tensors  # noqa: F401  (registration; zero-element tensors)
 from . import decompose_linalg  # noqa: F401  (registration; cholesky, triangular_solve)
 from . import decompose_select_and_scatter, expand_reduce_precision, inline_map  # noqa: F401  (registration)
+from . import legalize_int_conv  # noqa: F401  (registration; integer convolution as exact f32)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

@@ -233,6 +233,11 @@ def _compile(args) -> int:
         for spec in specs:
             if spec.state is not None:
                 print(f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype} (state '{spec.state}')")
+            elif spec.original_shape is not None:
+                print(
+                    f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype} "
+                    f"(the program's {list(spec.original_shape)}, leading dims merged)"
+                )
             else:
                 print(f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype}")
     return 0
@@ -259,7 +264,8 @@ def _run(args) -> int:
     from .coreml import coremltools
 
     coremltools()  # quiet import before the interpreter pulls it in
-    from .interpreter import InterpreterError, run
+    from .interpreter import InterpreterError
+    from .run_model import run
 
     if not os.path.isdir(args.model):
         raise CompileError(f"{args.model}: not an .mlpackage directory")

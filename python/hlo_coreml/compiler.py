@@ -413,6 +413,10 @@ def _spec_json(spec) -> dict:
     if spec.state is not None:
         # A Core ML state (input) or the output that updates it.
         out["state"] = spec.state
+    if spec.original_shape is not None:
+        # A rank > 5 argument / result whose leading dims travel merged
+        # (`shape`); hlo_coreml.run accepts and returns this shape.
+        out["original_shape"] = list(spec.original_shape)
     return out
 
 

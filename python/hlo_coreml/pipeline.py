@@ -37,6 +37,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-inline-map",
     "hlo-coreml-remove-tuples",
     "hlo-coreml-drop-empty-tensors",
+    "hlo-coreml-legalize-int-conv",
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",

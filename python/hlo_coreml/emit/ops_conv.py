@@ -73,7 +73,10 @@ def _conv_check(op):
     if c.spatial not in (1, 2, 3):
         return f"with {c.spatial} spatial dimensions is not supported (Core ML conv has 1 to 3)"
     if kind_of(op.results[0]) not in ("f16", "f32"):
-        return "on integer tensors is not supported (Core ML conv is float only); convert to float first"
+        return (
+            "on integer tensors is not supported (Core ML conv is float only); hlo-coreml-legalize-int-conv "
+            "computes them as exact float32 convolutions and must run first"
+        )
     if c.groups > 1 and c.batch_groups > 1:
         return "with both feature_group_count and batch_group_count > 1 is not valid StableHLO"
     return None
@@ -119,7 +122,9 @@ def _crop_negative(ctx, x, padding, spatial):
         "`conv` (1-3 spatial dims, any layout via `transpose`, strides, padding (negative: `slice_by_index`), "
         "kernel dilation, window reversal, feature groups; batch groups as feature groups over a re-laid batch); "
         "input (lhs) dilation: `conv_transpose` when window strides are 1 and padding <= dilated kernel - 1, "
-        "else zero insertion + `conv`; a non-constant dilated kernel gets its zeros inserted explicitly. Floats only"
+        "else zero insertion + `conv`; a non-constant dilated kernel gets its zeros inserted explicitly. Integer "
+        "types: exact float32 convolutions (operand limbs when partial sums could pass 2**24; "
+        "hlo-coreml-legalize-int-conv), kept fp32 at fp16 precision"
     ),
 )
 def _convolution(ctx, op):
@@ -139,10 +144,11 @@ def _convolution(ctx, op):
     if c.batch_groups > 1:
         # Batch group g is batch rows [g*N/B, (g+1)*N/B) and output features
         # [g*O/B, (g+1)*O/B): a grouped conv over [N/B, B*C, ...].
+        # The spatial dims travel as one (rank <= 4 even for 3 spatial dims).
         b = c.batch_groups
         shape = list(x.shape)
-        x = ctx.reshape(x, [b, shape[0] // b] + shape[1:])
-        x = mb.transpose(x=x, perm=np.array([1, 0] + list(range(2, len(shape) + 1)), dtype=np.int32))
+        x = ctx.reshape(x, [b, shape[0] // b, shape[1], int(np.prod(shape[2:]))])
+        x = mb.transpose(x=x, perm=np.array([1, 0, 2, 3], dtype=np.int32))
         x = ctx.reshape(x, [shape[0] // b, b * shape[1]] + shape[2:])
         groups = b
 

@@ -42,6 +42,10 @@ class IOSpec:
     # The ct.Shape (with ct.RangeDim) or ct.EnumeratedShapes the user gave
     # for an input with dynamic (`?`) dims (compile(inputs=...)).
     flexible: object | None = None
+    # The program's shape of an argument / result of rank > 5, which travels
+    # with its leading dims merged (`shape`, rank 5; hlo-coreml-cap-rank's
+    # `hlo_coreml.original_shape`); hlo_coreml.run reshapes to and from it.
+    original_shape: tuple[int, ...] | None = None
 
     @property
     def io_shape(self) -> tuple[int, ...]:
@@ -203,13 +207,26 @@ def interface_of(main, input_names=None, output_names=None) -> Interface:
     names = _unique(in_names + out_names, in_given + out_given)
     in_names, out_names = names[: len(in_names)], names[len(in_names) :]
     iface = Interface()
-    for name, arg, (base, part) in zip(in_names, block.arguments, in_origin):
+    for i, (name, arg, (base, part)) in enumerate(zip(in_names, block.arguments, in_origin)):
         kind = kind_of(arg)
-        iface.inputs.append(IOSpec(name, shape_of(arg), kind, _IO_KIND[kind], part and base, part))
-    for name, t, (base, part) in zip(out_names, ftype.results, out_origin):
+        spec = IOSpec(name, shape_of(arg), kind, _IO_KIND[kind], part and base, part)
+        spec.original_shape = _original_shape(main, "arg_attrs", i)
+        iface.inputs.append(spec)
+    for i, (name, t, (base, part)) in enumerate(zip(out_names, ftype.results, out_origin)):
         kind = kind_of(t)
-        iface.outputs.append(IOSpec(name, shape_of(t), kind, _IO_KIND[kind], part and base, part))
+        spec = IOSpec(name, shape_of(t), kind, _IO_KIND[kind], part and base, part)
+        spec.original_shape = _original_shape(main, "res_attrs", i)
+        iface.outputs.append(spec)
     return iface
+
+
+def _original_shape(main, key: str, index: int) -> tuple[int, ...] | None:
+    """The shape hlo-coreml-cap-rank recorded for a rank > 5 argument or
+    result it merged to rank 5 (`hlo_coreml.original_shape`), or None."""
+    attrs = _arg_attrs(main, key, index)
+    if attrs is None or "hlo_coreml.original_shape" not in attrs:
+        return None
+    return tuple(int(d) for d in ir.DenseI64ArrayAttr(attrs["hlo_coreml.original_shape"]))
 
 
 def _split_origin(main, key: str, index: int) -> tuple[int, str | None]:

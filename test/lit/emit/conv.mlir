@@ -134,3 +134,19 @@ func.func @main(%arg0: tensor<4x2x6xf32>, %arg1: tensor<4x2x3xf32>) -> tensor<2x
   %0 = stablehlo.convolution(%arg0, %arg1) dim_numbers = [b, f, 0]x[o, i, 0]->[b, f, 0], window = {stride = [1], pad = [[0, 0]]} {batch_group_count = 2 : i64, feature_group_count = 1 : i64} : (tensor<4x2x6xf32>, tensor<4x2x3xf32>) -> tensor<2x4x4xf32>
   return %0 : tensor<2x4x4xf32>
 }
+
+// -----
+
+// batch_group_count = 2 on a 3-D conv: batch group g (rows [g, g+1) of 2)
+// joins the features as group g of a grouped conv, through a rank-4 view
+// [B, N/B, C, D*H*W] (the rank-6 view [B, N/B, C, D, H, W] is not legal).
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (2, 2, 4, 4, 4, fp32)(Tensor),
+// CHECK:         %[[V:[A-Za-z0-9_]+]]: (2, 1, 2, 64, fp32)(Tensor) = reshape(x=%[[X]], shape=[2, 1, 2, 64],
+// CHECK-NEXT:    %[[T:[A-Za-z0-9_]+]]: (1, 2, 2, 64, fp32)(Tensor) = transpose(x=%[[V]], perm=[1, 0, 2, 3],
+// CHECK-NEXT:    %[[G:[A-Za-z0-9_]+]]: (1, 4, 4, 4, 4, fp32)(Tensor) = reshape(x=%[[T]], shape=[1, 4, 4, 4, 4],
+// CHECK-NEXT:    %[[C:[A-Za-z0-9_]+]]: (1, 2, 3, 3, 3, fp32)(Tensor) = conv(x=%[[G]], {{.*}}groups=2,
+func.func @main(%arg0: tensor<2x2x4x4x4xf32>, %arg1: tensor<2x2x2x2x2xf32>) -> tensor<1x2x3x3x3xf32> {
+  %0 = stablehlo.convolution(%arg0, %arg1) dim_numbers = [b, f, 0, 1, 2]x[o, i, 0, 1, 2]->[b, f, 0, 1, 2], window = {} {batch_group_count = 2 : i64, feature_group_count = 1 : i64} : (tensor<2x2x4x4x4xf32>, tensor<2x2x2x2x2xf32>) -> tensor<1x2x3x3x3xf32>
+  return %0 : tensor<1x2x3x3x3xf32>
+}
