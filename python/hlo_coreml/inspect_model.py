@@ -10,6 +10,7 @@ ops off the Neural Engine. Works on Linux: it only reads the protobuf.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -52,6 +53,12 @@ class Report:
     fp16_compute_share: float | None = None
     max_rank: int = 0
     neural_engine_notes: list = field(default_factory=list)
+    # A multifunction package's functions (the ops above are the reported
+    # function's); the package's bytes on disk, and its weight files'.
+    functions: list = field(default_factory=list)
+    function: str = "main"
+    package_bytes: int = 0
+    weight_bytes: int = 0
 
 
 def _feature(desc) -> Feature:
@@ -117,24 +124,49 @@ def _output_elements(op) -> int:
     return elements
 
 
-def inspect(path: str) -> Report:
+def _package_bytes(path: str) -> tuple[int, int]:
+    """(bytes of every file in the package, bytes of its weight files)."""
+    total = weights = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            size = os.path.getsize(os.path.join(dirpath, f))
+            total += size
+            if os.path.basename(dirpath) == "weights":
+                weights += size
+    return total, weights
+
+
+def inspect(path: str, function_name: str | None = None) -> Report:
+    """Describe the package at `path`; for a multifunction package, its
+    function `function_name` (default: the package's default function)."""
     ct = coremltools()
     from coremltools.proto import MIL_pb2
 
     spec = ct.utils.load_spec(path)
     if spec.WhichOneof("Type") != "mlProgram":
         raise ValueError(f"{path}: not an ML program (found {spec.WhichOneof('Type')})")
-    function = spec.mlProgram.functions["main"]
+    names = list(spec.mlProgram.functions)
+    name = function_name or spec.description.defaultFunctionName or "main"
+    if name not in spec.mlProgram.functions:
+        raise ValueError(f"{path}: no function '{name}' (functions: {', '.join(names)})")
+    function = spec.mlProgram.functions[name]
     block = function.block_specializations[function.opset]
+    description = spec.description
+    for f in spec.description.functions:
+        if f.name == name:
+            description = f
     report = Report(
         path=path,
         specification_version=spec.specificationVersion,
         deployment_target=_SPEC_TARGETS.get(spec.specificationVersion, f"spec {spec.specificationVersion}"),
         opset=function.opset,
-        inputs=[asdict(_feature(d)) for d in spec.description.input],
-        outputs=[asdict(_feature(d)) for d in spec.description.output],
-        states=[asdict(_feature(d)) for d in spec.description.state],
+        inputs=[asdict(_feature(d)) for d in description.input],
+        outputs=[asdict(_feature(d)) for d in description.output],
+        states=[asdict(_feature(d)) for d in description.state],
+        functions=names if len(names) > 1 or names != ["main"] else [],
+        function=name,
     )
+    report.package_bytes, report.weight_bytes = _package_bytes(path)
     counts, by_dtype, macs = Counter(), Counter(), Counter()
     notes: list[str] = []
     high_rank, big_dims, dynamic, int_ops, control = Counter(), Counter(), Counter(), Counter(), Counter()
@@ -179,7 +211,7 @@ def inspect(path: str) -> Report:
         notes.append(f"rank-5 tensors in {_list(high_rank)}: the Neural Engine prefers rank <= 4")
     if dynamic:
         notes.append(f"dynamic shapes in {_list(dynamic)}: fixed or enumerated shapes keep ops on the Neural Engine")
-    ranged = [d.name for d in spec.description.input if d.type.WhichOneof("Type") == "multiArrayType"
+    ranged = [d.name for d in description.input if d.type.WhichOneof("Type") == "multiArrayType"
               and d.type.multiArrayType.WhichOneof("ShapeFlexibility") == "shapeRange"]
     if ranged:
         notes.append(
@@ -214,8 +246,11 @@ def format_text(report: Report) -> str:
         f"{report.path}",
         f"  specification version {report.specification_version} "
         f"(deployment target {report.deployment_target}, opset {report.opset})",
-        "  inputs:",
     ]
+    lines.append(f"  package size: {report.package_bytes:,} bytes (weights {report.weight_bytes:,})")
+    if report.functions:
+        lines.append(f"  functions: {', '.join(report.functions)} (shown: {report.function})")
+    lines.append("  inputs:")
     for f in report.inputs:
         lines.append(f"    {f['name']}: {_shape_text(f['shape'])} {f['dtype']}")
     lines.append("  outputs:")

@@ -257,11 +257,16 @@ def load_program(model):
             raise InterpreterError(
                 f"model is a {spec.WhichOneof('Type')!r} model; only mlprogram models are supported"
             )
-        return load(
+        program = load(
             model_spec=spec,
             specification_version=spec.specificationVersion,
             file_weights_dir=model.weights_dir,
         )
+        # A multifunction package (ct.utils.save_multifunction) names the
+        # function Core ML runs by default; the loader does not keep it.
+        if spec.description.defaultFunctionName:
+            program.default_function_name = spec.description.defaultFunctionName
+        return program
     raise InterpreterError(
         f"cannot interpret object of type {type(model).__name__}; expected a path, "
         "a coremltools MLModel or a pymil Program"
@@ -299,10 +304,13 @@ class Interpreter:
     dict is given, and in ``self.last_states``.
     """
 
-    def __init__(self, model, function_name: str = "main"):
+    def __init__(self, model, function_name: Optional[str] = None):
         from coremltools.converters.mil.mil import types
 
         self.program = load_program(model)
+        if function_name is None:
+            # "main", or a multifunction package's default function
+            function_name = getattr(self.program, "default_function_name", None) or "main"
         if function_name not in self.program.functions:
             raise InterpreterError(
                 f"program has no function {function_name!r} (has {list(self.program.functions)})"
@@ -347,11 +355,14 @@ class Interpreter:
         return outputs
 
 
-def run(model, inputs: Mapping[str, Any], state_out: Optional[dict] = None) -> Dict[str, np.ndarray]:
-    """Load ``model`` and run its function ``main`` on ``inputs``.
+def run(
+    model, inputs: Mapping[str, Any], state_out: Optional[dict] = None, function_name: Optional[str] = None
+) -> Dict[str, np.ndarray]:
+    """Load ``model`` and run its function ``function_name`` (default
+    ``main``, or a multifunction package's default function) on ``inputs``.
 
     ``model`` is a path to an ``.mlpackage``, a ``coremltools.models.MLModel``
     or a pymil ``Program``. Returns ``{output name: array}`` in program output
     order. See :class:`Interpreter` for how states are passed and updated.
     """
-    return Interpreter(model).run(inputs, state_out=state_out)
+    return Interpreter(model, function_name).run(inputs, state_out=state_out)
