@@ -9,5 +9,6 @@ see ``OP_TABLE`` for the implemented op types.
 
 from .core import OP_TABLE, Interpreter, InterpreterError, load_program, register, run
 from . import ops_control, ops_elementwise, ops_nn, ops_reduce, ops_tensor  # noqa: F401  (register ops)
+from . import ops_constexpr  # noqa: F401  (register ops)
 
 __all__ = ["run", "Interpreter", "InterpreterError", "OP_TABLE", "load_program", "register"]
