@@ -11,6 +11,7 @@ from . import legalize_sort  # noqa: F401  (registration; sort comparators)
 from . import raise_fused_ops  # noqa: F401  (registration; coreml.* fused-op composites)
 from . import widen_bf16  # noqa: F401  (registration; bf16 -> f32)
 from . import decompose_linalg  # noqa: F401  (registration; cholesky, triangular_solve)
+from . import fold_dequantize  # noqa: F401  (registration; int4/int8 weights * scale -> hlo_coreml.dequantize)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

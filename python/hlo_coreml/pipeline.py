@@ -32,6 +32,7 @@ PREPARE_PIPELINE = [
 
 LEGALIZE_PASSES = [
     "hlo-coreml-remove-tuples",
+    "hlo-coreml-fold-dequantize",
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",
