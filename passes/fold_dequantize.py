@@ -19,7 +19,9 @@ the result's, scale[i0, j0, ...] applying to the block (i0 * bi .. , j0 *
 bj .. ) with bi = dim_i / scale.shape[i]. The block sizes are the largest
 ones over which both scale and zero point are constant (per tensor, per
 channel, per block of 32 along the input, ...), checked exactly on the
-values; a scale that is not such a grid is left alone. The emitter turns the
+values (at worst blocks of one element). A product whose integers plus
+fp32 scales and offsets would not be smaller than the float weight is left
+alone. The emitter turns the
 composite into `constexpr_blockwise_shift_scale` (iOS18), or for int8/uint8
 per-tensor or per-channel scales below iOS18 into
 `constexpr_affine_dequantize` (iOS16); else into the float constant.
@@ -261,6 +263,10 @@ def _rewrite(module, m: _Match, q: np.ndarray, counter) -> None:
     zero_c = _compact(zero, blocks).astype(np.float32) if zero is not None else None
     if not np.array_equal(scale_c.astype(np.float64), _compact(scale, blocks)):
         return  # an f64 scale that f32 cannot hold exactly
+    bits = 4 if m.storage.endswith("4") else 8
+    float_bytes = q.size * np.dtype(_np_float(element)).itemsize
+    if q.size * bits // 8 + 4 * (scale_c.size + (zero_c.size if zero_c is not None else 0)) >= float_bytes:
+        return  # scales (nearly) per element: storing them saves nothing
     unsigned = m.storage.startswith("u")
     data_element = ir.IntegerType.get_unsigned(8) if unsigned else ir.IntegerType.get_signless(8)
     data_type = ir.RankedTensorType.get(list(shape), data_element)
