@@ -128,3 +128,73 @@ def test_compression_errors(llm):
         hlo_coreml.compile(lambda x: x * 2, np.ones(3, np.float32), weight_compression="int3")
     with pytest.raises(hlo_coreml.CompileError, match="int4-block32.*iOS18"):
         hlo_coreml.compile(lambda x: x * 2, np.ones(3, np.float32), weight_compression="int4-block32")
+
+
+# -- weights quantized in JAX (hlo-coreml-fold-dequantize) ---------------------
+
+
+@pytest.mark.parametrize("quant", ["int8", "int4-block32"])
+def test_jax_quantized_llm(quant, tmp_path):
+    # The decoder's projections and head stored as int8 per channel / int4
+    # in blocks of 32 and dequantized in the program (q.astype(f32) * scale):
+    # the package keeps the integers (constexpr_blockwise_shift_scale), its
+    # size is the integer bytes + fp32 scales + the float weights + program
+    # (within 10 %), and its logits are JAX's for the same program.
+    from examples.zoo.llama import _QUANTIZED
+
+    qllm = build_llm("small", 0, "jax", quant=quant)
+    path = str(tmp_path / "q.mlpackage")
+    hlo_coreml.compile_multifunction(
+        {"prefill": (qllm.step, qllm.prefill_args()), "decode": (qllm.step, qllm.decode_args())},
+        states=STATES,
+        outputs=["logits", "new_k_cache", "new_v_cache"],
+        compute_precision="fp32",
+        output_path=path,
+    )
+    program = interp.load_program(path)
+    n_quantized = len(_QUANTIZED) * qllm.cfg["layers"] + 1
+    for function in ("prefill", "decode"):
+        ops = [op.op_type for op in program.functions[function].operations]
+        assert ops.count("constexpr_blockwise_shift_scale") == n_quantized
+    bits = 8 if quant == "int8" else 4
+    quantized = [p[k] for p in qllm.params["layers"] for k in _QUANTIZED] + [qllm.params["lm_head"]]
+    expected = sum(w["q"].size * bits // 8 + w["scale"].nbytes for w in quantized)
+    expected += qllm.params["embed"].nbytes + sum(p[k].nbytes for p in qllm.params["layers"] for k in ("attn_norm", "mlp_norm"))
+    expected += qllm.params["norm"].nbytes
+    expected += os.path.getsize(os.path.join(path, "Data", "com.apple.CoreML", "model.mlmodel"))
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+    assert abs(total - expected) <= 0.1 * expected, (total, expected)
+    step = jax.jit(qllm.step)
+    state = hlo_coreml.make_state(path)
+    k, v = init_cache(qllm.cfg)
+    prompt = np.array([[5, 100, 7, 9, 200, 3, 4, 8]], np.int32)
+    for function, tokens, pos in (("prefill", prompt, 0), ("decode", np.array([[17]], np.int32), 8)):
+        pos = np.array([pos], np.int32)
+        out = hlo_coreml.run(path, {"tokens": tokens, "pos": pos}, function_name=function, state=state)
+        expected_logits, k, v = step(k, v, tokens, pos)
+        np.testing.assert_allclose(out["logits"], np.asarray(expected_logits), rtol=1e-4, atol=5e-4)
+
+
+@pytest.mark.parametrize("target, op_type", [("iOS17", "constexpr_affine_dequantize"), ("iOS15", None)])
+def test_jax_int8_below_ios18(target, op_type, tmp_path):
+    # int8 per channel below iOS18: constexpr_affine_dequantize (iOS16+), or
+    # the float constant on iOS15; the values are JAX's either way.
+    import jax.numpy as jnp
+
+    from examples.zoo.llama import quantize
+
+    rng = np.random.default_rng(1)
+    w = quantize(rng.standard_normal((96, 80)).astype(np.float32), "int8")
+    x = rng.standard_normal((2, 96)).astype(np.float32)
+
+    def f(x):
+        return x @ (jnp.asarray(w["q"]).astype(jnp.float32) * w["scale"])
+
+    path = str(tmp_path / "m.mlpackage")
+    hlo_coreml.compile(f, x, minimum_deployment_target=target, compute_precision="fp32", output_path=path)
+    ops = [op.op_type for op in interp.load_program(path).functions["main"].operations]
+    if op_type:
+        assert ops.count(op_type) == 1
+    else:
+        assert not any(t.startswith("constexpr") for t in ops)
+    np.testing.assert_allclose(hlo_coreml.run(path, {"x": x})["result"], np.asarray(jax.jit(f)(x)), rtol=1e-5, atol=1e-5)
