@@ -145,7 +145,8 @@ def inspect(path: str, function_name: str | None = None) -> Report:
     spec = ct.utils.load_spec(path)
     if spec.WhichOneof("Type") != "mlProgram":
         raise ValueError(f"{path}: not an ML program (found {spec.WhichOneof('Type')})")
-    names = list(spec.mlProgram.functions)
+    # the description's order (the program's functions are a protobuf map)
+    names = [f.name for f in spec.description.functions] or sorted(spec.mlProgram.functions)
     name = function_name or spec.description.defaultFunctionName or "main"
     if name not in spec.mlProgram.functions:
         raise ValueError(f"{path}: no function '{name}' (functions: {', '.join(names)})")

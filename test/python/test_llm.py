@@ -175,7 +175,7 @@ def test_inspect_reports_functions_and_size(fp32_package):
     from hlo_coreml.inspect_model import format_text, inspect
 
     report = inspect(fp32_package, "decode")
-    assert report.functions == ["decode", "prefill"] or sorted(report.functions) == ["decode", "prefill"]
+    assert report.functions == ["prefill", "decode"]
     assert report.function == "decode" and [f["name"] for f in report.states] == ["k_cache", "v_cache"]
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(fp32_package) for f in fs)
     assert report.package_bytes == total and 0 < report.weight_bytes < total
