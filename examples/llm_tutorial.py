@@ -267,12 +267,17 @@ at its `pos`), or add one prefill function per length to the same package.
 
 ## Grouped-query attention
 
-The model repeats each K/V head for its group of query heads
-(`jnp.repeat`) before attention. Core ML's `scaled_dot_product_attention`
-takes key and value with the query's batch dimensions (no broadcast is
-documented), so the converted program materializes the repeated K/V with a
-`tile` per layer and call (here 2 x 2 per function), of the cache's size
-times the group size.
+Core ML's `scaled_dot_product_attention` takes key and value with the
+query's batch dimensions (no broadcast of K/V heads is documented). Written
+the common way, repeating each K/V head for its group of query heads
+(`jnp.repeat`, the zoo's `gqa="repeat"`), the converted program therefore
+materializes the repeated K/V: one fp32 `tile` of the cache's size times the
+group size per layer for K and for V. The zoo model instead stacks a
+group's query heads as extra query rows of their K/V head (`q` reshaped to
+`[B, kv_heads, group * T, head_dim]`, the `[T, S]` mask tiled `group`
+times): the same attention, one fused op per layer, and only the small
+boolean mask is tiled. Both forms give bit-identical results in JAX
+(`test_gqa_forms_agree`); write GQA this way when converting.
 
 ## What is not covered
 

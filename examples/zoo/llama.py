@@ -1,7 +1,9 @@
 """A Llama-shaped decoder LLM with a KV cache, in plain JAX and Flax NNX.
 
 RMSNorm, rotary position embeddings (RoPE, rotate-half form), grouped-query
-attention (GQA: `kv_heads` < `heads`, K/V repeated with `jnp.repeat`),
+attention (GQA, `kv_heads` < `heads`: by default each K/V head attends for
+its group of query heads stacked as extra query rows; `gqa="repeat"`
+repeats K/V per query head with `jnp.repeat` instead),
 SwiGLU MLP, tied or untied embeddings. The KV cache is two fp16 arrays
 `k_cache`, `v_cache` of shape (layers, batch, kv_heads, max_seq, head_dim),
 written with `lax.dynamic_update_slice` at the position input `pos`
@@ -180,15 +182,22 @@ def attention(q, k, v, layer, k_cache, v_cache, pos, cfg):
     start = (jnp.int32(layer), zero, zero, pos[0], zero)
     k_cache = lax.dynamic_update_slice(k_cache, k.transpose(0, 2, 1, 3)[None].astype(jnp.float16), start)
     v_cache = lax.dynamic_update_slice(v_cache, v.transpose(0, 2, 1, 3)[None].astype(jnp.float16), start)
-    keys = jnp.repeat(k_cache[layer].astype(jnp.float32), group, axis=1)  # (B, H, S, Dh)
-    values = jnp.repeat(v_cache[layer].astype(jnp.float32), group, axis=1)
-    q = q.transpose(0, 2, 1, 3)  # (B, H, T, Dh)
-    scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(Dh))
     query_pos = pos[0] + jnp.arange(T, dtype=jnp.int32)
     key_pos = jnp.arange(cfg["max_seq"], dtype=jnp.int32)
     visible = key_pos[None, :] <= query_pos[:, None]  # (T, S)
+    q = q.transpose(0, 2, 1, 3)  # (B, H, T, Dh); head h uses K/V head h // group
+    keys, values = k_cache[layer].astype(jnp.float32), v_cache[layer].astype(jnp.float32)  # (B, Hkv, S, Dh)
+    if cfg.get("gqa", "grouped") == "repeat":
+        # K/V repeated for each query head of their group (materialized)
+        keys, values = jnp.repeat(keys, group, axis=1), jnp.repeat(values, group, axis=1)
+    else:
+        # the group's query heads as extra query rows of their K/V head:
+        # nothing of the cache's size is repeated, only the (T, S) mask
+        q = q.reshape(B, H // group, group * T, Dh)
+        visible = jnp.tile(visible, (group, 1))
+    scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(Dh))
     scores = jnp.where(visible[None, None], scores, -jnp.inf)
-    out = jax.nn.softmax(scores, axis=-1) @ values  # (B, H, T, Dh)
+    out = (jax.nn.softmax(scores, axis=-1) @ values).reshape(B, H, T, Dh)
     return out.transpose(0, 2, 1, 3).reshape(B, T, H * Dh), k_cache, v_cache
 
 

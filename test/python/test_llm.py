@@ -195,3 +195,24 @@ def test_multifunction_errors(llm, tmp_path):
     with pytest.raises(hlo_coreml.CompileError, match="not an identifier"):
         hlo_coreml.compile_multifunction({"a b": (llm.step, llm.decode_args())}, output_path=str(tmp_path / "m.mlpackage"))
     assert not os.path.exists(tmp_path / "m.mlpackage")
+
+
+def test_gqa_forms_agree_and_grouped_repeats_nothing(llm, fp32_package):
+    # The zoo's default GQA (query heads stacked per K/V head) equals the
+    # jnp.repeat form in JAX, and its package tiles nothing float (only the
+    # boolean mask), while the repeat form tiles K and V in every layer.
+    repeat = build_llm("small", 0, "jax", gqa="repeat")
+    for args in (llm.prefill_args(), llm.decode_args(5, 3)):
+        for a, b in zip(jax.jit(llm.step)(*args), jax.jit(repeat.step)(*args)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    from coremltools.converters.mil.mil import types
+
+    def float_tiles(program, function):
+        return [op for op in program.functions[function].operations
+                if op.op_type == "tile" and op.outputs[0].dtype in (types.fp16, types.fp32)]
+
+    program = hlo_coreml.interpreter.load_program(fp32_package)
+    assert not float_tiles(program, "decode") and not float_tiles(program, "prefill")
+    model = hlo_coreml.compile(repeat.step, *repeat.decode_args(), minimum_deployment_target="iOS18",
+                               compute_precision="fp32", states={"k_cache": "result_1", "v_cache": "result_2"})
+    assert len(float_tiles(model._mil_program, "main")) == 2 * llm.cfg["layers"]
