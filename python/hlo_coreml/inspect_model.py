@@ -59,6 +59,9 @@ class Report:
     function: str = "main"
     package_bytes: int = 0
     weight_bytes: int = 0
+    # constexpr_* ops (compressed weights): their count, the weights they
+    # produce, the bytes of their stored inputs, and bits per weight
+    compressed_weights: dict = field(default_factory=dict)
 
 
 def _feature(desc) -> Feature:
@@ -171,6 +174,7 @@ def inspect(path: str, function_name: str | None = None) -> Report:
     counts, by_dtype, macs = Counter(), Counter(), Counter()
     notes: list[str] = []
     high_rank, big_dims, dynamic, int_ops, control = Counter(), Counter(), Counter(), Counter(), Counter()
+    report.compressed_weights = _compressed_weights(block)
     for op in _walk(block.operations):
         if op.type == "const":
             continue
@@ -232,6 +236,53 @@ def inspect(path: str, function_name: str | None = None) -> Report:
     return report
 
 
+def _element_bits(data_type: int) -> int:
+    from coremltools.proto import MIL_pb2
+
+    name = MIL_pb2.DataType.Name(data_type)
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return int(digits) if digits else 8
+
+
+def _compressed_weights(block) -> dict:
+    """What the function's constexpr_* ops store and produce."""
+    consts = {}
+    for op in _walk(block.operations):
+        if op.type == "const":
+            for out in op.outputs:
+                if out.type.WhichOneof("type") == "tensorType":
+                    consts[out.name] = out.type.tensorType
+    ops = weights = stored_bits = 0
+    for op in _walk(block.operations):
+        if not op.type.startswith("constexpr_"):
+            continue
+        ops += 1
+        weights += _output_elements(op)
+        # iOS16's constexpr ops hold their data as attributes, iOS18's as inputs
+        for key, value in op.attributes.items():
+            if key != "name" and value.type.WhichOneof("type") == "tensorType":
+                n = 1
+                for d in _dims(value.type.tensorType):
+                    n *= d or 1
+                stored_bits += n * _element_bits(value.type.tensorType.dataType)
+        for argument in op.inputs.values():
+            for binding in argument.arguments:
+                if binding.WhichOneof("binding") == "value":
+                    value_type = binding.value.type
+                    tensor = value_type.tensorType if value_type.WhichOneof("type") == "tensorType" else None
+                else:
+                    tensor = consts.get(binding.name)
+                if tensor is not None:
+                    n = 1
+                    for d in _dims(tensor):
+                        n *= d or 1
+                    stored_bits += n * _element_bits(tensor.dataType)
+    if not ops:
+        return {}
+    return {"ops": ops, "weights": weights, "stored_bytes": stored_bits // 8,
+            "bits_per_weight": round(stored_bits / weights, 2) if weights else None}
+
+
 def _list(counter: Counter) -> str:
     return ", ".join(f"{name} x{n}" for name, n in counter.most_common(6))
 
@@ -269,6 +320,12 @@ def format_text(report: Report) -> str:
     lines.append(f"  precision mix (ops by output dtype, casts excluded): {mix or 'none'}")
     if report.fp16_compute_share is not None:
         lines.append(f"  matmul/conv compute in fp16: {report.fp16_compute_share:.0%} (by output elements)")
+    cw = report.compressed_weights
+    if cw:
+        lines.append(
+            f"  compressed weights: {cw['ops']} constexpr op(s), {cw['weights']:,} weights stored in "
+            f"{cw['stored_bytes']:,} bytes ({cw['bits_per_weight']} bits per weight)"
+        )
     lines.append(f"  highest tensor rank: {report.max_rank}")
     lines.append("  Neural Engine notes:" if report.neural_engine_notes else "  Neural Engine notes: none")
     for note in report.neural_engine_notes:

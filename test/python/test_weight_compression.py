@@ -100,12 +100,21 @@ def test_compressed_package(llm, scheme, tmp_path):
     leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(llm.params)]
     big = [a for a in leaves if a.size > THRESHOLD]
     s = SCHEMES[scheme]
-    compressed = sum(a.size * s["bits"] // 8 + s["per_scale"](a.T.shape if a.ndim == 2 else a.shape) for a in big)
+    # Core ML stores a linear weight as (out, in), the embedding as it is
+    embed = np.asarray(llm.params["embed"])
+    compressed = sum(a.size * s["bits"] // 8 + s["per_scale"](a.shape if a is embed or np.shares_memory(a, embed) else a.T.shape)
+                     for a in big)
     small = sum(a.nbytes for a in leaves if a.size <= THRESHOLD)
     program_bytes = os.path.getsize(os.path.join(path, "Data", "com.apple.CoreML", "model.mlmodel"))
     expected = compressed + small + program_bytes
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
     assert abs(total - expected) <= 0.1 * expected, (total, expected)
+    # inspect's account of them: every compressed weight, its stored bytes
+    from hlo_coreml.inspect_model import inspect
+
+    cw = inspect(path, "decode").compressed_weights
+    assert cw["ops"] == len(big) and cw["weights"] == sum(a.size for a in big)
+    assert cw["stored_bytes"] == compressed
     # logits: the package against JAX running the dequantized weights
     params = _params_with(llm.params, values)
     step = jax.jit(lambda k, v, t, p: forward(params, llm.cfg, k, v, t, p))
