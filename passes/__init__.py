@@ -14,6 +14,7 @@ from . import drop_empty_tensors  # noqa: F401  (registration; zero-element tens
 from . import decompose_linalg  # noqa: F401  (registration; cholesky, triangular_solve)
 from . import decompose_select_and_scatter, expand_reduce_precision, inline_map  # noqa: F401  (registration)
 from . import legalize_int_conv  # noqa: F401  (registration; integer convolution as exact f32)
+from . import fold_dequantize  # noqa: F401  (registration; int4/int8 weights * scale -> hlo_coreml.dequantize)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

@@ -11,6 +11,8 @@ from . import pipeline as pipelines
 from . import staging
 from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
+from .compression import compress as compress_weights
+from .compression import resolve as resolve_compression
 from .coreml_patches import (
     compile_time_values_bounded,
     concat_float_symbols_removed,
@@ -164,6 +166,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     description: str | None = None,
     license: str | None = None,  # noqa: A002 - the MLModel attribute's name
     user_defined_metadata: dict[str, str] | None = None,
+    weight_compression=None,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
@@ -225,6 +228,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     max_unroll: loops (lax.scan, fori_loop, nnx.scan) with a static trip
         count up to this are unrolled (default 256); longer ones, and loops
         whose trip count is not static, become a MIL `while_loop`.
+    weight_compression: "int8", "int4-block32" (iOS18+), "palettize4" or a
+        `ct.optimize.coreml.OptimizationConfig`: compress the float weights
+        at conversion with coremltools' configs (see
+        hlo_coreml.compression); weights quantized in JAX are stored as
+        small integers without it (hlo-coreml-fold-dequantize).
     raise_fused_ops: recognize softmax, layer/RMS/L2 norm, GELU, SiLU,
         sigmoid and (iOS18+) attention and emit Core ML's fused ops for
         them (default); False keeps the primitive ops (for debugging and
@@ -241,6 +249,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     in_requests = io_requests(inputs, "inputs")
     out_requests = io_requests(outputs, "outputs")
     check_io_requests(in_requests + out_requests, states, target)
+    compression = resolve_compression(weight_compression, target)
     specialize = dict(specialize or {})
     for index, request in enumerate(in_requests):
         if request.static_shape is not None:
@@ -278,6 +287,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
                 show_progress=show_progress,
                 max_unroll=max_unroll,
                 raise_fused_ops=raise_fused_ops,
+                compression=compression,
             )
             set_metadata(
                 mlmodel,
@@ -302,9 +312,10 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
 
 def _compile_in(folder, model, example_args, *, target, precision, in_requests, out_requests, check_shapes,
                 states, specialize, static_argnums, static_argnames, pass_pipeline, legalize_pipeline,
-                show_progress, max_unroll, raise_fused_ops):
+                show_progress, max_unroll, raise_fused_ops, compression):
     """compile()'s work once the options are checked: legalize, emit,
-    ct.convert with coremltools' temporary files in `folder`."""
+    ct.convert (and weight compression) with coremltools' temporary files in
+    `folder`."""
     context, module, buffer_name = legalize(
         model,
         example_args,
@@ -335,6 +346,9 @@ def _compile_in(folder, model, example_args, *, target, precision, in_requests, 
             inputs=image_types(iface, in_requests) + tensor_types(iface),
             show_progress=show_progress,
         )
+        if compression is not None:
+            with progress_bars(show_progress):
+                mlmodel = compress_weights(mlmodel, compression, show_progress)
     mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
         {
             "inputs": [_spec_json(s) for s in iface.inputs],

@@ -38,6 +38,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-remove-tuples",
     "hlo-coreml-drop-empty-tensors",
     "hlo-coreml-legalize-int-conv",
+    "hlo-coreml-fold-dequantize",
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",

@@ -42,24 +42,89 @@ def interface_shapes(model) -> tuple[dict[str, tuple], dict[str, tuple]]:
     )
 
 
-def run(model, inputs: Mapping[str, Any], state_out: dict | None = None, strict: bool = False) -> dict[str, np.ndarray]:
+def run(
+    model,
+    inputs: Mapping[str, Any],
+    *,
+    function_name: str | None = None,
+    state: dict | None = None,
+    strict: bool = False,
+) -> dict[str, np.ndarray]:
     """Run `model` (a path to an .mlpackage, an MLModel or a pymil Program)
     with the reference interpreter; rank > 5 inputs and outputs in the
-    program's own shapes (see the module docstring); `strict` as in
-    `hlo_coreml.interpreter.run`."""
-    from .coreml import coremltools
+    program's own shapes (see the module docstring). `function_name`, `state`
+    and `strict` as in `hlo_coreml.run`."""
+    from .diagnostics import CompileError
     from .interpreter import run as interpret
 
-    if isinstance(model, (str, os.PathLike)) and os.path.isdir(model):
-        model = coremltools().models.MLModel(os.fspath(model), skip_model_load=True)
-    in_shapes, out_shapes = interface_shapes(model)
+    program, (in_shapes, out_shapes) = _cached_program(model)
     feeds = dict(inputs) if isinstance(inputs, Mapping) else inputs
     if in_shapes and isinstance(feeds, dict):
         for name, (shape, original) in in_shapes.items():
             if name in feeds and np.shape(feeds[name]) == original:
                 feeds[name] = np.reshape(feeds[name], shape)
-    outputs = interpret(model, feeds, state_out=state_out, strict=strict)
+    if state is not None:
+        overlap = sorted(set(feeds) & set(state))
+        if overlap:
+            raise CompileError(f"{', '.join(overlap)} given both in inputs and in state")
+        feeds.update(state)
+    out_states: dict = {}
+    outputs = interpret(program, feeds, state_out=out_states, function_name=function_name, strict=strict)
+    if state is not None:
+        for name, value in out_states.items():
+            given = state[name]
+            updated_in_place = (
+                isinstance(given, np.ndarray) and given.flags.writeable
+                and given.shape == value.shape and given.dtype == value.dtype
+            )
+            if not updated_in_place:
+                state[name] = value
     for name, original in out_shapes.items():
         if name in outputs:
             outputs[name] = np.reshape(outputs[name], original)
     return outputs
+
+
+def make_state(model, function_name=None):
+    """Zero-filled states of `model`'s function (default: its default
+    function): {state name: np.float16 array}, for `run(..., state=)`."""
+    from .interpreter import Interpreter
+
+    interp = Interpreter(_cached_program(model)[0], function_name)
+    return {name: np.zeros([int(d) for d in var.shape], np.float16) for name, var in interp.state_vars.items()}
+
+
+_PROGRAMS: dict = {}
+
+
+def _cached_program(model):
+    """(loaded MIL program, interface shapes) of `model`. A package path's
+    program is reused while the package is unchanged, and an MLModel's while
+    it lives (decoding calls the same model once per token)."""
+    from .coreml import coremltools
+    from .interpreter import load_program
+
+    if not isinstance(model, (str, os.PathLike)):
+        if type(model).__name__ != "MLModel":
+            return model, interface_shapes(model)
+        key = ("model", id(model))
+        if key not in _PROGRAMS:
+            _PROGRAMS.clear()
+            _PROGRAMS[key] = (load_program(model), interface_shapes(model), model)  # keeps the id's owner alive
+        return _PROGRAMS[key][:2]
+    path = os.path.abspath(os.fspath(model))
+    stamp = []
+    # (Loading a package rewrites its Manifest.json, so that is no witness.)
+    for dirpath, _, files in os.walk(os.path.join(path, "Data")):
+        for f in sorted(files):
+            st = os.stat(os.path.join(dirpath, f))
+            stamp.append((f, st.st_mtime_ns, st.st_size))
+    key = (path, tuple(stamp))
+    if key not in _PROGRAMS:
+        _PROGRAMS.clear()
+        if os.path.isdir(path):
+            mlmodel = coremltools().models.MLModel(path, skip_model_load=True)
+            _PROGRAMS[key] = (load_program(mlmodel), interface_shapes(mlmodel), None)
+        else:
+            _PROGRAMS[key] = (load_program(path), ({}, {}), None)  # load_program says what is wrong
+    return _PROGRAMS[key][:2]

@@ -285,13 +285,18 @@ def load_program(model):
             # Loading builds every op again: values past hlo_coreml.limits are
             # not precomputed here either (the run computes them).
             with compile_time_values_bounded():
-                return load(
+                program = load(
                     model_spec=spec,
                     specification_version=spec.specificationVersion,
                     file_weights_dir=weights,
                 )
         except Exception as e:  # noqa: BLE001 - missing or damaged weight files, unknown ops
             raise InterpreterError(f"{where}: cannot load the ML program: {_brief(e)}") from None
+        # A multifunction package (ct.utils.save_multifunction) names the
+        # function Core ML runs by default; the loader does not keep it.
+        if spec.description.defaultFunctionName:
+            program.default_function_name = spec.description.defaultFunctionName
+        return program
     raise InterpreterError(
         f"cannot interpret object of type {type(model).__name__}; expected a path, "
         "a coremltools MLModel or a pymil Program"
@@ -366,10 +371,13 @@ class Interpreter:
     dict is given, and in ``self.last_states``.
     """
 
-    def __init__(self, model, function_name: str = "main"):
+    def __init__(self, model, function_name: Optional[str] = None):
         from coremltools.converters.mil.mil import types
 
         self.program = load_program(model)
+        if function_name is None:
+            # "main", or a multifunction package's default function
+            function_name = getattr(self.program, "default_function_name", None) or "main"
         if function_name not in self.program.functions:
             raise InterpreterError(
                 f"program has no function {function_name!r} (has {list(self.program.functions)})"
@@ -449,16 +457,21 @@ class Interpreter:
 
 
 def run(
-    model, inputs: Mapping[str, Any], state_out: Optional[dict] = None, strict: bool = False
+    model,
+    inputs: Mapping[str, Any],
+    state_out: Optional[dict] = None,
+    function_name: Optional[str] = None,
+    strict: bool = False,
 ) -> Dict[str, np.ndarray]:
-    """Load ``model`` and run its function ``main`` on ``inputs``.
+    """Load ``model`` and run its function ``function_name`` (default
+    ``main``, or a multifunction package's default function) on ``inputs``.
 
     ``model`` is a path to an ``.mlpackage``, a ``coremltools.models.MLModel``
     or a pymil ``Program``. Returns ``{output name: array}`` in program output
     order. See :class:`Interpreter` for how states are passed and updated,
     and ``readings.py`` for ``strict``.
     """
-    return Interpreter(model).run(inputs, state_out=state_out, strict=strict)
+    return Interpreter(model, function_name).run(inputs, state_out=state_out, strict=strict)
 
 
 def _strict_message(differing, divergences) -> str:
