@@ -235,6 +235,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         apply_io_requests(iface, in_requests, out_requests, target)
         state_map = resolve_states(iface, states)
         program, iface = build_program(module, target, iface, states=state_map)
+    # The MIL program now holds the weights (views of the MLIR constants,
+    # which keep their storage alive as long as a const op uses them); the
+    # module and context go as soon as coremltools drops those consts (its
+    # fp16 casts replace them), not when compile() returns.
+    del module, context
     mlmodel = convert_program(
         program,
         target,

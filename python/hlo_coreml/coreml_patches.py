@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from . import fast_paths
 from .coreml import coremltools
 
 # Largest finite fp16 value.
@@ -70,6 +71,30 @@ def _fast_propagate_nonreplaceable_vars(original):
     return propagate
 
 
+class _NumpyExactFirst:
+    """numpy, except that `allclose` first tries exact equality.
+
+    coremltools' `const_deduplication` pass compares every pair of
+    constants whose shape, dtype and leading elements agree with
+    `np.allclose(a, b, rtol=0, atol=...)`: |a - b|, two more temporaries and
+    a reduction per pair, 1.6 s of GPT-2-small's conversion for a few
+    copies of the (50257, 768) embedding table, which are exact copies
+    (one fp16 cast of the same weight per use). `np.array_equal` answers
+    those in one pass. Equal arrays contain no NaN (NaN != NaN) and have
+    |a - b| = 0 <= atol everywhere, so allclose would say True too; when
+    they are not exactly equal, allclose decides. Same answer, always."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape == b.shape and a.dtype == b.dtype and rtol >= 0 and atol >= 0 and np.array_equal(a, b):
+            return True
+        return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
@@ -92,10 +117,16 @@ def mil_pass_overhead_removed():
     from coremltools.converters.mil.mil import Block, Function, Program
     from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
 
+    import importlib
+
+    dedup_module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+
     replacements = [
         (FP16ComputePrecision, "fp16_overflow", _fast_fp16_overflow(FP16ComputePrecision.fp16_overflow)),
         (Block, "_propagate_nonreplaceable_vars", _fast_propagate_nonreplaceable_vars(Block._propagate_nonreplaceable_vars)),
     ]
+    if fast_paths.enabled():
+        replacements.append((dedup_module, "np", _NumpyExactFirst()))
     if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
         replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
     if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):

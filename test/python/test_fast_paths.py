@@ -1,0 +1,100 @@
+"""The conversion fast paths (hlo_coreml.fast_paths) change cost, not the
+result: the MIL program text and the weight file of a model converted with
+them equal those of the same model converted along the reference paths
+(`fast_paths.reference_paths()`), compared by hash. The reference side is
+computed in the same run from the same inputs, not a stored number."""
+
+import glob
+import hashlib
+import os
+import re
+
+import numpy as np
+import pytest
+
+import hlo_coreml
+from hlo_coreml import fast_paths
+from hlo_coreml.coreml_patches import _NumpyExactFirst
+
+from examples.zoo.registry import build, export_model
+
+
+def _digest(model, tmp_path, tag, **kwargs):
+    path = os.path.join(tmp_path, f"{tag}.mlpackage")
+    mlmodel = hlo_coreml.compile(model, minimum_deployment_target="iOS18", output_path=path, **kwargs)
+    (weights,) = glob.glob(os.path.join(path, "Data", "com.apple.CoreML", "weights", "weight.bin"))
+    with open(weights, "rb") as f:
+        blob = f.read()
+    # Blocks are numbered by a process-wide counter; the rest is the program.
+    text = re.sub(r"\bblock\d+\(", "block(", str(mlmodel._mil_program))
+    return hashlib.sha256(text.encode()).hexdigest(), hashlib.sha256(blob).hexdigest(), text.count("\n"), len(blob)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "bert", "vit_tiny"])
+@pytest.mark.parametrize("precision", ["fp16", "fp32"])
+def test_fast_paths_leave_program_and_weights_unchanged(name, precision, tmp_path):
+    zoo = build(name, "small")
+    artifact = os.path.join(tmp_path, f"{name}.jaxexport")
+    with open(artifact, "wb") as f:
+        f.write(export_model(zoo).serialize())
+    fast = _digest(artifact, tmp_path, "fast", compute_precision=precision)
+    with fast_paths.reference_paths():
+        assert not fast_paths.enabled()
+        reference = _digest(artifact, tmp_path, "reference", compute_precision=precision)
+    assert fast_paths.enabled()
+    assert fast[2] > 20 and fast[3] > 1000  # a real program with real weights
+    assert fast == reference
+
+
+def test_export_file_read_without_deserialize_gives_the_same_module(tmp_path):
+    from hlo_coreml._mlir import make_context
+    from hlo_coreml.importer import load
+
+    zoo = build("mlp", "small")
+    artifact = os.path.join(tmp_path, "mlp.jaxexport")
+    with open(artifact, "wb") as f:
+        f.write(export_model(zoo).serialize())
+    fast = str(load(artifact, context=make_context()).module)
+    with fast_paths.reference_paths():
+        reference = str(load(artifact, context=make_context()).module)
+    assert "stablehlo.dot_general" in fast
+    assert fast == reference
+
+
+def test_truncated_export_file_is_a_compile_error(tmp_path):
+    zoo = build("mlp", "small")
+    blob = export_model(zoo).serialize()
+    artifact = os.path.join(tmp_path, "cut.jaxexport")
+    with open(artifact, "wb") as f:
+        f.write(blob[: len(blob) // 2])
+    with pytest.raises(hlo_coreml.CompileError):
+        hlo_coreml.compile(artifact)
+
+
+_CASES = [
+    (np.ones(6, np.float16), np.ones(6, np.float16)),
+    (np.array([0.0, 1.0], np.float32), np.array([-0.0, 1.0], np.float32)),
+    (np.array([np.nan, 1.0], np.float32), np.array([np.nan, 1.0], np.float32)),
+    (np.array([np.inf, 1.0], np.float32), np.array([np.inf, 1.0], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0 + 1e-13], np.float64)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.5], np.float32)),
+    (np.array([1.0, 2.0], np.float16), np.array([1.0, 2.001], np.float16)),
+    (np.ones((2, 3), np.float32), np.ones((3, 2), np.float32).T),
+    (np.ones((2, 1), np.float32), np.ones((1, 2), np.float32)),
+]
+
+
+@pytest.mark.parametrize("a,b", _CASES)
+@pytest.mark.parametrize("atol", [0.0, 6e-8, 1e-12, 0.01])
+def test_exact_first_allclose_answers_as_numpy(a, b, atol):
+    want = np.allclose(a, b, rtol=0.0, atol=atol)
+    assert _NumpyExactFirst().allclose(a, b, rtol=0.0, atol=atol) == want
+    assert _NumpyExactFirst().allclose(a, a, rtol=0.0, atol=atol) == np.allclose(a, a, rtol=0.0, atol=atol)
+
+
+def test_const_deduplication_restored_after_compile():
+    import importlib
+
+    module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+    hlo_coreml.compile(lambda x: x @ np.ones((4, 3), np.float32), np.ones((2, 4), np.float32))
+    assert module.np is np
