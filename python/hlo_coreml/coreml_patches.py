@@ -95,6 +95,44 @@ class _NumpyExactFirst:
         return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
+def _c_order_cast_value(original):
+    """coremltools' `cast.get_cast_value` (the value of a `cast` of a
+    constant, which const_elimination then makes a const) is
+    `x.astype(dtype)`, which keeps the memory order of `x`. A transposed
+    weight (hlo_coreml's linear weights are transposed views of the MLIR
+    constants, see emit/ops_linalg.py) would give a transposed fp16 array,
+    and every later `reshape(-1)` / `flatten()` of it in coremltools
+    (const_deduplication's hash on each run, the weight file) would copy
+    it. Casting into C order gives the same values laid out as coremltools
+    reads them anyway."""
+    from coremltools.converters.mil.mil.types.type_mapping import string_to_nptype
+
+    def get_cast_value(cls, input_var, dtype_val):
+        value = input_var.val
+        if isinstance(value, np.ndarray) and not value.flags.c_contiguous and dtype_val in cls.supported_dtypes():
+            return value.astype(string_to_nptype(dtype_val), order="C")
+        return original.__func__(cls, input_var, dtype_val)
+
+    return classmethod(get_cast_value)
+
+
+def _sized_underflow_check(original):
+    """coremltools' `_check_underflow_to_zero(new_var, var)` (fp16 casts of
+    small constants: values that become 0 are nudged to fp16's smallest
+    subnormal) starts with `len(var.val.flatten()) < 400`: a full copy of
+    every weight it is asked about, to learn its size. At 400 elements or
+    more it does nothing, so that case returns at once. Same result,
+    always."""
+
+    def check(self, new_var, var):
+        value = var.val
+        if value is not None and np.size(value) >= 400:
+            return None
+        return original(self, new_var, var)
+
+    return check
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
@@ -126,7 +164,17 @@ def mil_pass_overhead_removed():
         (Block, "_propagate_nonreplaceable_vars", _fast_propagate_nonreplaceable_vars(Block._propagate_nonreplaceable_vars)),
     ]
     if fast_paths.enabled():
-        replacements.append((dedup_module, "np", _NumpyExactFirst()))
+        from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
+        replacements += [
+            (dedup_module, "np", _NumpyExactFirst()),
+            (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
+            (
+                FP16ComputePrecision,
+                "_check_underflow_to_zero",
+                _sized_underflow_check(FP16ComputePrecision._check_underflow_to_zero),
+            ),
+        ]
     if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
         replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
     if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):

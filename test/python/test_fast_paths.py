@@ -98,3 +98,44 @@ def test_const_deduplication_restored_after_compile():
     module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
     hlo_coreml.compile(lambda x: x @ np.ones((4, 3), np.float32), np.ones((2, 4), np.float32))
     assert module.np is np
+
+
+def _var(value):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(val=value, sym_val=None, _sym_val=SimpleNamespace(val=value))
+
+
+def test_c_order_cast_gives_the_same_values_in_c_order():
+    from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
+    from hlo_coreml.coreml_patches import _c_order_cast_value
+
+    original = cast.__dict__["get_cast_value"]
+    patched = _c_order_cast_value(original).__get__(None, cast)
+    w = np.random.default_rng(0).standard_normal((64, 96)).astype(np.float32)
+    for value in (w.T, w[::2], w, np.float32(1.5)):
+        want = cast.get_cast_value(_var(value), "fp16")
+        got = patched(_var(value), "fp16")
+        assert got.dtype == want.dtype and np.shape(got) == np.shape(want)
+        assert np.array_equal(got, want)
+        if isinstance(got, np.ndarray):
+            assert got.flags.c_contiguous
+
+
+def test_sized_underflow_check_changes_what_the_original_changes():
+    from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
+
+    from hlo_coreml.coreml_patches import _sized_underflow_check
+
+    original = FP16ComputePrecision._check_underflow_to_zero
+    patched = _sized_underflow_check(original)
+    for n in (3, 399, 400, 1000):
+        source = np.full(n, 1e-9, np.float32)  # becomes 0 in fp16
+        results = []
+        for check in (original, patched):
+            new = _var(source.astype(np.float16))
+            check(FP16ComputePrecision(), new, _var(source))
+            results.append(new._sym_val.val)
+        assert np.array_equal(results[0], results[1])
+        assert (results[0] != 0).all() == (n < 400)
