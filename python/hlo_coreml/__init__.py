@@ -5,10 +5,20 @@
     outputs = hlo_coreml.run(model, {"x": x})   # reference interpreter (Linux)
 """
 
-from .compiler import compile, legalize  # noqa: A004
 from .diagnostics import CompileError, LegalizationError
 
 __all__ = ["compile", "legalize", "run", "CompileError", "LegalizationError"]
+
+
+def __getattr__(name):
+    # compile / legalize load MLIR, the passes and (on first compile)
+    # coremltools: imported on first use, so `hlo-coreml --help`, `inspect`
+    # and `import hlo_coreml` stay fast.
+    if name in ("compile", "legalize"):
+        from . import compiler
+
+        return getattr(compiler, name)
+    raise AttributeError(f"module 'hlo_coreml' has no attribute {name!r}")
 
 
 def run(model, inputs):

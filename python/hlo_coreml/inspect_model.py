@@ -10,10 +10,12 @@ ops off the Neural Engine. Works on Linux: it only reads the protobuf.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from .coreml import coremltools
+from .coreml import model_spec_proto
 
 # specificationVersion -> the oldest deployment targets that read it.
 _SPEC_TARGETS = {
@@ -58,15 +60,11 @@ def _feature(desc) -> Feature:
     t = desc.type
     kind = t.WhichOneof("Type")
     if kind == "multiArrayType":
-        from coremltools.proto import FeatureTypes_pb2
-
-        dtype = FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
+        dtype = _proto("FeatureTypes_pb2").ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
         return Feature(desc.name, _array_shape(t.multiArrayType), dtype)
     if kind == "stateType":
-        from coremltools.proto import FeatureTypes_pb2
-
         arr = t.stateType.arrayType
-        return Feature(desc.name, list(arr.shape), FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(arr.dataType))
+        return Feature(desc.name, list(arr.shape), _proto("FeatureTypes_pb2").ArrayFeatureType.ArrayDataType.Name(arr.dataType))
     return Feature(desc.name, [], kind or "unknown")
 
 
@@ -117,11 +115,29 @@ def _output_elements(op) -> int:
     return elements
 
 
-def inspect(path: str) -> Report:
-    ct = coremltools()
-    from coremltools.proto import MIL_pb2
+def _proto(name: str):
+    """A protobuf module of coremltools' (loaded with Model_pb2; looked up
+    in sys.modules, since importing it by name could import all of
+    coremltools, see coreml.model_spec_proto)."""
+    return sys.modules[model_spec_proto().__name__.rpartition(".")[0] + "." + name]
 
-    spec = ct.utils.load_spec(path)
+
+def load_spec(path: str):
+    """The Model protobuf of an .mlpackage: the package's Manifest.json
+    names its root model item, a file under Data/ (the documented package
+    layout, which `ct.utils.load_spec` reads the same way)."""
+    with open(os.path.join(path, "Manifest.json")) as f:
+        manifest = json.load(f)
+    item = manifest["itemInfoEntries"][manifest["rootModelIdentifier"]]
+    spec = model_spec_proto().Model()
+    with open(os.path.join(path, "Data", item["path"]), "rb") as f:
+        spec.ParseFromString(f.read())
+    return spec
+
+
+def inspect(path: str) -> Report:
+    spec = load_spec(path)
+    MIL_pb2 = _proto("MIL_pb2")  # noqa: N806
     if spec.WhichOneof("Type") != "mlProgram":
         raise ValueError(f"{path}: not an ML program (found {spec.WhichOneof('Type')})")
     function = spec.mlProgram.functions["main"]
