@@ -133,6 +133,28 @@ def _sized_underflow_check(original):
     return check
 
 
+def _weight_writer_without_copies(original):
+    """coremltools' `_get_offset_by_writing_data(var, blob_writer)` writes
+    a const's value to weight.bin; for fp16 it takes `val.flatten()`, then
+    `.tobytes()`, then `np.frombuffer` of that: two full copies of every
+    weight (fp32: one, `flatten`). For a float16 / float32 array the same
+    bytes in the same (C) order are a view of the array itself, which is
+    what is handed to the writer here; any other value goes to the
+    original. Same file, always."""
+    from coremltools.converters.mil.mil import types
+
+    def write(output_var, blob_writer):
+        value = output_var.val
+        if isinstance(value, np.ndarray):
+            if output_var.dtype == types.fp16 and value.dtype == np.float16:
+                return blob_writer.write_fp16_data(np.ascontiguousarray(value).reshape(-1).view(np.uint16))
+            if output_var.dtype == types.fp32 and value.dtype == np.float32:
+                return blob_writer.write_float_data(np.ascontiguousarray(value).reshape(-1))
+        return original(output_var, blob_writer)
+
+    return write
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
@@ -166,8 +188,15 @@ def mil_pass_overhead_removed():
     if fast_paths.enabled():
         from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
 
+        from coremltools.converters.mil.backend.mil import helper as backend_helper
+
         replacements += [
             (dedup_module, "np", _NumpyExactFirst()),
+            (
+                backend_helper,
+                "_get_offset_by_writing_data",
+                _weight_writer_without_copies(backend_helper._get_offset_by_writing_data),
+            ),
             (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
             (
                 FP16ComputePrecision,

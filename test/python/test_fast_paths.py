@@ -92,12 +92,17 @@ def test_exact_first_allclose_answers_as_numpy(a, b, atol):
     assert _NumpyExactFirst().allclose(a, a, rtol=0.0, atol=atol) == np.allclose(a, a, rtol=0.0, atol=atol)
 
 
-def test_const_deduplication_restored_after_compile():
+def test_coremltools_restored_after_compile():
     import importlib
 
+    from coremltools.converters.mil.backend.mil import helper
+    from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
     module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+    before = (helper._get_offset_by_writing_data, cast.__dict__["get_cast_value"])
     hlo_coreml.compile(lambda x: x @ np.ones((4, 3), np.float32), np.ones((2, 4), np.float32))
     assert module.np is np
+    assert (helper._get_offset_by_writing_data, cast.__dict__["get_cast_value"]) == before
 
 
 def _var(value):
