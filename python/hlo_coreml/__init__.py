@@ -11,11 +11,21 @@ Stateful and multifunction models (an LLM's prefill and decode):
     out = hlo_coreml.run(model, {"tokens": t, "pos": p}, function_name="prefill", state=state)
 """
 
-from .compiler import compile, legalize  # noqa: A004
 from .diagnostics import CompileError, LegalizationError
 from .multifunction import compile_multifunction
 
 __all__ = ["compile", "compile_multifunction", "legalize", "run", "make_state", "CompileError", "LegalizationError"]
+
+
+def __getattr__(name):
+    # compile / legalize load MLIR, the passes and (on first compile)
+    # coremltools: imported on first use, so `hlo-coreml --help`, `inspect`
+    # and `import hlo_coreml` stay fast.
+    if name in ("compile", "legalize"):
+        from . import compiler
+
+        return getattr(compiler, name)
+    raise AttributeError(f"module 'hlo_coreml' has no attribute {name!r}")
 
 
 def run(model, inputs, *, function_name=None, state=None, strict=False):

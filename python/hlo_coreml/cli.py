@@ -353,6 +353,13 @@ def _save_npz(path: str, outputs) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `hlo-coreml` command. Called with `argv` None (the console
+    script: the process is ours alone), coremltools is imported without
+    PyTorch (see coreml.import_coremltools_without_torch)."""
+    if argv is None:
+        from .coreml import import_coremltools_without_torch
+
+        import_coremltools_without_torch()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

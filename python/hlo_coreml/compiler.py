@@ -29,7 +29,8 @@ from .flexible import check_arguments, check_enumerated, flexible_json, tensor_t
 from .flexible import resolve as resolve_flexible
 from .importer import _main_of as _main_or_none
 from .importer import argument_names, load
-from .interface import apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
+from .constants import split_constants
+from .interface import IORequest, apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
 
 # Written into the model's user-defined metadata so `hlo-coreml run` and
 # users can map Core ML features back to the StableHLO signature.
@@ -167,6 +168,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     license: str | None = None,  # noqa: A002 - the MLModel attribute's name
     user_defined_metadata: dict[str, str] | None = None,
     weight_compression=None,
+    constants=None,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
@@ -238,6 +240,15 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         them (default); False keeps the primitive ops (for debugging and
         comparing numerics).
 
+    constants: for a JAX function, the example argument holding the model's
+        weights (the object itself, as in `compile(fn, params, x,
+        constants=params)`, or its position, or a list of positions): a
+        pytree (dict of arrays, Flax variables, `nnx.split` state,
+        `eqx.partition` arrays). Its arrays become constants of the Core
+        ML model straight from the caller's memory, never copied into the
+        StableHLO module; the model's inputs are the other arguments
+        (`inputs=` names those). See hlo_coreml.constants.
+
     Returns a `coremltools.models.MLModel`. Every problem with the model or
     the options raises a `CompileError` (`LegalizationError` lists every
     problem with its source location); see docs/errors.md.
@@ -250,8 +261,17 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     out_requests = io_requests(outputs, "outputs")
     check_io_requests(in_requests + out_requests, states, target)
     compression = resolve_compression(weight_compression, target)
+    bound = None
+    arg_requests = in_requests
+    if constants is not None:
+        example_args, bound = split_constants(model, example_args, constants)
+        # Requests by @main argument: the constants' arguments get none.
+        pending = iter(in_requests)
+        arg_requests = [
+            IORequest() if i in bound.arrays else next(pending, IORequest()) for i in range(bound.leaves)
+        ]
     specialize = dict(specialize or {})
-    for index, request in enumerate(in_requests):
+    for index, request in enumerate(arg_requests):
         if request.static_shape is not None:
             specialize.setdefault(index, request.static_shape)
 
@@ -259,9 +279,13 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         main = _main_or_none(module)
         if main is not None:
             names = argument_names(main)
-            resolve_flexible(dict(flexible or {}), names, in_requests)
-            check_enumerated(in_requests, target)
-            check_arguments(main, names, in_requests, set(specialize))
+            if bound is not None and len(names) != bound.leaves:
+                raise CompileError(
+                    f"constants=: the export has {len(names)} arguments for {bound.leaves} argument leaves"
+                )
+            resolve_flexible(dict(flexible or {}), names, arg_requests)
+            check_enumerated(arg_requests, target)
+            check_arguments(main, names, arg_requests, set(specialize))
 
     with staging.signals_clean_up():
         # Every file this compile makes (coremltools' included) goes into one
@@ -276,6 +300,8 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
                 target=target,
                 precision=precision,
                 in_requests=in_requests,
+                arg_requests=arg_requests,
+                bound=bound,
                 out_requests=out_requests,
                 check_shapes=check_shapes,
                 states=states,
@@ -310,12 +336,13 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     return mlmodel
 
 
-def _compile_in(folder, model, example_args, *, target, precision, in_requests, out_requests, check_shapes,
+def _compile_in(folder, model, example_args, *, target, precision, in_requests, arg_requests, bound, out_requests, check_shapes,
                 states, specialize, static_argnums, static_argnames, pass_pipeline, legalize_pipeline,
                 show_progress, max_unroll, raise_fused_ops, compression):
     """compile()'s work once the options are checked: legalize, emit,
     ct.convert (and weight compression) with coremltools' temporary files in
-    `folder`."""
+    `folder`. `arg_requests` are the input requests by @main argument (none
+    for the arguments `bound` binds as constants)."""
     context, module, buffer_name = legalize(
         model,
         example_args,
@@ -329,14 +356,21 @@ def _compile_in(folder, model, example_args, *, target, precision, in_requests, 
         static_argnames=static_argnames,
     )
     with context, ir.Location.unknown():
-        iface = interface_of(find_main(module), [r.name for r in in_requests], [r.name for r in out_requests])
-        apply_io_requests(iface, in_requests, out_requests, target)
+        iface = interface_of(find_main(module), [r.name for r in arg_requests], [r.name for r in out_requests])
+        apply_io_requests(iface, arg_requests, out_requests, target)
         state_map = resolve_states(iface, states)
         try:
-            program, iface = build_program(module, target, iface, states=state_map)
+            program, iface = build_program(
+                module, target, iface, states=state_map, constants=bound.arrays if bound is not None else None
+            )
         except OpRefused as e:
             diagnostic = Diagnostic("error", str(e), source_position(e.location))
             raise LegalizationError("cannot convert to Core ML", diagnostic.format(buffer_name)) from None
+    # The MIL program now holds the weights (views of the MLIR constants,
+    # which keep their storage alive as long as a const op uses them); the
+    # module and context go as soon as coremltools drops those consts (its
+    # fp16 casts replace them), not when compile() returns.
+    del module, context
     with staging.coremltools_temp_files(folder):
         mlmodel = convert_program(
             program,

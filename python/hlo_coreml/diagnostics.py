@@ -8,9 +8,20 @@ fused) to the innermost file position, which is the user's source line.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
-from ._mlir import ir
+
+class _LazyIr:
+    """`jaxlib.mlir.ir`, imported on first use: `CompileError` is raised
+    (and imported by the CLI) long before any MLIR is needed, and
+    `hlo-coreml --help` should not pay for loading MLIR."""
+
+    def __getattr__(self, name):
+        return getattr(importlib.import_module("hlo_coreml._mlir").ir, name)
+
+
+ir = _LazyIr()
 
 
 class CompileError(ValueError):
@@ -47,14 +58,16 @@ class SourcePosition:
     col: int
 
 
-_LOCATION_KINDS = (ir.FileLineColLoc, ir.NameLoc, ir.CallSiteLoc, ir.FusedLoc, ir.UnknownLoc)
+def _location_kinds() -> tuple:
+    return (ir.FileLineColLoc, ir.NameLoc, ir.CallSiteLoc, ir.FusedLoc, ir.UnknownLoc)
 
 
 def _downcast(loc: ir.Location) -> ir.Location:
     """Diagnostics carry plain `Location`s; recover the concrete kind."""
-    if isinstance(loc, _LOCATION_KINDS):
+    kinds = _location_kinds()
+    if isinstance(loc, kinds):
         return loc
-    for kind in _LOCATION_KINDS:
+    for kind in kinds:
         try:
             return kind(loc)
         except (ValueError, TypeError):

@@ -10,8 +10,10 @@ forms import jax.
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass
 
+from . import fast_paths
 from ._mlir import ir, stablehlo
 from .diagnostics import CompileError, format_all, from_mlir_error
 
@@ -86,6 +88,9 @@ def _load_path(path: str, context: ir.Context) -> Source:
             f.seek(0)
             if head.startswith(_BYTECODE_MAGIC) or b"\0" not in head:
                 data = f.read()  # MLIR bytecode or text
+            elif fast_paths.enabled() and (module := _read_export_module(f)) is not None:
+                data, name = module
+                return Source(_parse_bytecode(data, name, context), path)
             else:
                 # A jax.export artifact: read straight into the bytearray
                 # jax.export.deserialize wants (a copy of a model's weights
@@ -97,6 +102,44 @@ def _load_path(path: str, context: ir.Context) -> Source:
     except OSError as e:
         raise CompileError(f"{path}: cannot read input: {e.strerror}") from None
     return _load_bytes(data, path, context)
+
+
+def _read_export_module(f) -> tuple[bytes, str] | None:
+    """(the MLIR bytecode, the function name) of the serialized jax.export
+    artifact in file `f`, reading only the module's bytes; None when the
+    file does not look like one (the caller then goes through
+    jax.export.deserialize, which reports what is wrong).
+
+    jax.export.deserialize wants the whole file in a bytearray and copies
+    the module out of it: file, copy and parsed module would be alive
+    together, three times the model's weights. The flatbuffer is walked in
+    a read-only mmap instead (a few pages touched), and the module's byte
+    range is read straight into the one `bytes` object the parser takes."""
+    import mmap
+
+    try:
+        from jax._src.export import serialization_generated as flatbuffer
+    except ImportError:  # jax missing or reorganized: the slow path decides
+        return None
+    try:
+        size = os.fstat(f.fileno()).st_size
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            root = flatbuffer.Exported.GetRootAs(view, 0)
+            name = (root.FunctionName() or b"").decode("utf-8", "replace")
+            table = root._tab
+            field = table.Offset(30)  # mlir_module_serialized
+            if not field:
+                return None
+            start, length = table.Vector(field), table.VectorLen(field)
+    except (ValueError, OSError, IndexError, TypeError, AttributeError, struct.error):
+        return None
+    if not 0 < start <= start + length <= size:
+        return None
+    f.seek(start)
+    data = f.read(length)
+    if len(data) != length or not data.startswith(_BYTECODE_MAGIC):
+        return None
+    return data, name or "<jax.export>"
 
 
 def _load_bytes(data: bytes, name: str, context: ir.Context) -> Source:

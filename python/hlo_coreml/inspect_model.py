@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from .coreml import coremltools
+from .coreml import model_spec_proto
 
 # specificationVersion -> the oldest deployment targets that read it.
 _SPEC_TARGETS = {
@@ -68,15 +69,11 @@ def _feature(desc) -> Feature:
     t = desc.type
     kind = t.WhichOneof("Type")
     if kind == "multiArrayType":
-        from coremltools.proto import FeatureTypes_pb2
-
-        dtype = FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
+        dtype = _proto("FeatureTypes_pb2").ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
         return Feature(desc.name, _array_shape(t.multiArrayType), dtype)
     if kind == "stateType":
-        from coremltools.proto import FeatureTypes_pb2
-
         arr = t.stateType.arrayType
-        return Feature(desc.name, list(arr.shape), FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(arr.dataType))
+        return Feature(desc.name, list(arr.shape), _proto("FeatureTypes_pb2").ArrayFeatureType.ArrayDataType.Name(arr.dataType))
     return Feature(desc.name, [], kind or "unknown")
 
 
@@ -139,13 +136,31 @@ def _package_bytes(path: str) -> tuple[int, int]:
     return total, weights
 
 
+def _proto(name: str):
+    """A protobuf module of coremltools' (loaded with Model_pb2; looked up
+    in sys.modules, since importing it by name could import all of
+    coremltools, see coreml.model_spec_proto)."""
+    return sys.modules[model_spec_proto().__name__.rpartition(".")[0] + "." + name]
+
+
+def load_spec(path: str):
+    """The Model protobuf of an .mlpackage: the package's Manifest.json
+    names its root model item, a file under Data/ (the documented package
+    layout, which `ct.utils.load_spec` reads the same way)."""
+    with open(os.path.join(path, "Manifest.json")) as f:
+        manifest = json.load(f)
+    item = manifest["itemInfoEntries"][manifest["rootModelIdentifier"]]
+    spec = model_spec_proto().Model()
+    with open(os.path.join(path, "Data", item["path"]), "rb") as f:
+        spec.ParseFromString(f.read())
+    return spec
+
+
 def inspect(path: str, function_name: str | None = None) -> Report:
     """Describe the package at `path`; for a multifunction package, its
     function `function_name` (default: the package's default function)."""
-    ct = coremltools()
-    from coremltools.proto import MIL_pb2
-
-    spec = ct.utils.load_spec(path)
+    spec = load_spec(path)
+    MIL_pb2 = _proto("MIL_pb2")  # noqa: N806
     if spec.WhichOneof("Type") != "mlProgram":
         raise ValueError(f"{path}: not an ML program (found {spec.WhichOneof('Type')})")
     # the description's order (the program's functions are a protobuf map)

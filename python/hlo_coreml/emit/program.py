@@ -249,7 +249,7 @@ def find_main(module: ir.Module):
     raise EmitterBug("no @main function (verify-legal should have caught this)")
 
 
-def build_program(module: ir.Module, target, interface: Interface | None = None, states=None):
+def build_program(module: ir.Module, target, interface: Interface | None = None, states=None, constants=None):
     """Build the MIL Program for @main of a legalized module.
 
     `target` is a coremltools deployment target; ops are built with its
@@ -260,6 +260,10 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     iOS18+): the program reads it with `read_state` and, in place of the
     output, writes the output's value back with `coreml_update_state`. The
     returned interface keeps both features, marked with `state`.
+
+    `constants` ({@main argument index: array}, see hlo_coreml.constants)
+    binds those arguments to MIL consts holding the arrays; they are not
+    model inputs, and the returned interface leaves them out.
     """
     from coremltools.converters.mil import Builder as mb
     from coremltools.converters.mil.mil import Function, Program, types
@@ -268,6 +272,12 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
 
     main = find_main(module)
     iface = interface or interface_of(main)
+    constants = dict(constants or {})
+    block = main.regions[0].blocks[0]
+    if constants:
+        iface = Interface(
+            inputs=[spec for i, spec in enumerate(iface.inputs) if i not in constants], outputs=iface.outputs
+        )
     mil_types = {"f32": types.fp32, "f16": types.fp16, "i32": types.int32}
     states = dict(states or {})
     specs = {
@@ -280,11 +290,19 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     }
     table = emitter_table()
     ctx = EmitContext(mb, target)
-    block = main.regions[0].blocks[0]
     # Float concats get no symbolic values while the program is built (a
     # coremltools 9.0 bug, see coreml_patches); convert_program does the same.
     with concat_float_symbols_removed(), Function(specs, opset_version=target) as function, compile_time_values_bounded():
-        for spec, arg in zip(iface.inputs, block.arguments):
+        from ..constants import bind_value
+
+        bound = {}
+        for index, array in constants.items():
+            arg = block.arguments[index]
+            bound[arg] = ctx.const(bind_value(array, NUMPY_DTYPES[kind_of(arg)], shape_of(arg)))
+        free = [arg for i, arg in enumerate(block.arguments) if i not in constants]
+        for arg, var in bound.items():
+            ctx.bind(arg, var)
+        for spec, arg in zip(iface.inputs, free):
             var = function.inputs[spec.name]
             if spec.name in states:
                 spec.state = spec.name
