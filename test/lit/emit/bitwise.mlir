@@ -132,7 +132,8 @@ func.func @main(%arg0: tensor<2x3xi32>) -> tensor<2x3xi32> {
 // count_leading_zeros: 32 - the highest set bit position (reduce_max of
 // bits times 1..31), 0 for negative x.
 // CHECK-LABEL: main[CoreML7](
-// CHECK:         %[[BITS:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%{{[A-Za-z0-9_]+}}, y=2,
+// CHECK:         %[[M:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%{{[A-Za-z0-9_]+}}, y=2,
+// CHECK-NEXT:    %[[BITS:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = abs(x=%[[M]],
 // CHECK-NEXT:    %[[NEG:[A-Za-z0-9_]+]]: (4, 1, bool)(Tensor) = less(x=%{{[A-Za-z0-9_]+}}, y=0,
 // CHECK-NEXT:    %[[POS:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mul(x=%[[BITS]], y=%{{[A-Za-z0-9_]+}},
 // CHECK-NEXT:    %[[HI:[A-Za-z0-9_]+]]: (4, 1, int32)(Tensor) = reduce_max(x=%[[POS]], axes=[1], keep_dims=True,
