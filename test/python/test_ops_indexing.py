@@ -463,10 +463,12 @@ def test_sort_comparator_mixing_operands_refused():
     assert "lexicographic comparator" in message
 
 
-def test_scatter_apply_refused():
-    # x.at[i].apply(sin): the body is no MIL scatter mode.
-    message = refusal(lambda x, i: x.at[i].apply(jnp.sin), X, IDX)
-    assert "'stablehlo.scatter' is supported with an update body of `return update`" in message
+def test_scatter_apply_too_many_repeats_refused():
+    # x.at[i].apply(sin) with runtime indices that may repeat is f applied
+    # once per update (test_scatter_bodies.py); past 16 updates it is refused.
+    idx = np.arange(17, dtype=np.int32) % 5
+    message = refusal(lambda x, i: x.at[i].apply(jnp.sin), X, idx)
+    assert "'stablehlo.scatter' with this body (not set/add/subtract/multiply/min/max) needs indices known to be unique" in message
 
 
 # -- older deployment targets, fp16 ---------------------------------------------------

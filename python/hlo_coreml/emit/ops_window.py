@@ -231,10 +231,10 @@ def _check(op):
         return None
     if init_padding_ambiguous(op):
         return (
-            f"with body '{body}', an init value that is not its identity and padding (or base dilation) is "
-            "not supported: StableHLO pads with the init value, XLA (JAX) skips padded elements, and the "
-            "results differ. Use the identity as init and combine your init value after the window "
-            "(e.g. `init + lax.reduce_window(x, 0, lax.add, ...)`)"
+            f"with body '{body}', an init value that is not its identity and padding (or base dilation) has no "
+            f"single MIL op: {_DECOMPOSE} rewrites it (init-semantics=xla, the default, skips padded elements "
+            "like XLA/JAX; init-semantics=spec pads with the init value like the StableHLO spec) "
+            "(it did not run, or could not decompose this one)"
         )
     if cumulative_axis(op) is not None:
         what = f"as a cumulative reduction with body '{body}'"

@@ -12,6 +12,7 @@ see ``OP_TABLE`` for the implemented op types.
 from .core import OP_TABLE, Interpreter, InterpreterError, UnderspecifiedBehaviourError, load_program, register, run
 from .readings import READING_A, READING_B, Reading
 from . import ops_control, ops_elementwise, ops_nn, ops_reduce, ops_tensor  # noqa: F401  (register ops)
+from . import ops_constexpr  # noqa: F401  (register ops)
 
 __all__ = [
     "run",
