@@ -84,7 +84,8 @@ def run_text(text, *args):
         model.save(path)
         spec = model.get_spec()
         names = [i.name for i in spec.description.input]
-        out = hlo_coreml.run(path, dict(zip(names, [np.asarray(a).reshape(np.shape(a) or (1,)) for a in args])))
+        feeds = dict(zip(names, [np.asarray(a).reshape(np.shape(a) or (1,)) for a in args]))
+        out = hlo_coreml.run(path, feeds, strict=True)
         return [np.asarray(out[o.name]) for o in spec.description.output]
 
 
@@ -115,6 +116,52 @@ def test_atan2():
     x = np.array([1, -1, 1, -1, 1, -1, 0, 0, 1, 1e-6], np.float32)
     check_against_jax(jnp.arctan2, y, x, rtol=2e-5, atol=1e-6)
     check_against_jax(jnp.arctan2, f32(5, 6), f32(5, 6, seed=1), rtol=2e-5, atol=1e-6)
+
+
+def test_atan2_signed_zeros_infinities_nan():
+    # Issue #14: y = [-0, 0, inf], x = [-1, -0, inf] gave [pi, 0, nan]; JAX
+    # (and np.arctan2, C99 Annex F) give [-pi, pi, pi/4]. Every pair of
+    # special values, with the sign of zero results checked too.
+    special = np.array([0.0, -0.0, 1.0, -1.0, 2.5, -3.0, np.inf, -np.inf, np.nan], np.float32)
+    y, x = (a.reshape(-1) for a in np.meshgrid(special, special, indexing="ij"))
+    check_against_jax(jnp.arctan2, np.array([-0.0, 0.0, np.inf], np.float32), np.array([-1.0, -0.0, np.inf], np.float32))
+    check_against_jax(jnp.arctan2, y, x, rtol=2e-5, atol=0)
+    [got] = run_text(
+        """
+    func.func @main(%y: tensor<81xf32>, %x: tensor<81xf32>) -> tensor<81xf32> {
+      %0 = stablehlo.atan2 %y, %x : tensor<81xf32>
+      return %0 : tensor<81xf32>
+    }""",
+        y,
+        x,
+    )
+    expected = np.arctan2(y, x)
+    np.testing.assert_allclose(got, expected, rtol=2e-5, atol=0)
+    zero = expected == 0
+    np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(expected[zero]))
+
+
+def test_round_nearest_even_ties_and_signed_zero():
+    # MIL `round`'s tie handling is undocumented: the lowering must be right
+    # whichever way it goes (strict mode runs both).
+    x = np.array(
+        [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, -0.3, 2.0**23 + 1, 2.0**23 - 0.5, 1e30, np.inf, -np.inf, np.nan,
+         3.5000002, -4.5, 0.0, -0.0],
+        np.float32,
+    )
+    check_against_jax(jnp.round, x)
+    check_against_jax(lambda x: lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), f32(64, lo=-8, hi=8) * 2)
+    [got] = run_text(
+        """
+    func.func @main(%x: tensor<18xf32>) -> tensor<18xf32> {
+      %0 = stablehlo.round_nearest_even %x : tensor<18xf32>
+      return %0 : tensor<18xf32>
+    }""",
+        x,
+    )
+    expected = np.round(x)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
 
 
 # -- integer bit ops -------------------------------------------------------------

@@ -358,3 +358,33 @@ def test_padding_with_runtime_init_matches_xla():
     # The init value is a model input: XLA's reading needs no constant.
     fn = lambda x, s: lax.reduce_window(x, s, lax.mul, (2, 2), (1, 1), "SAME", base_dilation=(2, 1))  # noqa: E731
     check_against_jax(fn, (1.0 + 0.2 * f32(4, 5)).astype(np.float32), np.float32(1.5))
+
+
+# -- pooling padding Core ML leaves undefined (issue #14) ----------------------------------
+
+
+def test_avg_pool_window_in_padding_only_is_padded_explicitly():
+    # torch's AvgPool1d(k=3, stride=2, padding=3) in JAX: the first window
+    # holds padding only, which MIL avg_pool does not define. The input is
+    # padded by an explicit `pad`, and the division by 3 is folded into the
+    # avg_pool (formerly avg_pool, mul 3, mul 1/3).
+    x = np.random.default_rng(0).standard_normal((1, 2, 7)).astype(np.float32)
+
+    def avg_pool1d(x):
+        s = lax.reduce_window(x, 0.0, lax.add, (1, 1, 3), (1, 1, 2), [(0, 0), (0, 0), (3, 3)])
+        return s / 3
+
+    model = check_against_jax(avg_pool1d, x)
+    ops = [t for t in mil_op_types(model) if t != "const"]
+    assert ops == ["pad", "avg_pool"], ops
+
+
+def test_max_pool_padding_is_explicit_minus_inf():
+    # max_pool's padding value is undocumented: pad with -inf explicitly.
+    # All-negative inputs would show a padding value of 0.
+    x = -np.abs(np.random.default_rng(1).standard_normal((1, 3, 6, 6))).astype(np.float32) - 1
+    model = check_against_jax(
+        lambda x: lax.reduce_window(x, -jnp.inf, lax.max, (1, 1, 3, 3), (1, 1, 2, 2), "SAME"), x
+    )
+    ops = [t for t in mil_op_types(model) if t != "const"]
+    assert ops == ["pad", "max_pool"], ops

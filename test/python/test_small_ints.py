@@ -101,12 +101,7 @@ def test_sort_argsort_unsigned_order(dtype):
 
 def test_lexsort_uint32_keys():
     y = (U32 % np.uint32(3)).astype(np.uint32)
-    # strict=False: several sort keys are a chain of argsorts relying on MIL
-    # argsort being stable, which Core ML does not document (known limit,
-    # docs/semantics.md).
-    check_against_jax(
-        lambda x, y: (jnp.lexsort((x, y), axis=1), lax.sort((y, x), dimension=0, num_keys=2)), U32, y, strict=False
-    )
+    check_against_jax(lambda x, y: (jnp.lexsort((x, y), axis=1), lax.sort((y, x), dimension=0, num_keys=2)), U32, y)
 
 
 def test_uint32_reduce_max_min():

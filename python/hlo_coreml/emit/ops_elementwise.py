@@ -458,7 +458,7 @@ def _atan2(ctx, op):
     ratio = mb.real_div(x=small, y=mb.select(cond=both_zero, a=mb.add(x=big, y=ctx.scalar(1, v)), b=big))
     # Both infinite: inf / inf would be NaN; the angle is pi/4 of the octant.
     both_inf = mb.equal(x=small, y=ctx.scalar(np.inf, v))
-    ratio = mb.select(cond=both_inf, a=mb.add(x=mb.mul(x=ratio, y=zero), y=ctx.scalar(1, v)), b=ratio)
+    ratio = mb.select(cond=both_inf, a=_filled(ctx, 1.0, shape, kind_of(v)), b=ratio)
     a = mb.atan(x=ratio)
     a = mb.select(cond=mb.greater(x=ay, y=ax), a=mb.sub(x=ctx.scalar(np.pi / 2, v), y=a), b=a)
     # x = -0.0 counts as negative (atan2(+-0, -0) = +-pi), and the result

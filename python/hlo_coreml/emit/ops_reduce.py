@@ -199,24 +199,25 @@ def _arg_reduce(ctx, op):
     direction = _arg_direction(op)
     arg = mb.reduce_argmax if direction == "max" else mb.reduce_argmin
     value = mb.reduce_max if direction == "max" else mb.reduce_min
-    values = value(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=False)
     if is_dynamic(size):
         # Tie order of reduce_argmax is undocumented ("the identity of the
         # return value is not guaranteed"); with a ? dim it is relied on.
+        values = value(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=False)
         return [values, arg(x=x, axis=axis, keep_dims=False)]
-    return [values, _first_index(ctx, x, axis, int(size), direction, kind_of(op.operands[0]) != "i32")]
+    best = value(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=True)
+    index = _first_index(ctx, x, best, axis, int(size), kind_of(op.operands[0]) != "i32")
+    return [mb.squeeze(x=best, axes=[axis]), index]
 
 
-def _first_index(ctx, x, axis: int, n: int, direction: str, floating: bool):
-    """The first index of the max (min) along `axis`, the first NaN if any
+def _first_index(ctx, x, best, axis: int, n: int, floating: bool):
+    """The first index of `best` (the max or min) along `axis`, the first NaN if any
     (JAX), without relying on which tied index MIL reduce_argmax returns
     (iOS15/reduction.py: "the identity of the return value is not
     guaranteed"): reduce_argmax of n - i at the wanted positions and 0
     elsewhere has a single largest element."""
     mb = ctx.mb
     rank = len(x.shape)
-    best = (mb.reduce_max if direction == "max" else mb.reduce_min)(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=True)
-    target = mb.equal(x=x, y=best)
+    target = mb.equal(x=x, y=best)  # best: the max (min) along axis, kept as a dim
     if floating:
         # MIL does not document NaN in reduce_max/min: pick the NaNs
         # explicitly when there are any.

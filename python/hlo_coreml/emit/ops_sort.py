@@ -17,7 +17,7 @@ _DIRECTIONS = {"LT": True, "GT": False}  # direction -> ascending
 STABLE_MAX = 46340
 
 
-def stable_argsort(ctx, x, dim: int, n: int, ascending: bool, floating: bool):
+def stable_argsort(ctx, x, dim: int, n: int, ascending: bool, floating: bool, ties_matter: bool = True):
     """Indices sorting `x` along `dim` (static size n), equal keys in index
     order, whatever order MIL `argsort` gives equal keys (its doc does not
     say; the reference interpreter checks both in strict mode).
@@ -26,12 +26,15 @@ def stable_argsort(ctx, x, dim: int, n: int, ascending: bool, floating: bool):
     number of key changes before each sorted position (`cumsum`), numbers
     the runs of equal keys, and a second `argsort` of the distinct int32
     keys g * n + index (no ties) orders each run by index. NaN keys count
-    as equal to each other."""
+    as equal to each other.
+
+    Returns (indices, sorted keys). With `ties_matter` False (only the
+    sorted keys are used) the second sort is skipped."""
     mb = ctx.mb
     order = mb.argsort(x=x, axis=dim, ascending=ascending)
-    if n <= 1 or n > STABLE_MAX:
-        return order
     keys = mb.gather_along_axis(x=x, indices=order, axis=dim)
+    if n <= 1 or n > STABLE_MAX or not ties_matter:
+        return order, keys
     rank = len(keys.shape)
     begin_hi, begin_lo = [0] * rank, [0] * rank
     begin_hi[dim] = 1
@@ -50,7 +53,7 @@ def stable_argsort(ctx, x, dim: int, n: int, ascending: bool, floating: bool):
     runs = mb.cumsum(x=steps, axis=dim)
     tie_key = mb.add(x=mb.mul(x=runs, y=np.int32(n)), y=order)
     within = mb.argsort(x=tie_key, axis=dim, ascending=True)
-    return mb.gather_along_axis(x=order, indices=within, axis=dim)
+    return mb.gather_along_axis(x=order, indices=within, axis=dim), keys
 
 
 def sort_key(op) -> tuple[int, bool] | None:
@@ -125,13 +128,22 @@ def _sort(ctx, op):
     x = ctx[op.operands[key]]
     if kind_of(op.operands[key]) == "i1":
         x = ctx.cast(x, "i32")
-    order = stable_argsort(
-        ctx, x, dim, shape_of(op.operands[0])[dim], ascending, kind_of(op.operands[key]) in ("f16", "f32")
+    # Equal keys are told apart only by the other results (indices,
+    # payloads); the sorted keys alone are the same in any tie order.
+    ties_matter = any(
+        i != key and len(list(op.results[i].uses)) > 0 for i in range(len(op.operands))
+    )
+    order, sorted_keys = stable_argsort(
+        ctx, x, dim, shape_of(op.operands[key])[dim], ascending, kind_of(op.operands[key]) in ("f16", "f32"),
+        ties_matter,
     )
     results = []
-    for value in op.operands:
+    for i, value in enumerate(op.operands):
         if _is_iota_along(value, dim):
             results.append(order)
+            continue
+        if i == key and kind_of(value) != "i1":
+            results.append(sorted_keys)
             continue
         v = ctx[value]
         boolean = kind_of(value) == "i1"
@@ -173,7 +185,7 @@ def _top_k(ctx, op):
         # MIL topk does not document which of several equal values it
         # returns first (or at all, at the k-th place): sort stably instead.
         rank = len(shape)
-        order = stable_argsort(ctx, x, rank - 1, int(n), False, kind_of(op.operands[0]) in ("f16", "f32"))
+        order, _ = stable_argsort(ctx, x, rank - 1, int(n), False, kind_of(op.operands[0]) in ("f16", "f32"))
         begin = [0] * rank
         size = [-1] * (rank - 1) + [k]
         indices = mb.slice_by_size(x=order, begin=begin, size=size)

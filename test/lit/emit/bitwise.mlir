@@ -1,7 +1,8 @@
 // RUN: hlo-coreml-opt %s --split-input-file --emit=mil | filecheck %s
 
 // i32 xor: both operands are split into 31 bits ([N, 31], floor_div by the
-// powers of two, mod 2) plus a sign bit (less than 0); the bits are xored as
+// powers of two, abs of mod 2: 0/1 whatever sign MIL mod gives a negative
+// quotient) plus a sign bit (less than 0); the bits are xored as
 // mod(a + b, 2), the sign bits with logical_xor, and recombined by mul with
 // the powers, reduce_sum over the bit axis and -2**31 where the sign is set.
 // CHECK-LABEL: main[CoreML7](
@@ -10,10 +11,12 @@
 // CHECK:         %[[FA:[A-Za-z0-9_]+]]: (4, 1, int32)(Tensor) = reshape(x=%[[A]], shape=[4, 1],
 // CHECK-NEXT:    %[[FB:[A-Za-z0-9_]+]]: (4, 1, int32)(Tensor) = reshape(x=%[[B]], shape=[4, 1],
 // CHECK-NEXT:    %[[DA:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = floor_div(x=%[[FA]], y=%{{[A-Za-z0-9_]+}},
-// CHECK-NEXT:    %[[BA:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%[[DA]], y=2,
+// CHECK-NEXT:    %[[MA:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%[[DA]], y=2,
+// CHECK-NEXT:    %[[BA:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = abs(x=%[[MA]],
 // CHECK-NEXT:    %[[NA:[A-Za-z0-9_]+]]: (4, 1, bool)(Tensor) = less(x=%[[FA]], y=0,
 // CHECK-NEXT:    %[[DB:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = floor_div(x=%[[FB]], y=%{{[A-Za-z0-9_]+}},
-// CHECK-NEXT:    %[[BB:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%[[DB]], y=2,
+// CHECK-NEXT:    %[[MB:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%[[DB]], y=2,
+// CHECK-NEXT:    %[[BB:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = abs(x=%[[MB]],
 // CHECK-NEXT:    %[[NB:[A-Za-z0-9_]+]]: (4, 1, bool)(Tensor) = less(x=%[[FB]], y=0,
 // CHECK-NEXT:    %[[S:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = add(x=%[[BA]], y=%[[BB]],
 // CHECK-NEXT:    %[[X:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%[[S]], y=2,
@@ -50,13 +53,17 @@ func.func @main(%arg0: tensor<3xi32>, %arg1: tensor<3xi32>) -> tensor<3xi32> {
 
 // -----
 
-// and with a constant low mask 2**k - 1 is one floor-mod by 2**k (also
-// right for negative x).
+// and with a constant low mask 2**k - 1 is the floor-mod by 2**k, built as
+// x - floor_div(x, 2**k) * 2**k: MIL `mod`'s sign for negative x is not
+// documented, floor_div's rounding toward -inf is.
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[A:[A-Za-z0-9_]+]]: (4,int32)(Tensor)) {
 // CHECK-NEXT:    block{{[0-9]+}}() {
-// CHECK-NEXT:      %[[R:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = mod(x=%[[A]], y=256,
+// CHECK-NEXT:      %[[Q:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = floor_div(x=%[[A]], y=256,
+// CHECK-NEXT:      %[[P:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = mul(x=%[[Q]], y=256,
+// CHECK-NEXT:      %[[R:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = sub(x=%[[A]], y=%[[P]],
 // CHECK-NEXT:    } -> (%[[R]])
+// CHECK-NOT:     mod(
 func.func @main(%arg0: tensor<4xi32>) -> tensor<4xi32> {
   %c = stablehlo.constant dense<255> : tensor<4xi32>
   %0 = stablehlo.and %c, %arg0 : tensor<4xi32>
@@ -107,7 +114,8 @@ func.func @main(%arg0: tensor<2x3xi32>) -> tensor<2x3xi32> {
 // CHECK-SAME:    %[[A:[A-Za-z0-9_]+]]: (2, 3, int32)(Tensor)) {
 // CHECK:         %[[F:[A-Za-z0-9_]+]]: (6, 1, int32)(Tensor) = reshape(x=%[[A]], shape=[6, 1],
 // CHECK-NEXT:    %[[D:[A-Za-z0-9_]+]]: (6, 31, int32)(Tensor) = floor_div(x=%[[F]],
-// CHECK-NEXT:    %[[BITS:[A-Za-z0-9_]+]]: (6, 31, int32)(Tensor) = mod(x=%[[D]], y=2,
+// CHECK-NEXT:    %[[M:[A-Za-z0-9_]+]]: (6, 31, int32)(Tensor) = mod(x=%[[D]], y=2,
+// CHECK-NEXT:    %[[BITS:[A-Za-z0-9_]+]]: (6, 31, int32)(Tensor) = abs(x=%[[M]],
 // CHECK-NEXT:    %[[NEG:[A-Za-z0-9_]+]]: (6, 1, bool)(Tensor) = less(x=%[[F]], y=0,
 // CHECK-NEXT:    %[[SUM:[A-Za-z0-9_]+]]: (6, 1, int32)(Tensor) = reduce_sum(x=%[[BITS]], axes=[1], keep_dims=True,
 // CHECK-NEXT:    %[[SIGN:[A-Za-z0-9_]+]]: (6, 1, int32)(Tensor) = cast(x=%[[NEG]], dtype="int32",
@@ -124,7 +132,8 @@ func.func @main(%arg0: tensor<2x3xi32>) -> tensor<2x3xi32> {
 // count_leading_zeros: 32 - the highest set bit position (reduce_max of
 // bits times 1..31), 0 for negative x.
 // CHECK-LABEL: main[CoreML7](
-// CHECK:         %[[BITS:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%{{[A-Za-z0-9_]+}}, y=2,
+// CHECK:         %[[M:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mod(x=%{{[A-Za-z0-9_]+}}, y=2,
+// CHECK-NEXT:    %[[BITS:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = abs(x=%[[M]],
 // CHECK-NEXT:    %[[NEG:[A-Za-z0-9_]+]]: (4, 1, bool)(Tensor) = less(x=%{{[A-Za-z0-9_]+}}, y=0,
 // CHECK-NEXT:    %[[POS:[A-Za-z0-9_]+]]: (4, 31, int32)(Tensor) = mul(x=%[[BITS]], y=%{{[A-Za-z0-9_]+}},
 // CHECK-NEXT:    %[[HI:[A-Za-z0-9_]+]]: (4, 1, int32)(Tensor) = reduce_max(x=%[[POS]], axes=[1], keep_dims=True,

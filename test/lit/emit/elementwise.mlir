@@ -104,3 +104,71 @@ func.func private @erf_impl(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   %0 = chlo.erf %arg0 : tensor<4xf32> -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Integer remainder (sign of the dividend): m = mod(x, y') with y' = 1 where
+// y is 0 or -1; MIL does not document m's sign, so m - y' is taken where m is
+// non-zero and its sign differs from x's (right under floor-mod and C fmod
+// alike); x where y == 0.
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (4,int32)(Tensor),
+// CHECK-NEXT:    %[[Y:[A-Za-z0-9_]+]]: (4,int32)(Tensor)) {
+// CHECK:         %[[SY:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = select(cond=%{{[A-Za-z0-9_]+}}, a=%{{[A-Za-z0-9_]+}}, b=%[[Y]],
+// CHECK-NEXT:    %[[M:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = mod(x=%[[X]], y=%[[SY]],
+// CHECK-NEXT:    %[[NZ:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = not_equal(x=%[[M]], y=0,
+// CHECK-NEXT:    %[[MN:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = less(x=%[[M]], y=0,
+// CHECK-NEXT:    %[[XN:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = less(x=%[[X]], y=0,
+// CHECK-NEXT:    %[[D:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = logical_xor(x=%[[MN]], y=%[[XN]],
+// CHECK-NEXT:    %[[FIX:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = logical_and(x=%[[NZ]], y=%[[D]],
+// CHECK-NEXT:    %[[MY:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = sub(x=%[[M]], y=%[[SY]],
+// CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = select(cond=%[[FIX]], a=%[[MY]], b=%[[M]],
+// CHECK:         select(cond=%{{[A-Za-z0-9_]+}}, a=%[[X]], b=%[[R]],
+func.func @main(%arg0: tensor<4xi32>, %arg1: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = stablehlo.remainder %arg0, %arg1 : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// round_nearest_even without MIL round (its tie handling is undocumented):
+// f = floor(x); +1 where x - f > 0.5, or == 0.5 with f odd (f - 2 floor(f/2)
+// != 0); a zero result takes x's sign (x * 0).
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (4,fp32)(Tensor)) {
+// CHECK:         %[[F:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = floor(x=%[[X]],
+// CHECK-NEXT:    %[[FR:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = sub(x=%[[X]], y=%[[F]],
+// CHECK-NEXT:    %[[H:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = mul(x=%[[F]], y=0.5,
+// CHECK-NEXT:    %[[FH:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = floor(x=%[[H]],
+// CHECK-NEXT:    %[[E:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = mul(x=%[[FH]], y=2.0,
+// CHECK-NEXT:    %[[P:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = sub(x=%[[F]], y=%[[E]],
+// CHECK-NEXT:    %[[ODD:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = not_equal(x=%[[P]], y=0.0,
+// CHECK-NEXT:    %[[GT:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = greater(x=%[[FR]], y=0.5,
+// CHECK-NEXT:    %[[TIE:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = equal(x=%[[FR]], y=0.5,
+// CHECK-NEXT:    %[[TO:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = logical_and(x=%[[TIE]], y=%[[ODD]],
+// CHECK-NEXT:    %[[UP:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = logical_or(x=%[[GT]], y=%[[TO]],
+// CHECK-NEXT:    %[[F1:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = add(x=%[[F]], y=1.0,
+// CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = select(cond=%[[UP]], a=%[[F1]], b=%[[F]],
+// CHECK-NEXT:    %[[Z:[A-Za-z0-9_]+]]: (4,bool)(Tensor) = equal(x=%[[R]], y=0.0,
+// CHECK-NEXT:    %[[SZ:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = mul(x=%[[X]], y=0.0,
+// CHECK-NEXT:    %[[OUT:[A-Za-z0-9_]+]]: (4,fp32)(Tensor) = select(cond=%[[Z]], a=%[[SZ]], b=%[[R]],
+// CHECK-NEXT:  } -> (%[[OUT]])
+// CHECK-NOT:     round(
+func.func @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = stablehlo.round_nearest_even %arg0 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Integer power with a negative exponent: (-1)**y needs y's parity, tested as
+// mod(y, 2) != 0 (true for odd y whether MIL mod gives 1 or -1).
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (4,int32)(Tensor),
+// CHECK-NEXT:    %[[Y:[A-Za-z0-9_]+]]: (4,int32)(Tensor)) {
+// CHECK:         %[[PY:[A-Za-z0-9_]+]]: (4,int32)(Tensor) = mod(x=%[[Y]], y=2,
+// CHECK-NEXT:    not_equal(x=%[[PY]], y=0,
+func.func @main(%arg0: tensor<4xi32>, %arg1: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = stablehlo.power %arg0, %arg1 : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}

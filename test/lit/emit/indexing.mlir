@@ -50,12 +50,15 @@ func.func @main(%x: tensor<5x4xf32>, %i: tensor<2x1xi32>, %u: tensor<2x4xf32>) -
 
 // -----
 
-// Sort with GT (descending) of (x, iota): argsort gives the iota's result
-// directly, gather_along_axis the values.
+// Sort with GT (descending) of (x, iota): the sorted values are x gathered
+// by the first argsort; the iota's result is the stable order (a second
+// argsort of run * n + index, see sort.mlir).
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (5, 4, fp32)(Tensor)) {
-// CHECK:         %[[IDX:[A-Za-z0-9_]+]]: (5, 4, int32)(Tensor) = argsort(x=%[[X]], axis=1, ascending=False,
-// CHECK-NEXT:    %[[VAL:[A-Za-z0-9_]+]]: (5, 4, fp32)(Tensor) = gather_along_axis(x=%[[X]], indices=%[[IDX]], axis=1,
+// CHECK:         %[[O:[A-Za-z0-9_]+]]: (5, 4, int32)(Tensor) = argsort(x=%[[X]], axis=1, ascending=False,
+// CHECK-NEXT:    %[[VAL:[A-Za-z0-9_]+]]: (5, 4, fp32)(Tensor) = gather_along_axis(x=%[[X]], indices=%[[O]], axis=1,
+// CHECK:         %[[W:[A-Za-z0-9_]+]]: (5, 4, int32)(Tensor) = argsort(x=%{{[A-Za-z0-9_]+}}, axis=1, ascending=True,
+// CHECK-NEXT:    %[[IDX:[A-Za-z0-9_]+]]: (5, 4, int32)(Tensor) = gather_along_axis(x=%[[O]], indices=%[[W]], axis=1,
 // CHECK-NEXT:  } -> (%[[VAL]], %[[IDX]])
 func.func @main(%x: tensor<5x4xf32>) -> (tensor<5x4xf32>, tensor<5x4xi32>) {
   %iota = stablehlo.iota dim = 1 : tensor<5x4xi32>
@@ -69,10 +72,20 @@ func.func @main(%x: tensor<5x4xf32>) -> (tensor<5x4xf32>, tensor<5x4xi32>) {
 
 // -----
 
-// argmax's (value, iota) reduce: reduce_argmax (first index wins ties).
+// argmax's (value, iota) reduce: reduce_max (kept as a dim, squeezed for the
+// value), then reduce_argmax of n - i where x equals the max (or is NaN, when
+// there is one) and 0 elsewhere: a single largest element, so the first index
+// wins ties whatever index MIL's reduce_argmax picks among equal elements
+// (undocumented).
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (5, 4, fp32)(Tensor)) {
-// CHECK:         %[[IDX:[A-Za-z0-9_]+]]: (5,int32)(Tensor) = reduce_argmax(x=%[[X]], axis=1, keep_dims=False,
+// CHECK:         %[[M:[A-Za-z0-9_]+]]: (5, 1, fp32)(Tensor) = reduce_max(x=%[[X]], axes=[1], keep_dims=True,
+// CHECK-NEXT:    %[[EQ:[A-Za-z0-9_]+]]: (5, 4, bool)(Tensor) = equal(x=%[[X]], y=%[[M]],
+// CHECK-NEXT:    %[[NAN:[A-Za-z0-9_]+]]: (5, 4, bool)(Tensor) = not_equal(x=%[[X]], y=%[[X]],
+// CHECK:         %[[T:[A-Za-z0-9_]+]]: (5, 4, bool)(Tensor) = select(cond=%{{[A-Za-z0-9_]+}}, a=%[[NAN]], b=%[[EQ]],
+// CHECK-NEXT:    %[[TI:[A-Za-z0-9_]+]]: (5, 4, int32)(Tensor) = cast(x=%[[T]], dtype="int32",
+// CHECK-NEXT:    %[[K:[A-Za-z0-9_]+]]: (5, 4, int32)(Tensor) = mul(x=%[[TI]], y=[[4, 3, 2, 1]],
+// CHECK-NEXT:    %[[IDX:[A-Za-z0-9_]+]]: (5,int32)(Tensor) = reduce_argmax(x=%[[K]], axis=1, keep_dims=False,
 // CHECK:       } -> (%[[IDX]])
 func.func @main(%x: tensor<5x4xf32>) -> tensor<5xi32> {
   %iota = stablehlo.iota dim = 1 : tensor<5x4xi32>

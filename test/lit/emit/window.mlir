@@ -4,11 +4,13 @@
 // cumsum (the windows with one MIL op, which the passes leave alone);
 // cumprod and a dilated int window become slices, pads and elementwise ops.
 
-// Max pooling in [N, C, H, W]: max_pool with explicit padding.
+// Max pooling in [N, C, H, W]: max_pool's padding value is undocumented, so
+// the input is padded with -inf by an explicit pad and pooled without padding.
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (1, 2, 6, 6, fp32)(Tensor)) {
 // CHECK-NEXT:    block{{[0-9]+}}() {
-// CHECK-NEXT:      %[[P:[A-Za-z0-9_]+]]: (1, 2, 3, 3, fp32)(Tensor) = max_pool(x=%[[X]], kernel_sizes=[3, 3], strides=[2, 2], pad_type="custom", pad=[1, 1, 1, 1],
+// CHECK-NEXT:      %[[XP:[A-Za-z0-9_]+]]: (1, 2, 8, 8, fp32)(Tensor) = pad(x=%[[X]], pad=[1, 1, 1, 1], mode="constant", constant_val=-inf,
+// CHECK-NEXT:      %[[P:[A-Za-z0-9_]+]]: (1, 2, 3, 3, fp32)(Tensor) = max_pool(x=%[[XP]], kernel_sizes=[3, 3], strides=[2, 2], pad_type="custom", pad=[0, 0, 0, 0],
 // CHECK-NEXT:    } -> (%[[P]])
 func.func @main(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {
   %init = stablehlo.constant dense<0xFF800000> : tensor<f32>
@@ -22,7 +24,9 @@ func.func @main(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {
 
 // -----
 
-// A 1-D sum window on [N, C, W]: avg_pool (padding counted) times the window size.
+// A 1-D sum window on [N, C, W]: avg_pool (padding counted) times the window
+// size. Every window holds an input element, so avg_pool pads itself (with
+// zeros, documented).
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (2, 3, 7, fp32)(Tensor)) {
 // CHECK-NEXT:    block{{[0-9]+}}() {
@@ -37,6 +41,32 @@ func.func @main(%x: tensor<2x3x7xf32>) -> tensor<2x3x7xf32> {
     stablehlo.return %s : tensor<f32>
   }) : (tensor<2x3x7xf32>, tensor<f32>) -> tensor<2x3x7xf32>
   return %0 : tensor<2x3x7xf32>
+}
+
+// -----
+
+// AvgPool1d(k=3, stride=2, padding=3): the first window lies in padding only,
+// which avg_pool does not define: explicit pad with 0, then avg_pool without
+// padding; the division by 3 that follows is folded into the avg_pool: the
+// result is the avg_pool itself (the product by 3 left behind is dead and
+// removed by coremltools' dead code elimination).
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (1, 2, 7, fp32)(Tensor)) {
+// CHECK-NEXT:    block{{[0-9]+}}() {
+// CHECK-NEXT:      %[[XP:[A-Za-z0-9_]+]]: (1, 2, 13, fp32)(Tensor) = pad(x=%[[X]], pad=[3, 3], mode="constant", constant_val=0.0,
+// CHECK-NEXT:      %[[A:[A-Za-z0-9_]+]]: (1, 2, 6, fp32)(Tensor) = avg_pool(exclude_padding_from_average=False, x=%[[XP]], kernel_sizes=[3], strides=[2], pad_type="custom", pad=[0, 0],
+// CHECK-NOT:       real_div(
+// CHECK:         } -> (%[[A]])
+func.func @main(%x: tensor<1x2x7xf32>) -> tensor<1x2x6xf32> {
+  %init = stablehlo.constant dense<0.0> : tensor<f32>
+  %three = stablehlo.constant dense<3.0> : tensor<1x2x6xf32>
+  %0 = "stablehlo.reduce_window"(%x, %init) <{padding = dense<[[0, 0], [0, 0], [3, 3]]> : tensor<3x2xi64>, window_dimensions = array<i64: 1, 1, 3>, window_strides = array<i64: 1, 1, 2>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<1x2x7xf32>, tensor<f32>) -> tensor<1x2x6xf32>
+  %1 = stablehlo.divide %0, %three : tensor<1x2x6xf32>
+  return %1 : tensor<1x2x6xf32>
 }
 
 // -----
