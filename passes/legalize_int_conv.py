@@ -129,7 +129,7 @@ class LegalizeIntConvPass(ModulePass):
       are needed; the result is sum_ij conv(x_i, w_j) 2**(s(i + j)) in i32
       arithmetic (which wraps modulo 2**32, as the result does), skipping
       pairs with s(i + j) >= the result's width. E.g. i32 x i32 with K = 9
-      takes 10-bit limbs and 6 convolutions.
+      takes 10-bit limbs and 10 convolutions, with K = 3 11-bit limbs and 6.
     - 64-bit operands are taken modulo 2**32 (hlo-coreml-narrow-types
       narrows them to i32 anyway), ui32 as its i32 bit pattern: the low 32
       bits of the result do not depend on either.

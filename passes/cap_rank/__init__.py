@@ -39,6 +39,9 @@ class CapRankPass(ModulePass):
       collapsed; `broadcast_in_dim`: runs of broadcast dims and runs of
       operand dims; `reduce`: runs of reduced and of kept dims;
     - `slice` / `pad`: a sliced or padded dim may only lead its block;
+      `dynamic_slice` / `dynamic_update_slice` likewise (a dim taken whole
+      joins the block before it; the block's start is its leading dim's,
+      clamped, times the block's inner size);
       `concatenate`: the joined dim leads its block; `iota`: its dim stands
       alone; `dot_general`: runs of batch, contracting and free dims;
     - `sort`: every dim but the sorted one collapses (all operands alike);

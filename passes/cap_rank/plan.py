@@ -274,7 +274,23 @@ def _scatter_rule(op, s):
     return free
 
 
+def _dynamic_slice_rule(op, s):
+    """dynamic_slice / dynamic_update_slice: a dim may join the block before
+    it when it is taken whole (its start is then clamped to 0), so only a
+    block's leading dim is cut into."""
+    shape = shape_of(op.operands[0])
+    if op.operation.name == "stablehlo.dynamic_slice":
+        sizes = _i64s(op, "slice_sizes")
+        slots = [s.operand(0), s.result(0)]
+    else:
+        sizes = shape_of(op.operands[1])
+        slots = [s.operand(0), s.operand(1), s.result(0)]
+    return [[(slot, b) for slot in slots] for b in range(1, len(shape)) if sizes[b] == shape[b]]
+
+
 _RULES = {
+    "stablehlo.dynamic_slice": _dynamic_slice_rule,
+    "stablehlo.dynamic_update_slice": _dynamic_slice_rule,
     "stablehlo.sort": _sort_rule,
     "stablehlo.gather": _gather_rule,
     "stablehlo.scatter": _scatter_rule,

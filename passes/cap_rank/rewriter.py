@@ -85,7 +85,41 @@ class _Rewriter:
             dim = ir.IntegerAttr(op.attributes["iota_dimension"]).value
             group = next(g for g, members in enumerate(_groups(shape_of(op.results[0]), self.slot_cuts(i, ("r", 0)))) if dim in members)
             return self.finish(op, [stablehlo.IotaOp(t, group).result])
+        if name in ("stablehlo.dynamic_slice", "stablehlo.dynamic_update_slice"):
+            return self.finish(op, [self.dynamic_slice(i, op)])
         return self.finish(op, self.clone(i, op))
+
+    def dynamic_slice(self, i, op):
+        """dynamic_slice / dynamic_update_slice on the collapsed views: one
+        start index per block, its leading dim's start clamped as StableHLO
+        does and scaled by the block's inner size (the other dims of a block
+        are whole, their starts clamp to 0)."""
+        shape = shape_of(op.operands[0])
+        update = op.operation.name == "stablehlo.dynamic_update_slice"
+        sizes = shape_of(op.operands[1]) if update else _i64s(op, "slice_sizes")
+        data = 2 if update else 1
+        indices = list(op.operands)[data:]
+        starts, new_sizes = [], []
+        for g in _operand_groups(self, i, op, 0):
+            inner = math.prod(shape[d] for d in g[1:])
+            index = indices[g[0]]
+            if inner != 1:
+                t = ir.RankedTensorType(index.type)
+                element = t.element_type
+
+                def const(value):
+                    return stablehlo.ConstantOp(
+                        ir.DenseElementsAttr.get_splat(t, ir.IntegerAttr.get(element, value))
+                    ).result
+
+                index = stablehlo.ClampOp(const(0), index, const(shape[g[0]] - sizes[g[0]])).result
+                index = stablehlo.MulOp(index, const(inner)).result
+            starts.append(index)
+            new_sizes.append(sizes[g[0]] * inner)
+        x = self.operand(i, op, 0)
+        if update:
+            return stablehlo.DynamicUpdateSliceOp(x, self.operand(i, op, 1), starts).result
+        return stablehlo.DynamicSliceOp(x, starts, new_sizes).result
 
     def constant(self, i, op):
         t = self.result_type(i, op, 0)

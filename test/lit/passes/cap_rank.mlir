@@ -334,3 +334,28 @@ func.func @main(%arg0: tensor<720xf32>) -> tensor<720xf32> {
   %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x3xf32>) -> tensor<720xf32>
   return %2 : tensor<720xf32>
 }
+
+// -----
+
+// dynamic_slice / dynamic_update_slice at rank 6: dims taken whole join the
+// block before them; each block's start is its leading dim's start,
+// clamped as StableHLO clamps it and scaled by the block's inner size.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[X:.*]]: tensor<720xf32>, %[[I:.*]]: tensor<i32>)
+// CHECK-DAG:     %[[ZERO:.*]] = stablehlo.constant dense<0> : tensor<i32>
+// CHECK-DAG:     %[[HI:.*]] = stablehlo.constant dense<2> : tensor<i32>
+// CHECK-DAG:     %[[INNER:.*]] = stablehlo.constant dense<180> : tensor<i32>
+// CHECK:         %[[C:.*]] = stablehlo.clamp %[[ZERO]], %[[I]], %[[HI]] : tensor<i32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.multiply %[[C]], %[[INNER]] : tensor<i32>
+// CHECK-NEXT:    %[[D:.*]] = stablehlo.dynamic_slice %[[X]], %[[S]], sizes = [360] : (tensor<720xf32>, tensor<i32>) -> tensor<360xf32>
+// CHECK:         %[[U:.*]] = stablehlo.dynamic_update_slice %[[X]], %[[D]], %{{.*}} : (tensor<720xf32>, tensor<360xf32>, tensor<i32>) -> tensor<720xf32>
+// CHECK-NEXT:    return %[[D]], %[[U]]
+func.func @main(%x: tensor<720xf32>, %i: tensor<i32>) -> (tensor<360xf32>, tensor<720xf32>) {
+  %z = stablehlo.constant dense<0> : tensor<i32>
+  %0 = stablehlo.reshape %x : (tensor<720xf32>) -> tensor<4x2x3x2x5x3xf32>
+  %1 = stablehlo.dynamic_slice %0, %i, %z, %z, %z, %z, %z, sizes = [2, 2, 3, 2, 5, 3] : (tensor<4x2x3x2x5x3xf32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>) -> tensor<2x2x3x2x5x3xf32>
+  %2 = stablehlo.dynamic_update_slice %0, %1, %i, %z, %z, %z, %z, %z : (tensor<4x2x3x2x5x3xf32>, tensor<2x2x3x2x5x3xf32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>) -> tensor<4x2x3x2x5x3xf32>
+  %3 = stablehlo.reshape %1 : (tensor<2x2x3x2x5x3xf32>) -> tensor<360xf32>
+  %4 = stablehlo.reshape %2 : (tensor<4x2x3x2x5x3xf32>) -> tensor<720xf32>
+  return %3, %4 : tensor<360xf32>, tensor<720xf32>
+}

@@ -14,13 +14,13 @@ func.func @main(%arg0: tensor<?x2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
 // -----
 
 // An op with no lower-rank rewrite: the op, its location, the rank and the shape.
-func.func @main(%arg0: tensor<1440xf32>, %i: tensor<i32>) -> tensor<720xf32> {
+func.func @main(%arg0: tensor<1440xf32>) -> tensor<1440xf32> {
   %0 = stablehlo.reshape %arg0 : (tensor<1440xf32>) -> tensor<2x2x3x4x5x6xf32>
-  // ERR: cap_rank_invalid.mlir:[[# @LINE + 2]]:8: error: 'stablehlo.dynamic_slice' has a value of rank 6 (tensor<1x2x3x4x5x6xf32>); Core ML supports rank <= 5 and hlo-coreml-cap-rank has no lower-rank rewrite for 'stablehlo.dynamic_slice'
-  // expected-error@+1 {{'stablehlo.dynamic_slice' has a value of rank 6 (tensor<1x2x3x4x5x6xf32>)}}
-  %1 = stablehlo.dynamic_slice %0, %i, %i, %i, %i, %i, %i, sizes = [1, 2, 3, 4, 5, 6] : (tensor<2x2x3x4x5x6xf32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<i32>) -> tensor<1x2x3x4x5x6xf32>
-  %2 = stablehlo.reshape %1 : (tensor<1x2x3x4x5x6xf32>) -> tensor<720xf32>
-  return %2 : tensor<720xf32>
+  // ERR: cap_rank_invalid.mlir:[[# @LINE + 2]]:8: error: 'stablehlo.reverse' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>); Core ML supports rank <= 5 and hlo-coreml-cap-rank has no lower-rank rewrite for 'stablehlo.reverse'
+  // expected-error@+1 {{'stablehlo.reverse' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>)}}
+  %1 = stablehlo.reverse %0, dims = [1, 3] : tensor<2x2x3x4x5x6xf32>
+  %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x6xf32>) -> tensor<1440xf32>
+  return %2 : tensor<1440xf32>
 }
 
 // -----
