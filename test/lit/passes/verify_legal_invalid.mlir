@@ -123,15 +123,20 @@ func.func @main(%arg0: tensor<2x8x3xf32>, %arg1: tensor<8x3x4xf32>) -> tensor<8x
 // the pipeline would unroll (hlo-coreml-decompose-linalg); run alone,
 // verify-legal refuses it with the limit.
 // ERR: verify_legal_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cholesky' is not supported by Core ML: it has no Core ML counterpart (no matrix factorizations in MIL); hlo-coreml-decompose-linalg unrolls it only for static real (f16/f32) matrices of order n <= 32
-// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 8]]:8: error: 'stablehlo.reduce_precision' is not supported by Core ML: it rounds to a custom float format
-// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 9]]:8: error: 'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML
-// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 10]]:8: error: 'stablehlo.replica_id' is not supported by Core ML: it is a multi-device (collective) op
+// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 8]]:8: error: 'stablehlo.map' is not supported by Core ML: it applies a body hlo-coreml-inline-map cannot inline
+// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 14]]:8: error: 'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML
+// ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 15]]:8: error: 'stablehlo.replica_id' is not supported by Core ML: it is a multi-device (collective) op
 func.func @main(%arg0: tensor<4x4xf32>) -> tensor<4x4xf32> {
   // expected-error@+1 {{'stablehlo.cholesky' is not supported by Core ML}}
   %0 = "stablehlo.cholesky"(%arg0) {lower = true} : (tensor<4x4xf32>) -> tensor<4x4xf32>
   %1 = stablehlo.add %0, %0 : tensor<4x4xf32>
-  // expected-error@+1 {{'stablehlo.reduce_precision' is not supported by Core ML}}
-  %2 = stablehlo.reduce_precision %1, format = e5m2 : tensor<4x4xf32>
+  // expected-error@+1 {{'stablehlo.map' is not supported by Core ML}}
+  %2 = "stablehlo.map"(%1) ({
+  ^bb0(%a: tensor<f32>):
+    %z = stablehlo.constant dense<0.0> : tensor<f32>
+    %r = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [] : (tensor<f32>, tensor<f32>) -> tensor<f32>
+    stablehlo.return %r : tensor<f32>
+  }) {dimensions = array<i64: 0, 1>} : (tensor<4x4xf32>) -> tensor<4x4xf32>
   // expected-error@+1 {{'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML}}
   %3 = stablehlo.custom_call @my_kernel(%2, %1) : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   // expected-error@+1 {{'stablehlo.replica_id' is not supported by Core ML}}

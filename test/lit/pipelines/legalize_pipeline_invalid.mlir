@@ -4,13 +4,13 @@
 // call-site locations, not at this file.
 
 // The op that has no Core ML lowering, at its name location's file position.
-// CHECK: model.py:12:4: error: 'stablehlo.reduce_precision' is not supported by Core ML
+// CHECK: model.py:12:4: error: 'stablehlo.cholesky' of a 33x33 matrix is not supported by Core ML
 #loc1 = loc("model.py":12:4)
-#loc2 = loc("jit(f)/jit(main)/reduce_precision"(#loc1))
+#loc2 = loc("jit(f)/jit(main)/cholesky"(#loc1))
 module @jit_f {
-  func.func public @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
-    %0 = stablehlo.reduce_precision %arg0, format = e5m2 : tensor<4xf32> loc(#loc2)
-    return %0 : tensor<4xf32>
+  func.func public @main(%arg0: tensor<33x33xf32>) -> tensor<33x33xf32> {
+    %0 = "stablehlo.cholesky"(%arg0) {lower = true} : (tensor<33x33xf32>) -> tensor<33x33xf32> loc(#loc2)
+    return %0 : tensor<33x33xf32>
   }
 }
 
