@@ -1,7 +1,9 @@
 """A Llama-shaped decoder LLM with a KV cache, in plain JAX and Flax NNX.
 
 RMSNorm, rotary position embeddings (RoPE, rotate-half form), grouped-query
-attention (GQA: `kv_heads` < `heads`, K/V repeated with `jnp.repeat`),
+attention (GQA, `kv_heads` < `heads`: by default each K/V head attends for
+its group of query heads stacked as extra query rows; `gqa="repeat"`
+repeats K/V per query head with `jnp.repeat` instead),
 SwiGLU MLP, tied or untied embeddings. The KV cache is two fp16 arrays
 `k_cache`, `v_cache` of shape (layers, batch, kv_heads, max_seq, head_dim),
 written with `lax.dynamic_update_slice` at the position input `pos`
@@ -81,6 +83,63 @@ def init_params(cfg: dict, seed: int = 0) -> dict:
     return params
 
 
+QUANT_SCHEMES = ("int8", "int4-block32")
+_QUANTIZED = ("wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down")
+
+
+def quantize(w: np.ndarray, scheme: str) -> dict:
+    """Symmetric weight quantization of a (in, out) matrix, as JAX
+    quantization code stores it: "int8" one scale per output channel,
+    "int4-block32" one scale per 32 inputs of each output."""
+    if scheme == "int8":
+        scale = np.maximum(np.abs(w).max(axis=0, keepdims=True), 1e-8) / 127
+        q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+        return dict(scheme=scheme, q=q, scale=scale.astype(np.float32))
+    if scheme == "int4-block32":
+        n_in, n_out = w.shape
+        blocks = w.reshape(n_in // 32, 32, n_out)
+        scale = np.maximum(np.abs(blocks).max(axis=1, keepdims=True), 1e-8) / 7
+        q = np.clip(np.round(blocks / scale), -8, 7).astype(np.int8)
+        return dict(scheme=scheme, q=q, scale=scale.astype(np.float32))
+    raise ValueError(f"unknown quantization scheme {scheme!r}; use one of {QUANT_SCHEMES}")
+
+
+def weight(w):
+    """A float weight as is; a quantized one dequantized in the program,
+    `q.astype(f32) * scale` (int4 blocks reshaped back to (in, out))."""
+    if not isinstance(w, dict):
+        return w
+    import jax.numpy as jnp
+
+    if w["scheme"] == "int8":
+        return jnp.asarray(w["q"]).astype(jnp.float32) * w["scale"]
+    q = jnp.asarray(w["q"], dtype=jnp.int4)
+    n_blocks, block, n_out = w["q"].shape
+    return (q.astype(jnp.float32) * w["scale"]).reshape(n_blocks * block, n_out)
+
+
+def quantize_params(params: dict, scheme: str) -> dict:
+    """`params` with every projection (and an untied head) quantized."""
+    out = dict(params, layers=[{k: quantize(v, scheme) if k in _QUANTIZED else v for k, v in p.items()}
+                               for p in params["layers"]])
+    if "lm_head" in params:
+        out["lm_head"] = quantize(params["lm_head"], scheme)
+    return out
+
+
+def dequantized_params(params: dict) -> dict:
+    """Float NumPy weights equal to what the quantized program computes."""
+    import jax
+
+    def deq(w):
+        return np.asarray(jax.jit(lambda: weight(w))()) if isinstance(w, dict) else w
+
+    out = dict(params, layers=[{k: deq(v) for k, v in p.items()} for p in params["layers"]])
+    if "lm_head" in params:
+        out["lm_head"] = deq(params["lm_head"])
+    return out
+
+
 def init_cache(cfg: dict, batch: int = 1) -> tuple[np.ndarray, np.ndarray]:
     shape = (cfg["layers"], batch, cfg["kv_heads"], cfg["max_seq"], cfg["head_dim"])
     return np.zeros(shape, np.float16), np.zeros(shape, np.float16)
@@ -123,15 +182,22 @@ def attention(q, k, v, layer, k_cache, v_cache, pos, cfg):
     start = (jnp.int32(layer), zero, zero, pos[0], zero)
     k_cache = lax.dynamic_update_slice(k_cache, k.transpose(0, 2, 1, 3)[None].astype(jnp.float16), start)
     v_cache = lax.dynamic_update_slice(v_cache, v.transpose(0, 2, 1, 3)[None].astype(jnp.float16), start)
-    keys = jnp.repeat(k_cache[layer].astype(jnp.float32), group, axis=1)  # (B, H, S, Dh)
-    values = jnp.repeat(v_cache[layer].astype(jnp.float32), group, axis=1)
-    q = q.transpose(0, 2, 1, 3)  # (B, H, T, Dh)
-    scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(Dh))
     query_pos = pos[0] + jnp.arange(T, dtype=jnp.int32)
     key_pos = jnp.arange(cfg["max_seq"], dtype=jnp.int32)
     visible = key_pos[None, :] <= query_pos[:, None]  # (T, S)
+    q = q.transpose(0, 2, 1, 3)  # (B, H, T, Dh); head h uses K/V head h // group
+    keys, values = k_cache[layer].astype(jnp.float32), v_cache[layer].astype(jnp.float32)  # (B, Hkv, S, Dh)
+    if cfg.get("gqa", "grouped") == "repeat":
+        # K/V repeated for each query head of their group (materialized)
+        keys, values = jnp.repeat(keys, group, axis=1), jnp.repeat(values, group, axis=1)
+    else:
+        # the group's query heads as extra query rows of their K/V head:
+        # nothing of the cache's size is repeated, only the (T, S) mask
+        q = q.reshape(B, H // group, group * T, Dh)
+        visible = jnp.tile(visible, (group, 1))
+    scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(Dh))
     scores = jnp.where(visible[None, None], scores, -jnp.inf)
-    out = jax.nn.softmax(scores, axis=-1) @ values  # (B, H, T, Dh)
+    out = (jax.nn.softmax(scores, axis=-1) @ values).reshape(B, H, T, Dh)
     return out.transpose(0, 2, 1, 3).reshape(B, T, H * Dh), k_cache, v_cache
 
 
@@ -150,15 +216,15 @@ def forward(params, cfg, k_cache, v_cache, tokens, pos):
     x = jnp.asarray(params["embed"])[tokens]
     for i, p in enumerate(params["layers"]):
         h = rms_norm(x, p["attn_norm"], eps)
-        q = rope((h @ p["wq"]).reshape(B, T, H, Dh), positions, cfg["theta"])
-        k = rope((h @ p["wk"]).reshape(B, T, Hkv, Dh), positions, cfg["theta"])
-        v = (h @ p["wv"]).reshape(B, T, Hkv, Dh)
+        q = rope((h @ weight(p["wq"])).reshape(B, T, H, Dh), positions, cfg["theta"])
+        k = rope((h @ weight(p["wk"])).reshape(B, T, Hkv, Dh), positions, cfg["theta"])
+        v = (h @ weight(p["wv"])).reshape(B, T, Hkv, Dh)
         y, k_cache, v_cache = attention(q, k, v, i, k_cache, v_cache, pos, cfg)
-        x = x + y @ p["wo"]
+        x = x + y @ weight(p["wo"])
         h = rms_norm(x, p["mlp_norm"], eps)
-        x = x + (jax.nn.silu(h @ p["w_gate"]) * (h @ p["w_up"])) @ p["w_down"]
+        x = x + (jax.nn.silu(h @ weight(p["w_gate"])) * (h @ weight(p["w_up"]))) @ weight(p["w_down"])
     x = rms_norm(x, params["norm"], eps)
-    head = params["embed"].T if cfg["tied"] else params["lm_head"]
+    head = params["embed"].T if cfg["tied"] else weight(params["lm_head"])
     return x @ head, k_cache, v_cache
 
 
@@ -272,9 +338,16 @@ class LLM:
         return out
 
 
-def build_llm(size: str = "small", seed: int = 0, framework: str = "jax", **over) -> LLM:
+def build_llm(size: str = "small", seed: int = 0, framework: str = "jax", quant: str | None = None, **over) -> LLM:
+    """The decoder at `size`; `quant` ("int8", "int4-block32"; plain JAX
+    only) stores the projections as integers dequantized in the program."""
     cfg = config(size, **over)
     params = init_params(cfg, seed)
+    if quant is not None:
+        if framework != "jax":
+            raise ValueError("quantized weights are in the plain JAX model only")
+        params = quantize_params(params, quant)
+        cfg["quant"] = quant
     if framework == "jax":
 
         def step(k_cache, v_cache, tokens, pos):

@@ -1,6 +1,7 @@
 """Conversion-time replacements of coremltools internals that cost time or
-print noise without changing the converted model. Each is installed only
-for the duration of `ct.convert` (compiler.compile) and restored after.
+print noise without changing the converted model, or that bound its memory
+(compile_time_values_bounded). Each is installed only for the duration of
+`ct.convert` or of building the MIL program, and restored after.
 
 coremltools 9.0 is pinned (pyproject); these are checked by
 test/python/test_mil_pass_overhead.py against its behaviour."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -69,6 +71,77 @@ def _fast_propagate_nonreplaceable_vars(original):
             original(self)
 
     return propagate
+
+
+def _concat_without_float_symbols(original):
+    """coremltools 9.0's `concat.value_inference` stands a fresh symbol in
+    for each element of a small (<= 10 elements) non-constant input, to
+    track shape arithmetic. On float tensors that symbolic value leaks:
+    a `slice_by_index` that keeps only the constant part of such a concat
+    gets an object-dtype value, `const_elimination` turns it into an int32
+    constant, and the next op fails ("constant_val has dtype fp32 whereas x
+    has dtype int32"). Floats never carry shapes: on them concat only has a
+    value when every input has one."""
+    from coremltools.converters.mil.mil import types
+
+    def value_inference(self):
+        dtype = self.values[0].dtype
+        if not (types.is_int(dtype) or types.is_bool(dtype)) and any(v.sym_val is None for v in self.values):
+            return None
+        return original(self)
+
+    return value_inference
+
+
+def _concat_class():
+    from coremltools.converters.mil.mil.ops.defs.iOS15.tensor_operation import concat
+
+    return concat
+
+
+@contextlib.contextmanager
+def concat_float_symbols_removed():
+    """While MIL is built and converted, float `concat`s get no symbolic
+    value (see `_concat_without_float_symbols`)."""
+    coremltools()
+    concat = _concat_class()
+    original = concat.__dict__["value_inference"]
+    concat.value_inference = _concat_without_float_symbols(original)
+    try:
+        yield
+    finally:
+        concat.value_inference = original
+
+
+def _conv_bias_fusion_with_const_weight(original):
+    """coremltools 9.0's `fuse_conv_bias` pattern conv -> transpose ->
+    add/sub(const) reads `conv.weight.val` without checking that the weight
+    is a constant; with the kernel as a model input (NWC convolutions with a
+    bias, `conv_general_dilated(x, w, ...) + b`) it raises AttributeError.
+    A conv whose weight is not a constant is left unfused."""
+
+    def try_to_transform_transpose_pattern(conv_op, block):
+        if conv_op.op_type in ("conv", "conv_transpose") and conv_op.weight.val is None:
+            return False
+        return original(conv_op, block)
+
+    return staticmethod(try_to_transform_transpose_pattern)
+
+
+@contextlib.contextmanager
+def conv_bias_fusion_guarded():
+    """For the duration, `fuse_conv_bias` skips convs whose weight is not a
+    constant (see `_conv_bias_fusion_with_const_weight`)."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes.defs.optimize_conv import fuse_conv_bias
+
+    name = "_try_to_transform_transpose_pattern"
+    original = fuse_conv_bias.__dict__[name]
+    setattr(fuse_conv_bias, name, _conv_bias_fusion_with_const_weight(original.__func__))
+    try:
+        yield
+    finally:
+        setattr(fuse_conv_bias, name, original)
 
 
 class _NumpyExactFirst:
@@ -238,3 +311,64 @@ def fp16_overflow_warnings_hidden():
 def validate_program(program) -> None:
     """coremltools' own consistency check of a MIL program, once."""
     program.validate(check_essential_scope=True)
+
+
+def refer_to_package(mlmodel, path: str) -> None:
+    """Make `mlmodel` (converted into a temporary package) refer to the saved
+    package at `path` instead, so its temporary package can be removed at
+    once: `save`, `weights_dir` and hlo_coreml.run keep working. Uses
+    MLModel's attributes `package_path`, `is_temp_package` and
+    `_weights_dir` (coremltools 9.0)."""
+    from coremltools.models.utils import _try_get_weights_dir_path
+
+    mlmodel.package_path = path
+    mlmodel.is_temp_package = False
+    mlmodel._weights_dir = _try_get_weights_dir_path(path)
+
+
+_bounded_lock = threading.Lock()
+_bounded_depth = 0
+_original_auto_val = None
+
+
+@contextlib.contextmanager
+def compile_time_values_bounded():
+    """coremltools computes the value of every MIL op whose inputs are all
+    constants as the op is built (`Operation._auto_val`, then
+    `const_elimination` stores it as a new constant), whatever its size:
+    `jnp.arange(2**14)[:, None] * jnp.arange(2**14)` cost 1 GB, and larger
+    products all the memory there is. Inside the block an op whose output
+    (a tensor of static shape) is past hlo_coreml.limits keeps no value and
+    is computed by the model at run time. `const` and `constexpr_*` ops are
+    unaffected. Nestable and thread-safe (one patch while any block is
+    active)."""
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.operation import Operation
+
+    from . import limits
+
+    global _bounded_depth, _original_auto_val
+    with _bounded_lock:
+        if _bounded_depth == 0:
+            original = Operation._auto_val
+
+            def _auto_val(self, output_types):
+                if self.op_type != "const" and not self.op_type.startswith("constexpr"):
+                    for t in output_types:
+                        if types.is_tensor(t):
+                            shape = t.get_shape()
+                            if all(isinstance(d, (int, np.integer)) for d in shape) and limits.too_large(shape):
+                                return tuple(None for _ in output_types)
+                return original(self, output_types)
+
+            _original_auto_val = original
+            Operation._auto_val = _auto_val
+        _bounded_depth += 1
+    try:
+        yield
+    finally:
+        with _bounded_lock:
+            _bounded_depth -= 1
+            if _bounded_depth == 0:
+                Operation._auto_val = _original_auto_val
+                _original_auto_val = None

@@ -119,6 +119,8 @@ class Diagnostic:
             if file in ("-", ""):
                 file = buffer_name
             where = f"{file}:{self.position.line}:{self.position.col}"
+            if self.position.line == 0 and self.position.col == 0:
+                where = file  # bytecode and whole-input problems have no line
         lines = [f"{where}: {self.severity}: {self.message}"]
         for note in self.notes:
             lines.extend(note.format(buffer_name))
@@ -143,8 +145,14 @@ def from_diagnostic_info(info) -> Diagnostic:
         severity=_severity_name(info.severity),
         message=info.message,
         position=source_position(info.location),
-        notes=[from_diagnostic_info(n) for n in info.notes],
+        notes=[from_diagnostic_info(n) for n in info.notes if not _is_module_dump(n)],
     )
+
+
+def _is_module_dump(note) -> bool:
+    """MLIR's "see current operation:" note on a whole module prints every
+    op of the program; the error's position already says which module."""
+    return note.message.startswith("see current operation:") and '"builtin.module"' in note.message[:80]
 
 
 def from_mlir_error(error: ir.MLIRError) -> list[Diagnostic]:

@@ -1,0 +1,265 @@
+"""Check one program: compile with hlo_coreml.compile, run with the reference
+interpreter, compare with JAX on CPU, and classify the outcome.
+
+Classes:
+  pass      compiled, and every output agrees with JAX (or could not be
+            compared at this precision, see `unchecked`)
+  refusal   a CompileError whose every diagnostic has a source location in
+            the program and which names the op ('stablehlo.xxx')
+  crash     any other exception from compile() or the interpreter, or a
+            CompileError without op and location
+  mismatch  an output differs from JAX (NaN/inf positions, ints exactly,
+            floats beyond the tolerance)
+  timeout   the program took longer than the limit (set by the pool)
+  invalid   JAX itself cannot run the program (a generator bug)
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import re
+import traceback
+from dataclasses import asdict, dataclass, field
+
+import ml_dtypes
+import numpy as np
+
+from .program import Program, is_float
+
+CLASSES = ("pass", "refusal", "crash", "mismatch", "timeout", "invalid")
+FAILURES = ("crash", "mismatch", "timeout", "invalid")
+
+# Unit roundoff of each float type the program may compute in.
+_EPS = {"float64": 2.0**-24, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
+FP16_MAX = 65504.0
+
+
+@dataclass
+class Result:
+    seed: int
+    precision: str
+    cls: str
+    key: str = ""  # what groups failures by cause: exception type and site, or the output
+    message: str = ""
+    families: list = field(default_factory=list)
+    ops: list = field(default_factory=list)
+    n_ops: int = 0
+    unchecked: int = 0  # outputs not compared (discrete after low-precision rounding)
+    repro: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        return f"seed {self.seed} [{self.precision}] {self.cls}: {self.key}"
+
+
+# -- interface ----------------------------------------------------------------
+
+
+def io_dtype(dtype: np.dtype) -> type:
+    """NumPy dtype of the Core ML feature carrying a JAX value (bool and
+    small ints as int32, 64-bit narrowed, bf16 as fp32; fp16 features exist
+    on hlo-coreml's default target, iOS17)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float16:
+        return np.float16
+    if dtype == ml_dtypes.bfloat16 or np.issubdtype(dtype, np.floating):
+        return np.float32
+    return np.int32
+
+
+def to_feature(value) -> np.ndarray:
+    a = np.asarray(value)
+    return a.astype(io_dtype(a.dtype)).reshape(a.shape or (1,))
+
+
+def _run_interpreter(model, feeds):
+    import hlo_coreml
+
+    kwargs = {}
+    # Strict mode (evaluate underspecified MIL behaviour both ways), where
+    # the interpreter offers it.
+    if "strict" in inspect.signature(hlo_coreml.run).parameters:
+        kwargs["strict"] = True
+    return hlo_coreml.run(model, feeds, **kwargs)
+
+
+# -- tolerances -----------------------------------------------------------
+
+
+def tolerance(program: Program, precision: str) -> float:
+    """Relative tolerance from the unit roundoff of the lowest precision
+    the program computes in (its float dtypes; fp16 compute precision
+    rounds every fp32 op to fp16): 8 roundings per op, at least 1e-4."""
+    dtypes = {i.dtype for i in program.inputs} | {op.dtype for op in program.ops}
+    eps = max([_EPS[d] for d in dtypes if d in _EPS] + [_EPS["float32"]])
+    if precision == "fp16":
+        eps = max(eps, _EPS["float16"])
+    return min(0.25, max(1e-4, 8 * eps * (len(program.ops) + 1)))
+
+
+def low_precision(program: Program, precision: str) -> bool:
+    return tolerance(program, precision) > 1e-4 or precision == "fp16"
+
+
+def tainted_outputs(program: Program) -> set:
+    """Outputs that depend on a discontinuous function (comparison,
+    rounding, arg-op, float->int) of a computed float value: rounding to a
+    lower precision may flip them, so they are not compared there."""
+    computed = {op.name for op in program.ops}
+    tainted: set = set()
+    for op in program.ops:
+        if op.discrete and any(o in computed for o in op.operands):
+            tainted.add(op.name)
+        elif any(o in tainted for o in op.operands):
+            tainted.add(op.name)
+    return tainted
+
+
+def compare(ref: np.ndarray, got: np.ndarray, rtol: float, precision: str) -> str | None:
+    """None if `got` agrees with `ref`, else a short description."""
+    if got.size != ref.size:
+        return f"shape {got.shape} vs JAX {ref.shape}"
+    got = got.reshape(ref.shape)
+    if not (np.issubdtype(ref.dtype, np.floating) or ref.dtype == ml_dtypes.bfloat16):
+        want = ref.astype(io_dtype(ref.dtype))
+        bad = got != want
+        if bad.any():
+            i = tuple(int(k) for k in np.argwhere(bad)[0])
+            return f"{int(bad.sum())}/{ref.size} ints differ, e.g. at {i}: got {got[i]}, JAX {want[i]}"
+        return None
+    r = ref.astype(np.float64)
+    o = got.astype(np.float64)
+    if precision == "fp16":
+        # Values beyond fp16's range overflow when computed in fp16.
+        skip = ~np.isfinite(r) | (np.abs(r) > FP16_MAX / 2)
+        skip &= ~np.isnan(r)
+    else:
+        skip = np.zeros(r.shape, bool)
+    nan_r, nan_o = np.isnan(r), np.isnan(o)
+    bad = (nan_r != nan_o) & ~skip
+    inf = np.isinf(r) & ~skip
+    bad |= inf & (o != r)
+    finite = np.isfinite(r) & ~skip
+    scale = max(1.0, float(np.abs(r[finite]).max())) if finite.any() else 1.0
+    with np.errstate(invalid="ignore"):
+        err = np.abs(o - r)
+        bad |= finite & ~(err <= rtol * scale + rtol * np.abs(r))
+    if bad.any():
+        i = tuple(int(k) for k in np.argwhere(bad)[0])
+        return f"{int(bad.sum())}/{ref.size} floats differ (rtol {rtol:.2g}), e.g. at {i}: got {o[i]!r}, JAX {r[i]!r}"
+    return None
+
+
+# -- classification ---------------------------------------------------------
+
+_LOCATED = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): error: ", re.M)
+_OP_NAMED = re.compile(r"'(stablehlo|chlo|func|mhlo)\.[a-z_0-9]+'")
+
+
+def is_located_refusal(message: str) -> bool:
+    """Every `error:` line has a file:line:col and one names the op."""
+    errors = [ln for ln in message.splitlines() if ": error: " in ln]
+    if not errors:
+        return False
+    return all(_LOCATED.match(ln) for ln in errors) and bool(_OP_NAMED.search(message))
+
+
+def _crash_key(stage: str, exc: BaseException) -> str:
+    """Exception type plus the innermost frame inside hlo_coreml or
+    coremltools, to group crashes by site."""
+    site = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if "hlo_coreml" in frame.filename or "coremltools" in frame.filename or "passes" in frame.filename:
+            site = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.name}"
+            break
+    text = " ".join(str(exc).split())
+    # EmitterBug: "emitting 'op' at loc(...) failed: cause" -> "emitting 'op': cause"
+    text = re.sub(r" at loc\(.*?\)+ failed: ", ": ", text)
+    if exc.__cause__ is not None:
+        text += f" [{type(exc.__cause__).__name__}]"
+    text = re.sub(r"\d+", "N", text)[:110]
+    return f"{stage} {type(exc).__name__} @{site}: {text}"
+
+
+def check(program: Program, precision: str = "fp32", *, reference=None) -> Result:
+    """Compile, run and compare `program` at `precision` ('fp32'/'fp16').
+    `reference(fn, args)` computes the expected outputs (default: JAX on
+    CPU); tests pass a deliberately wrong one to exercise the classifier."""
+    import jax
+
+    import hlo_coreml
+
+    res = Result(program.seed, precision, "pass", families=program.families(), ops=program.ops_used(), n_ops=len(program.ops))
+    with jax.enable_x64(program.x64):
+        fn = program.build()
+        args = program.args()
+        try:
+            expected = (reference or jax_reference)(fn, args)
+        except Exception as e:  # noqa: BLE001 - JAX rejects the program: a generator bug
+            res.cls, res.key, res.message = "invalid", _crash_key("jax", e), str(e)[:2000]
+            return res
+        try:
+            model = hlo_coreml.compile(fn, *args, compute_precision=precision)
+        except hlo_coreml.CompileError as e:
+            if is_located_refusal(str(e)):
+                res.cls = "refusal"
+                first = next((ln for ln in str(e).splitlines() if ": error: " in ln), str(e))
+                res.key = re.sub(r"\d+", "N", first.split(": error: ", 1)[1])[:120]
+            else:
+                res.cls, res.key = "crash", _crash_key("compile", e) + " (CompileError without op and location)"
+            res.message = str(e)[:4000]
+            return res
+        except Exception as e:  # noqa: BLE001 - anything else escaping compile() is a crash
+            res.cls, res.key, res.message = "crash", _crash_key("compile", e), traceback.format_exc()[-4000:]
+            return res
+        spec = model.get_spec()
+        names = [i.name for i in spec.description.input]
+        order = [o.name for o in spec.description.output]
+        try:
+            outs = _run_interpreter(model, {n: to_feature(a) for n, a in zip(names, args)})
+        except Exception as e:  # noqa: BLE001
+            res.cls, res.key, res.message = "crash", _crash_key("run", e), traceback.format_exc()[-4000:]
+            return res
+    if len(order) != len(expected):
+        res.cls, res.key = "mismatch", f"{len(order)} outputs, JAX returns {len(expected)}"
+        return res
+    rtol = tolerance(program, precision)
+    skip = tainted_outputs(program) if low_precision(program, precision) else set()
+    problems = []
+    for k, (name, ref) in enumerate(zip(program.outputs, expected)):
+        if name in skip:
+            res.unchecked += 1
+            continue
+        problem = compare(ref, np.asarray(outs[order[k]]), rtol, precision)
+        if problem:
+            problems.append(f"output {k} ({name}): {problem}")
+    if problems:
+        res.cls = "mismatch"
+        res.message = "\n".join(problems)
+        res.key = "mismatch: " + " ".join(program.ops_used())[:120]
+    return res
+
+
+def jax_reference(fn, args) -> list:
+    import jax
+
+    cpu = jax.devices("cpu")[0]
+    with jax.default_device(cpu):
+        out = jax.jit(fn)(*[jax.device_put(a, cpu) for a in args])
+    return [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(out)]
+
+
+def same_failure(a: Result, b: Result) -> bool:
+    """For the minimizer: same class, and for crashes and refusals the same
+    exception type and site."""
+    if a.cls != b.cls:
+        return False
+    if a.cls == "crash":
+        return a.key.split(":", 1)[0] == b.key.split(":", 1)[0]
+    return True
+
+
+
