@@ -49,10 +49,14 @@ def export(fn, *args):
 
 
 def strip_locations(text: str) -> str:
+    """Drop source locations (they name this script's lines), but keep the
+    argument names JAX writes as `loc("x")`: they name the model's inputs."""
     import re
 
     lines = [line for line in text.splitlines() if not line.startswith("#loc")]
-    return "\n".join(re.sub(r" loc\([^()]*(\([^()]*\))*[^()]*\)", "", line) for line in lines) + "\n"
+    location = re.compile(r" loc\([^()]*(\([^()]*\))*[^()]*\)")
+    keep = re.compile(r' loc\("[A-Za-z_]\w*"\)$')
+    return "\n".join(location.sub(lambda m: m.group(0) if keep.match(m.group(0)) else "", line) for line in lines) + "\n"
 
 
 def main():

@@ -10,7 +10,11 @@ from . import decompose_reduce_window, legalize_reduce_window  # noqa: F401  (re
 from . import legalize_sort  # noqa: F401  (registration; sort comparators)
 from . import raise_fused_ops  # noqa: F401  (registration; coreml.* fused-op composites)
 from . import widen_bf16  # noqa: F401  (registration; bf16 -> f32)
+from . import drop_empty_tensors  # noqa: F401  (registration; zero-element tensors)
 from . import decompose_linalg  # noqa: F401  (registration; cholesky, triangular_solve)
+from . import decompose_select_and_scatter, expand_reduce_precision, inline_map  # noqa: F401  (registration)
+from . import legalize_int_conv  # noqa: F401  (registration; integer convolution as exact f32)
+from . import fold_dequantize  # noqa: F401  (registration; int4/int8 weights * scale -> hlo_coreml.dequantize)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

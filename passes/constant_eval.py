@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from hlo_coreml import limits
 from hlo_coreml._mlir import func, ir, stablehlo
 
 
@@ -33,10 +34,20 @@ def evaluate_constants(ops, derive: Callable[[ir.Value], list[ir.Value]]) -> lis
     function.
 
     Raises ValueError if the interpreter cannot evaluate them (e.g. a
-    `dense_resource` blob that is not loaded)."""
+    `dense_resource` blob that is not loaded), or if a splat constant is
+    past hlo_coreml.limits (its full-size value is never built)."""
     ops = list(ops)
     if not ops:
         return []
+    for op in ops:
+        # A splat costs one element in MLIR but its full size here (and in the
+        # interpreter); dense constants are data the program already holds.
+        shape = ir.RankedTensorType(op.results[0].type).shape
+        if limits.too_large(shape, 8) and _is_splat(op):
+            raise ValueError(
+                f"a splat constant of {limits.describe(shape)} is past hlo-coreml's limit for values computed "
+                f"at compile time ({limits.MAX_ELEMENTS:,} elements / {limits.MAX_BYTES // 2**20} MB)"
+            )
     context = ops[0].context
     with context, ir.Location.unknown(context):
         scratch = ir.Module.create()
@@ -62,6 +73,16 @@ def evaluate_constants(ops, derive: Callable[[ir.Value], list[ir.Value]]) -> lis
         out.append(arrays[start : start + n])
         start += n
     return out
+
+
+def _is_splat(op) -> bool:
+    try:
+        attr = op.attributes["value"]
+    except TypeError:
+        # The bindings cannot hand out complex attributes at all (see above):
+        # not known to be a splat, so not bounded here.
+        return False
+    return isinstance(attr, ir.DenseElementsAttr) and attr.is_splat
 
 
 def _to_numpy(attr, t: ir.RankedTensorType) -> np.ndarray:

@@ -13,6 +13,7 @@ from hlo_coreml.emit.ops_window import (
     init_is_identity_constant,
     init_padding_ambiguous,
     is_idempotent,
+    window_identity,
     native_form,
     scalar_constant,
     window_config,
@@ -45,15 +46,20 @@ class DecomposeReduceWindowPass(ModulePass):
     its two block arguments (all commutative, so their order does not
     matter); element types f16, f32, i32 and i1.
 
-    Semantics are StableHLO's: the input is padded with the init value
-    (edges from `padding`, interior `base_dilations - 1`), each window of
-    the padded input is reduced, and the init value is combined into every
-    result once more (skipped when it is the op's identity constant). XLA
-    (JAX on CPU) differs where padding meets a non-idempotent op (add,
-    multiply, xor) with an init that is not its identity: it skips padded
-    elements instead of combining init values. Those windows are left
-    alone and refused by verify-legal (`init_padding_ambiguous`); for every
-    other window the two definitions agree.
+    Padding and init values: the StableHLO spec (and its reference
+    interpreter, `stablehlo.eval_module`) pads the input with the init value
+    (edges from `padding`, interior `base_dilations - 1`), reduces each
+    window of the padded input and combines the init value into every
+    result once more. XLA (JAX on CPU) reduces only the real elements of a
+    window and combines the init value once: `lax.reduce_window(x, 2.0,
+    lax.add, (2, 2), (2, 2), ((1, 1), (1, 1)))` on `arange(16).reshape(4,
+    4)` is [[2, 5, 5], [14, 32, 20], [14, 29, 17]] on CPU. The two differ
+    only where padding meets a non-idempotent op (add, multiply, xor) with
+    an init that is not its identity (`init_padding_ambiguous`). Option
+    `init-semantics` picks the reading: `xla` (default; what JAX users test
+    against) pads with the body's identity, `spec` with the init value;
+    both then combine the init value once (skipped when it is the op's
+    identity constant). For every other window the readings agree.
 
     Cumulative windows (`lax.cumprod` / `cummax` / `cummin`, `reverse=True`
     too: the whole length N of one dim, padded by N - 1 on one side) whose
@@ -92,11 +98,26 @@ class DecomposeReduceWindowPass(ModulePass):
 
     name: ClassVar[str] = "hlo-coreml-decompose-reduce-window"
     summary: ClassVar[str] = "reduce_window without a MIL op (cumprod/cummax, dilations, int, min) into pad, slices, elementwise ops"
+    # How padding combines with a non-identity init value: 'xla' (padded
+    # elements are skipped, as JAX on CPU) or 'spec' (padded with the init
+    # value, as the StableHLO spec and stablehlo.eval_module).
+    init_semantics: str = "xla"
+
+    def __post_init__(self):
+        if self.init_semantics not in INIT_SEMANTICS:
+            raise ValueError(
+                f"pass '{self.name}': option 'init-semantics' expects one of {', '.join(INIT_SEMANTICS)}, "
+                f"got '{self.init_semantics}'"
+            )
 
     def run(self, module, pass_) -> None:
         patterns = rewrite.RewritePatternSet()
-        patterns.add(stablehlo.ReduceWindowOp, decompose_reduce_window)
+        spec = self.init_semantics == "spec"
+        patterns.add(stablehlo.ReduceWindowOp, _SPEC_PATTERN if spec else decompose_reduce_window)
         rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
+
+
+INIT_SEMANTICS = ("xla", "spec")
 
 
 def _decomposable(op) -> str | None:
@@ -113,12 +134,14 @@ def _decomposable(op) -> str | None:
     kind = kind_of(x)
     if kind not in ("f16", "f32", "i32", "i1") or (body in _LOGICAL and kind not in ("i32", "i1")):
         return None
-    if 0 in shape_of(x) or 0 in shape_of(result) or init_padding_ambiguous(op):
+    if 0 in shape_of(x) or 0 in shape_of(result):
         return None
     return body
 
 
-def decompose_reduce_window(op, rewriter):
+def decompose_reduce_window(op, rewriter, spec: bool = False):
+    """The pattern (XLA's reading of padding with a non-identity init;
+    `spec=True`: StableHLO's)."""
     body = _decomposable(op)
     if body is None:
         return True
@@ -128,10 +151,16 @@ def decompose_reduce_window(op, rewriter):
     cumulative = cumulative_axis(op)
     with rewriter.ip, op.location:
         init = _direct_constant(op.operands[1])
-        if cumulative is not None and (init_is_identity or idempotent):
-            out = _scan(op.operands[0], init, body, *cumulative)
+        # What padding holds: the init value, except where the readings
+        # differ and XLA's is asked for (then the identity: padded elements
+        # change nothing, as if skipped).
+        fill = init
+        if not spec and init_padding_ambiguous(op):
+            fill = _identity_constant(body, op.operands[1])
+        if cumulative is not None and (init_is_identity or idempotent or fill is not init):
+            out = _scan(op.operands[0], fill, body, *cumulative)
         else:
-            out = _windows(op, init, body, idempotent)
+            out = _windows(op, fill, body, idempotent)
         if not init_is_identity:
             # StableHLO combines the init value into every window once.
             out = _COMBINE[body](out, _splat(init, shape_of(op.results[0]))).result
@@ -139,7 +168,27 @@ def decompose_reduce_window(op, rewriter):
     return False
 
 
+def _decompose_spec(op, rewriter):
+    return decompose_reduce_window(op, rewriter, spec=True)
+
+
+_SPEC_PATTERN = _decompose_spec
+
+
 # -- building blocks ---------------------------------------------------------------------------
+
+
+def _identity_constant(body: str, like):
+    """A rank-0 constant of `like`'s type holding the identity of `body`."""
+    t = ir.RankedTensorType(like.type)
+    element = t.element_type
+    value = window_identity(body, kind_of(like))
+    if isinstance(element, ir.IntegerType):
+        attr = ir.IntegerAttr.get(element, int(value))
+    else:
+        attr = ir.FloatAttr.get(element, float(value))
+    return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, attr)).result
+
 
 
 def _direct_constant(init):

@@ -9,6 +9,7 @@ from hlo_coreml._mlir import func, ir, rewrite, stablehlo
 from hlo_coreml.emit.registry import composite_names
 
 from .registry import ModulePass, register_pass
+from .split_complex import COMPLEX_COMPOSITES
 
 
 @register_pass
@@ -23,6 +24,11 @@ class InlineCompositesPass(ModulePass):
     ==>
     %0 = func.call @my.op.impl(%a) : ...
     ```
+
+    A composite on complex tensors is inlined too (MIL's ops are real, and
+    hlo-coreml-split-complex splits the decomposition), except the ones
+    split-complex evaluates itself (`COMPLEX_COMPOSITES`: chlo.sinh,
+    chlo.cosh).
 
     Afterwards every remaining composite is one the emitter maps to a single
     MIL op (e.g. `chlo.erf` -> `erf`), and its decomposition is kept only as
@@ -39,10 +45,19 @@ class InlineCompositesPass(ModulePass):
 
 
 def _composite_to_call(op, rewriter):
-    if ir.StringAttr(op.attributes["name"]).value in composite_names():
+    name = ir.StringAttr(op.attributes["name"]).value
+    if name in composite_names() and (not _has_complex(op) or name in COMPLEX_COMPOSITES):
         return True  # no match: the emitter maps it to one MIL op
     callee = ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value
     with rewriter.ip, op.location:
         call = func.CallOp([r.type for r in op.results], callee, list(op.operands))
     rewriter.replace_op(op, call.operation)
     return False
+
+
+def _has_complex(op) -> bool:
+    return any(
+        isinstance(ir.ShapedType(v.type).element_type, ir.ComplexType)
+        for v in list(op.operands) + list(op.results)
+        if isinstance(v.type, ir.ShapedType)
+    )

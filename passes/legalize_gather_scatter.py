@@ -19,6 +19,7 @@ from hlo_coreml.emit.ops_indexing import (
 from hlo_coreml.ir_utils import constant_value
 
 from .fold_dynamic_slices import static_value
+from .scatter_bodies import gather_apply_set, negate_subtract, repeat_apply
 from .scatter_points import bool_via_i32, point_scatter, scatter_body, split_variadic
 from .registry import ModulePass, register_pass
 
@@ -52,7 +53,14 @@ class LegalizeGatherScatterPass(ModulePass):
     the padding, which is sliced off afterwards). Constant in-bounds indices
     need neither. Single-operand scatters whose body is `return update`
     (mode update), or add / multiply / maximum / minimum of the two block
-    arguments are rewritten; the body is rebuilt from the mode.
+    arguments are rewritten; the body is rebuilt from the mode. Other
+    bodies first (`scatter_bodies`): `subtract(old, update)` becomes an add
+    of negated updates; any other elementwise f(old, update) becomes
+    gather -> f -> scatter-set when the indices are provably unique
+    (`unique_indices`, or constant indices whose windows do not overlap);
+    a body f(old) that ignores the update, with indices that may repeat,
+    applies f count times (count: a scatter-add of ones), for up to 16
+    update windows.
 
     A gather window wider than 1 along an indexed dim (`x[i, 1:3]`, where
     JAX folds the static start into the index vector) becomes one more
@@ -77,6 +85,9 @@ class LegalizeGatherScatterPass(ModulePass):
         patterns.add(stablehlo.ScatterOp, legalize_scatter)
         patterns.add(stablehlo.ScatterOp, split_variadic)
         patterns.add(stablehlo.ScatterOp, bool_via_i32)
+        patterns.add(stablehlo.ScatterOp, negate_subtract)
+        patterns.add(stablehlo.ScatterOp, gather_apply_set)
+        patterns.add(stablehlo.ScatterOp, repeat_apply)
         rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
 
 

@@ -59,7 +59,11 @@ class SplitComplexPass(ModulePass):
       likewise. A function with no complex argument or result keeps its
       signature untouched.
     - Ops: complex, real, imag, add, subtract, multiply, divide, negate,
-      abs, exponential, log, sqrt, sign, power, compare (EQ/NE), select,
+      abs, exponential, exponential_minus_one, log, log_plus_one, sqrt,
+      rsqrt, sign, power, sine, cosine, tan, tanh, logistic, the composites
+      chlo.sinh and chlo.cosh, atan2 (the
+      complex one, -i log((x + iy) / sqrt(x^2 + y^2))), iota (imaginary part
+      zero), compare (EQ/NE), select,
       convert, dot_general, convolution, reduce (sum, product), reshape,
       transpose, broadcast_in_dim, slice, dynamic_slice, dynamic_update_slice,
       concatenate, pad, reverse, gather, scatter (set and add: one scatter
@@ -73,7 +77,8 @@ class SplitComplexPass(ModulePass):
       either.
 
     Afterwards no value, argument or result of a function has a complex
-    type. Every op with a complex operand or result that it cannot split is
+    type, and `real` / `imag` of a real tensor have become the tensor /
+    zeros. Every op with a complex operand or result that it cannot split is
     reported (all of them, at their locations) and the module is left
     unchanged. complex<f64> yields f64 parts (hlo-coreml-narrow-types,
     which runs first, already narrows complex<f64> to complex<f32>).
@@ -109,6 +114,26 @@ class SplitComplexPass(ModulePass):
             if not s.run():
                 pass_.signal_pass_failure()
                 return
+        _drop_unused_decompositions(module, set().union(*(s.decompositions for s in splitters)))
+
+
+def _drop_unused_decompositions(module, names: set[str]) -> None:
+    """Erase the decomposition functions of composites split here that no
+    composite or call refers to any more."""
+    if not names:
+        return
+    used: set[str] = set()
+
+    def collect(op):
+        for key in ("decomposition", "callee"):
+            if key in op.attributes:
+                used.add(ir.FlatSymbolRefAttr(op.attributes[key]).value)
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(collect)
+    for f in list(walk_functions(module)):
+        if ir.StringAttr(f.attributes["sym_name"]).value in names - used:
+            f.operation.erase()
 
 
 # -- types -------------------------------------------------------------------
@@ -147,6 +172,8 @@ class _Splitter:
         self.b = RealBuilder()
         self.math = ComplexMath(self.b, expand_atan2)
         self.expand_atan2 = expand_atan2
+        # Decompositions of the composites this splitter evaluated itself.
+        self.decompositions: set[str] = set()
 
     # -- check ---------------------------------------------------------------
 
@@ -230,6 +257,8 @@ class _Splitter:
                 handler = HANDLERS[name]
             elif name == "stablehlo.atan2" and self.expand_atan2 and all(v in self.parts for v in op.operands):
                 handler = _ANGLE
+            elif name in ("stablehlo.real", "stablehlo.imag"):
+                handler = _REAL_PART_OF_REAL
             if handler is None:
                 for region in op.regions:
                     for blk in region.blocks:
@@ -439,6 +468,77 @@ def _sign(s, op):
     return [s.math.sign(s.pair(op.operands[0]))]
 
 
+@handles("stablehlo.sine")
+def _sine(s, op):
+    return [s.math.sin(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.cosine")
+def _cosine(s, op):
+    return [s.math.cos(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.tan")
+def _tan(s, op):
+    return [s.math.tan(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.tanh")
+def _tanh(s, op):
+    return [s.math.tanh(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.exponential_minus_one")
+def _expm1(s, op):
+    return [s.math.expm1(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.log_plus_one")
+def _log1p(s, op):
+    return [s.math.log1p(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.logistic")
+def _logistic(s, op):
+    return [s.math.logistic(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.rsqrt")
+def _rsqrt(s, op):
+    return [s.math.rsqrt(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.atan2")
+def _atan2(s, op):
+    return [s.math.atan2_complex(s.pair(op.operands[0]), s.pair(op.operands[1]))]
+
+
+# Composites split-complex evaluates itself on complex operands (their CHLO
+# decompositions lose the relative accuracy near 0); hlo-coreml-inline-
+# composites inlines every other composite on complex tensors.
+COMPLEX_COMPOSITES = {"chlo.sinh": "sinh", "chlo.cosh": "cosh"}
+
+
+def _composite_check(op):
+    name = ir.StringAttr(op.attributes["name"]).value
+    if name not in COMPLEX_COMPOSITES:
+        return f"'{name}' is not supported (hlo-coreml-inline-composites should have inlined it)"
+    return None
+
+
+@handles("stablehlo.composite", check=_composite_check)
+def _composite(s, op):
+    s.decompositions.add(ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value)
+    fn = getattr(s.math, COMPLEX_COMPOSITES[ir.StringAttr(op.attributes["name"]).value])
+    return [fn(s.pair(op.operands[0]))]
+
+
+@handles("stablehlo.iota")
+def _iota(s, op):
+    """A complex iota counts in the real part; the imaginary part is zero."""
+    return [(s.clone_with(op, {}).results[0], None)]
+
+
 @handles("stablehlo.power")
 def _power(s, op):
     return [s.math.power(s.pair(op.operands[0]), s.pair(op.operands[1]))]
@@ -640,3 +740,15 @@ def _angle(s, op):
 
 
 _ANGLE = Handler(_angle)
+
+
+def _real_part_of_real(s, op):
+    """real(x) = x and imag(x) = 0 for a real x (StableHLO allows both on
+    float tensors; narrowing f64 leaves them behind)."""
+    x = op.operands[0]
+    if op.operation.name == "stablehlo.real":
+        return [x]
+    return [s.b.zeros(x.type)]
+
+
+_REAL_PART_OF_REAL = Handler(_real_part_of_real)

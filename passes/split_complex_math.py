@@ -279,5 +279,151 @@ class ComplexMath:
         e = b.exp(re_exp)
         re, im = b.mul(e, b.cos(im_exp)), b.mul(e, b.sin(im_exp))
         zero = b.scalar(0.0, c)
-        at_zero = b.and_(b.compare(mag, zero, "EQ"), b.compare(c, zero, "GT"))
-        return b.select(at_zero, zero, re), b.select(at_zero, zero, im)
+        z_zero = b.compare(mag, zero, "EQ")
+        at_zero = b.and_(z_zero, b.compare(c, zero, "GT"))
+        re, im = b.select(at_zero, zero, re), b.select(at_zero, zero, im)
+        # 0 ** 0 = 1 (as in JAX), whatever log 0 made of it.
+        w_zero = b.and_(b.compare(c, zero, "EQ"), b.compare(d, zero, "EQ"))
+        return b.select(w_zero, b.scalar(1.0, c), re), b.select(w_zero, zero, im)
+
+    # -- transcendental functions (real formulas that neither overflow
+    # early nor cancel; the real parts' own expm1 / log1p / tanh are used
+    # where a difference of nearly equal values would lose digits) ---------
+
+    def cosh_sinh(self, y):
+        """(cosh y, sinh y) of a real y without overflow before the result
+        overflows: with h = exp(|y| - ln 2) = e^|y| / 2, cosh = h + 1/(4h);
+        sinh = sign(y) (h - 1/(4h)) for |y| >= 1 and (expm1(y) - expm1(-y)) / 2
+        below (no cancellation near 0)."""
+        b = self.b
+        ay = b.abs(y)
+        h = b.exp(b.sub(ay, b.scalar(math.log(2.0), y)))
+        quarter = b.div(b.scalar(0.25, y), h)
+        cosh = b.add(h, quarter)
+        big = b.mul(stablehlo.sign(y), b.sub(h, quarter))
+        small = b.mul(
+            b.sub(stablehlo.exponential_minus_one(y), stablehlo.exponential_minus_one(b.neg(y))),
+            b.scalar(0.5, y),
+        )
+        sinh = b.select(b.compare(ay, b.scalar(1.0, y), "LT"), small, big)
+        return cosh, sinh
+
+    def sin(self, p):
+        """sin(a + ib) = sin a cosh b + i cos a sinh b."""
+        b = self.b
+        a, bi = p
+        if bi is None:
+            return b.sin(a), None
+        ch, sh = self.cosh_sinh(bi)
+        return b.mul(b.sin(a), ch), b.mul(b.cos(a), sh)
+
+    def cos(self, p):
+        """cos(a + ib) = cos a cosh b - i sin a sinh b."""
+        b = self.b
+        a, bi = p
+        if bi is None:
+            return b.cos(a), None
+        ch, sh = self.cosh_sinh(bi)
+        return b.mul(b.cos(a), ch), b.neg(b.mul(b.sin(a), sh))
+
+    def tan(self, p):
+        """tan(a + ib) = (sin a cos a + i sinh b cosh b) / (cos^2 a + sinh^2 b),
+        numerator and denominator divided by cosh^2 b so nothing overflows:
+        with s = sech b = 2e / (1 + e^2), e = exp(-|b|), c = cos a * s,
+        D = c^2 + tanh^2 b: re = sin a * c * s / D, im = tanh b / D."""
+        b = self.b
+        a, bi = p
+        if bi is None:
+            return stablehlo.tan(a), None
+        e = b.exp(b.neg(b.abs(bi)))
+        one = b.scalar(1.0, a)
+        sech = b.div(b.add(e, e), b.add(one, b.mul(e, e)))
+        th = stablehlo.tanh(bi)
+        c = b.mul(b.cos(a), sech)
+        den = b.add(b.mul(c, c), b.mul(th, th))
+        return b.div(b.mul(b.mul(b.sin(a), c), sech), den), b.div(th, den)
+
+    def sinh(self, p):
+        """sinh(a + ib) = cos b sinh a + i sin b cosh a."""
+        b = self.b
+        a, bi = p
+        ch, sh = self.cosh_sinh(a)
+        if bi is None:
+            return sh, None
+        return b.mul(b.cos(bi), sh), b.mul(b.sin(bi), ch)
+
+    def cosh(self, p):
+        """cosh(a + ib) = cos b cosh a + i sin b sinh a."""
+        b = self.b
+        a, bi = p
+        ch, sh = self.cosh_sinh(a)
+        if bi is None:
+            return ch, None
+        return b.mul(b.cos(bi), ch), b.mul(b.sin(bi), sh)
+
+    def tanh(self, p):
+        """tanh z = -i tan(iz), iz = -b + ia."""
+        a, bi = p
+        if bi is None:
+            return stablehlo.tanh(a), None
+        re, im = self.tan((self.b.neg(bi), a))
+        return im, self.b.neg(re)
+
+    def expm1(self, p):
+        """exp(z) - 1 = (expm1(a) cos b - 2 sin^2(b/2)) + i e^a sin b (no
+        cancellation for small |z|)."""
+        b = self.b
+        a, bi = p
+        if bi is None:
+            return stablehlo.exponential_minus_one(a), None
+        half = b.sin(b.mul(bi, b.scalar(0.5, a)))
+        re = b.sub(b.mul(stablehlo.exponential_minus_one(a), b.cos(bi)), b.mul(b.scalar(2.0, a), b.mul(half, half)))
+        return re, b.mul(b.exp(a), b.sin(bi))
+
+    def log1p(self, p):
+        """log(1 + z): the imaginary part atan2(b, 1 + a); the real part
+        log1p(a (2 + a) + b^2) / 2 while max(|a|, |b|) < 1 (no cancellation
+        near z = 0, no overflow), log |1 + z| beyond."""
+        b = self.b
+        a, bi = p
+        if bi is None:
+            return stablehlo.log_plus_one(a), None
+        one = b.scalar(1.0, a)
+        ap1 = b.add(a, one)
+        m = b.max(b.abs(a), b.abs(bi))
+        small = b.mul(
+            stablehlo.log_plus_one(b.add(b.mul(a, b.add(a, b.scalar(2.0, a))), b.mul(bi, bi))),
+            b.scalar(0.5, a),
+        )
+        near = b.compare(m, one, "LT")
+        large = b.log(self.abs((ap1, bi)))
+        return b.select(near, small, large), self.atan2(bi, ap1)
+
+    def logistic(self, p):
+        """1 / (1 + e^-z) = (1 + tanh(z / 2)) / 2 (no overflow of e^-z)."""
+        b = self.b
+        a, bi = p
+        half = b.scalar(0.5, a)
+        if bi is None:
+            return stablehlo.logistic(a), None
+        re, im = self.tanh((b.mul(a, half), b.mul(bi, half)))
+        return b.mul(b.add(re, b.scalar(1.0, a)), half), b.mul(im, half)
+
+    def rsqrt(self, p):
+        """1 / sqrt z."""
+        a, _ = p
+        return self.div((self.b.scalar(1.0, a), None), self.sqrt(p))
+
+    def atan2_complex(self, y, x):
+        """The complex atan2 of StableHLO (XLA): -i log((x + iy) / sqrt(x^2 + y^2))."""
+        b = self.b
+        iy = (b.neg(self.imag(y)), y[0])
+        num = (b.add(x[0], iy[0]), b.add(self.imag(x), iy[1]))
+        den = self.sqrt(_add_pairs(b, self.mul(x, x), self.mul(y, y)))
+        re, im = self.log(self.div(num, den))
+        return im, b.neg(re)
+
+
+def _add_pairs(b, p, q):
+    im = p[1] if q[1] is None else (q[1] if p[1] is None else b.add(p[1], q[1]))
+    return b.add(p[0], q[0]), im

@@ -9,7 +9,6 @@ from typing import ClassVar
 import numpy as np
 
 from hlo_coreml._mlir import ir, stablehlo
-from hlo_coreml.element_types import MAX_RANK
 
 from .fold_dynamic_slices import EVALUABLE, apply_folds, evaluate_op, make_constant, static_value, tensor_type
 from .registry import ModulePass, register_pass
@@ -91,8 +90,10 @@ class UnrollWhilePass(ModulePass):
     Afterwards every remaining `while` either has a trip count that is not
     static or one above `max-unroll` (or the unrolled loop would exceed
     200k ops); it is kept for MIL `while_loop`. A kept loop that Core ML
-    cannot express (a carried value of rank > 5 or a non-tensor type) is an
-    error at the loop's location saying why it was not unrolled.
+    cannot express (a carried value of a non-tensor type or a dynamic shape)
+    is an error at the loop's location saying why it was not unrolled (a
+    carried value of rank > 5 is left to hlo-coreml-cap-rank, which carries
+    it with its leading dims merged).
     """
 
     name: ClassVar[str] = "hlo-coreml-unroll-while"
@@ -459,9 +460,4 @@ def _unexpressible(loop) -> str | None:
             return f"carried value #{i} has type {ty}, which Core ML has no counterpart for"
         if not ty.has_static_shape:
             return f"carried value #{i} has dynamic shape {ty}"
-        if ty.rank > MAX_RANK:
-            return (
-                f"it carries a rank-{ty.rank} value (#{i}, {ty}) from one iteration to the next "
-                f"(Core ML supports rank <= {MAX_RANK})"
-            )
     return None

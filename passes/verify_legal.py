@@ -154,6 +154,13 @@ def _unsupported_message(op, name: str) -> str:
             "understood, and removed). Express the computation with ordinary JAX ops"
         )
     reason = refusal(name)
+    if reason is not None and name in ("stablehlo.map", "stablehlo.select_and_scatter"):
+        from .decompose_select_and_scatter import problem as select_and_scatter_problem
+        from .inline_map import map_problem
+
+        problem = (map_problem if name == "stablehlo.map" else select_and_scatter_problem)(op)
+        if problem:
+            reason += f" (here: {problem})"
     if reason is not None:
         return f"'{name}' {reason}"
     return f"'{name}' is not supported by Core ML (hlo-coreml has no lowering for it)"

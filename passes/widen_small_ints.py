@@ -31,6 +31,10 @@ result is wrapped back:
   (max/min, JAX's argmax/argmin) flips its ui32 inputs, init values /
   updates and results instead, and its body is left as it is; top_k
   (the chlo.top_k composite) flips its input and values;
+- a max (min) reduce / reduce_window or argmax (argmin) whose init is the
+  narrow type's minimum (maximum), as JAX emits on int8..uint16, gets the
+  int32 limit as init instead (the same results for narrow values; the
+  emitter's reductions start from the int32 limit);
 - ui32 to float: values with the top bit set get 2**32 added; float to
   ui32: saturating like XLA on CPU (negative and NaN -> 0, >= 2**32 ->
   2**32 - 1), values >= 2**31 converted as their i32 bit pattern.
@@ -49,6 +53,7 @@ import numpy as np
 
 from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.emit.refused import refusal
+from hlo_coreml.ir_utils import constant_value
 
 from .registry import ModulePass, register_pass
 from .retype import retype_op
@@ -223,6 +228,8 @@ def _widen_op(op, ins, outs) -> bool:
     if name in _COMBINERS and _order_only_body(op) and ((32, False) in outs):
         _flip_combiner(op, ins, outs)
         return True
+    if name in ("stablehlo.reduce", "stablehlo.reduce_window") and any(outs):
+        _widen_bound_inits(op, ins)
     if name in ("stablehlo.maximum", "stablehlo.minimum") and info_out == (32, False):
         _replace_operand(op, 0, _flip_sign)
         _replace_operand(op, 1, _flip_sign)
@@ -263,6 +270,42 @@ def _widen_op(op, ins, outs) -> bool:
                 b, s = outs[i]
                 _replace_result(op, i, lambda r, b=b, s=s: _wrap(r, b, s))
     return True
+
+
+def _order_direction(op) -> str | None:
+    """'max' or 'min' for a reduce / reduce_window whose body is one
+    maximum / minimum (single operand) or JAX's argmax / argmin pair."""
+    from hlo_coreml.emit.ops_reduce import _arg_direction, body_op_name
+
+    if len(op.results) == 1:
+        return {"stablehlo.maximum": "max", "stablehlo.minimum": "min"}.get(body_op_name(op))
+    if len(op.results) == 2 and op.name == "stablehlo.reduce":
+        return _arg_direction(op)
+    return None
+
+
+def _widen_bound_inits(op, ins) -> None:
+    """A max (min) reduction of a narrow type whose init value is that
+    type's minimum (maximum) -- JAX's init for max, argmax and max pooling
+    on int8/uint8/int16/uint16 -- gets the int32 limit instead: no narrow
+    value is below (above) either, so every result, and every argmax index
+    (the init's index 0 wins ties either way), is unchanged, and the
+    emitter sees the identity of the int32 reduction it emits."""
+    direction = _order_direction(op)
+    if direction is None:
+        return
+    n = len(op.results)
+    info = ins[n]
+    if info is None or info[0] >= 32:
+        return
+    bits, signed = info
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    init = constant_value(op.operands[n])
+    bound = low if direction == "max" else high
+    if init is None or init.size != 1 or int(init.reshape(())) != bound:
+        return
+    limit = np.iinfo(np.int32).min if direction == "max" else np.iinfo(np.int32).max
+    _replace_operand(op, n, lambda v: _splat(int(limit), v))
 
 
 def _in_combiner(op) -> bool:

@@ -48,6 +48,115 @@ CONVERTERS = ("ours", "peer")
 LABEL = {"ours": "hlo-coreml", "peer": "stablehlo-coreml"}
 
 
+# -- the floor ----------------------------------------------------------------------
+
+
+class _Steps:
+    """CPU (process_time) and wall seconds of named steps."""
+
+    def __init__(self):
+        self.cpu, self.wall = {}, {}
+
+    def run(self, name, fn):
+        c, w = time.process_time(), time.perf_counter()
+        out = fn()
+        self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - c
+        self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - w
+        return out
+
+    def result(self, **extra) -> dict:
+        return {"floor_steps_cpu": self.cpu, "floor_steps_wall": self.wall,
+                "floor_cpu_s": sum(self.cpu.values()), "floor_wall_s": sum(self.wall.values()), **extra}
+
+
+def _walk_constants(module):
+    """The arrays of every stablehlo.constant in `module` (zero-copy views)."""
+    import numpy as np
+
+    out = []
+
+    def visit(op):
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    if inner.operation.name == "stablehlo.constant":
+                        attr = inner.attributes["value"]
+                        out.append(np.asarray(attr))
+                    visit(inner.operation)
+
+    visit(module.operation)
+    return out
+
+
+def _cast_and_write(steps, arrays, out_path) -> int:
+    """Cast the float arrays to fp16 (others kept) and write them to one file."""
+    import numpy as np
+
+    halves = steps.run("cast", lambda: [a.astype(np.float16) if a.dtype.kind == "f" else a for a in arrays])
+
+    def write():
+        with open(out_path, "wb") as f:
+            for h in halves:
+                f.write(np.ascontiguousarray(h).data)
+
+    steps.run("write", write)
+    size = os.path.getsize(out_path)
+    os.remove(out_path)
+    return size
+
+
+def floor(artifact: str, out_path: str) -> dict:
+    """What converting the serialized jax.export `artifact` costs at least:
+    read the file, `jax.export.deserialize`, parse the StableHLO module,
+    take its constants as NumPy arrays, cast them to fp16, write them to one
+    file. Returns the CPU and wall seconds of each step and in total, and
+    the constants' bytes (fp32 and written)."""
+    import jax
+
+    from hlo_coreml._mlir import make_context, stablehlo
+
+    steps = _Steps()
+
+    def read():
+        with open(artifact, "rb") as f:
+            data = bytearray(os.fstat(f.fileno()).st_size)
+            f.readinto(data)
+        return data
+
+    data = steps.run("read", read)
+    exported = steps.run("deserialize", lambda: jax.export.deserialize(data))
+    del data
+    context = make_context()
+    module = steps.run("parse", lambda: stablehlo.deserialize_portable_artifact(context, exported.mlir_module_serialized))
+    del exported
+    arrays = steps.run("constants", lambda: _walk_constants(module))
+    written = _cast_and_write(steps, arrays, out_path)
+    return steps.result(constant_bytes=sum(a.nbytes for a in arrays), written_bytes=written)
+
+
+def floor_of_params(fn, params, example_args, out_path: str) -> dict:
+    """The floor of `compile(fn, params, *example_args, constants=params)`:
+    trace and export `fn` with the weights as arguments (shapes only),
+    parse the module, cast every weight to fp16 and write it to one file."""
+    import jax
+    import numpy as np
+
+    from hlo_coreml._mlir import make_context, stablehlo
+
+    steps = _Steps()
+
+    def export():
+        shapes = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(np.shape(a), np.asarray(a).dtype), params)
+        return jax.export.export(jax.jit(fn))(shapes, *example_args)
+
+    exported = steps.run("export", export)
+    context = make_context()
+    steps.run("parse", lambda: stablehlo.deserialize_portable_artifact(context, exported.mlir_module_serialized))
+    arrays = steps.run("constants", lambda: [np.asarray(a) for a in jax.tree_util.tree_leaves(params)])
+    written = _cast_and_write(steps, arrays, out_path)
+    return steps.result(constant_bytes=sum(a.nbytes for a in arrays), written_bytes=written)
+
+
 def _worker(args: list[str], timeout: float) -> dict:
     env = dict(os.environ, JAX_PLATFORMS="cpu", TQDM_DISABLE="1", PYTHONWARNINGS="ignore")
     t0 = time.perf_counter()
@@ -100,7 +209,8 @@ def _measure(art, npz, repeats, precision, timeout, workdir, tag, profile_dir=No
         if e["ok"]:
             med = lambda key: statistics.median(r[key] for r in ok)  # noqa: E731
             e.update(
-                seconds=med("seconds"), frontend_s=med("frontend_s"), ct_convert_s=med("ct_convert_s"),
+                seconds=med("seconds"), cpu_s=med("cpu_s") if all("cpu_s" in r for r in ok) else None,
+                frontend_s=med("frontend_s"), ct_convert_s=med("ct_convert_s"),
                 save_s=med("save_s"), import_s=med("import_s"), peak_rss_mb=med("peak_rss_kb") / 1024,
                 rss_after_import_mb=med("rss_after_import_kb") / 1024,
                 seconds_all=[r["seconds"] for r in ok], best_s=min(r["seconds"] for r in ok),
@@ -115,6 +225,35 @@ def _measure(art, npz, repeats, precision, timeout, workdir, tag, profile_dir=No
         shutil.rmtree(pkg, ignore_errors=True)
         entry[conv] = e
     return entry
+
+
+def _floor(artifact, repeats, timeout, workdir) -> dict:
+    """The floor (see floor()) measured `repeats` times in fresh processes;
+    the median of each figure."""
+    runs = [_worker(["floor", "--artifact", artifact, "--out", os.path.join(workdir, "floor.bin")], timeout)
+            for _ in range(repeats)]
+    ok = [r for r in runs if "floor_cpu_s" in r]
+    if not ok:
+        return {"error": runs[-1].get("error")}
+    out = dict(ok[0])
+    for key in ("floor_cpu_s", "floor_wall_s", "peak_rss_above_import_kb"):
+        out[key] = statistics.median(r[key] for r in ok)
+    print(f"    floor: {out['floor_cpu_s']:.2f} s CPU, {out['floor_wall_s']:.2f} s wall", flush=True)
+    return out
+
+
+def _llm(size, timeout, workdir) -> dict:
+    """The Llama decoder (TinyLlama-1.1B shape at size full) compiled with
+    constants=params, with its floor and an RSS timeline."""
+    out = os.path.join(workdir, f"llama-{size}.mlpackage")
+    res = _worker(["llm", "--size", size, "--out", out, "--floor"], timeout)
+    shutil.rmtree(out, ignore_errors=True)
+    if "seconds" in res:
+        print(f"    llama ({size}): {res['seconds']:.1f} s wall, {res['cpu_s']:.1f} s CPU, "
+              f"extra peak RSS {res['extra_peak_rss_mb']:.0f} MB over {res['weights_fp16_mb']:.0f} MB fp16 weights", flush=True)
+    else:
+        print(f"    llama ({size}) FAILED: {res.get('error')}", flush=True)
+    return res
 
 
 def _dir_mb(path) -> float:
@@ -238,6 +377,41 @@ def write_report(results: dict, out: str) -> None:
         L.extend(f.replace("\n", " ") for f in failures)
         L.append("")
 
+    L.append("### Against the floor\n")
+    L.append("Floor = what the conversion physically costs: read the artifact, `jax.export.deserialize`, parse the "
+             "module, take its constants as NumPy arrays, cast them to fp16, write them (`floor()` in tools/bench.py, "
+             "a fresh process per run). CPU = process CPU time (less sensitive to other load on this shared machine "
+             "than wall time). Peak RSS above import = VmHWM − RSS after the imports; extra over weights = that "
+             "minus the fp32 constant bytes (one copy of the weights).\n")
+    L.append("| model | floor CPU (s) | floor wall (s) | ours CPU (s) | ours wall (s) | **CPU × floor** | wall × floor "
+             "| weights fp32 (MB) | peak RSS above import (MB) | **extra RSS over weights (MB)** | peak / weights |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, e in results["models"].items():
+        o, fl = e.get("ours", {}), e.get("floor") or {}
+        if not o.get("ok") or "floor_cpu_s" not in fl:
+            continue
+        weights = fl["constant_bytes"] / 2**20
+        above = o["peak_rss_mb"] - o["rss_after_import_mb"]
+        L.append(f"| `{name}` | {fl['floor_cpu_s']:.2f} | {fl['floor_wall_s']:.2f} | {_fmt(o.get('cpu_s'))} | {o['seconds']:.2f} "
+                 f"| **{_fmt(_ratio(o.get('cpu_s'), fl['floor_cpu_s']))}** | {_fmt(_ratio(o['seconds'], fl['floor_wall_s']))} "
+                 f"| {weights:.0f} | {above:.0f} | **{above - weights:.0f}** | {_fmt(_ratio(above, weights))} |")
+    L.append("")
+    llm = results.get("llm")
+    if llm and "seconds" in llm:
+        fl = llm.get("floor", {})
+        L.append(f"### A {llm['parameters'] / 1e9:.2f} B-parameter decoder: `compile(fn, params, ..., constants=params)`\n")
+        L.append(f"The zoo's Llama at size `{llm['size']}` (TinyLlama-1.1B shape: {llm['config']['layers']} layers, d={llm['config']['d']}, "
+                 f"GQA {llm['config']['heads']}/{llm['config']['kv_heads']}, SwiGLU {llm['config']['ffn']}, vocab {llm['config']['vocab']}; "
+                 "seeded random weights), prefill of 128 tokens, fp16, iOS18. The weights are an argument of the function "
+                 "(never in the StableHLO module) and are bound as constants from the arrays the process holds.\n")
+        L.append("| weights fp32 / fp16 (MB) | floor CPU / wall (s) | compile CPU / wall (s) | CPU × floor | wall × floor "
+                 "| RSS with weights (MB) | peak RSS (MB) | **extra peak RSS over the process's weights (MB)** | extra / fp16 weights | package (MB) |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        L.append(f"| {llm['weights_fp32_mb']:.0f} / {llm['weights_fp16_mb']:.0f} | {_fmt(fl.get('floor_cpu_s'))} / {_fmt(fl.get('floor_wall_s'))} "
+                 f"| {llm['cpu_s']:.1f} / {llm['seconds']:.1f} | {_fmt(_ratio(llm['cpu_s'], fl.get('floor_cpu_s')))} "
+                 f"| {_fmt(_ratio(llm['seconds'], fl.get('floor_wall_s')))} | {llm['rss_before_compile_mb']:.0f} | {llm['peak_rss_mb']:.0f} "
+                 f"| **{llm['extra_peak_rss_mb']:.0f}** | {_fmt(_ratio(llm['extra_peak_rss_mb'], llm['weights_fp16_mb']))} | {llm['package_mb']:.0f} |")
+        L.append("\n![memory timeline of the 1.1 B decoder's conversion](llm_memory.png)\n")
     L.append("### Where the time goes\n")
     L.append("Front end = StableHLO → MIL program (hlo-coreml: MLIR legalization + MIL emission; "
              "stablehlo-coreml: text round trip + its op-by-op converter); `ct.convert` = coremltools' "
@@ -360,6 +534,25 @@ def write_charts(results: dict, out: str) -> None:
     fig.savefig(os.path.join(out, "breakdown.png"), dpi=110)
     plt.close(fig)
 
+    # 4. the LLM's memory timeline
+    llm = results.get("llm") or {}
+    if llm.get("timeline"):
+        fig, ax = plt.subplots(figsize=(9, 4))
+        ts = [t for t, _ in llm["timeline"]["samples"]]
+        mb = [m / 1024 for _, m in llm["timeline"]["samples"]]
+        ax.plot(ts, mb, color=colors["ours"], lw=1.2, label="RSS")
+        base = llm["rss_before_compile_mb"] / 1024
+        ax.axhline(base, color="gray", ls=":", lw=0.8, label="before compile (imports + fp32 weights)")
+        ax.axhline(base + 2 * llm["weights_fp16_mb"] / 1024, color="r", ls="--", lw=0.8, label="bound: + 2x fp16 weights")
+        for t, label in llm["timeline"]["marks"]:
+            ax.axvline(t, color="k", lw=0.5)
+            ax.text(t, max(mb) * 1.01, f" {label}", fontsize=7, va="bottom")
+        ax.set(xlabel="seconds (wall)", ylabel="RSS (GB)", title=f"Converting the {llm['parameters'] / 1e9:.2f} B decoder: RSS over time")
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        fig.savefig(os.path.join(out, "llm_memory.png"), dpi=110)
+        plt.close(fig)
+
     # 3. scaling
     sc = results.get("scaling") or []
     if sc:
@@ -398,6 +591,8 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=None, help="conversions per converter and model (default 3; --quick: 1)")
     p.add_argument("--precision", choices=["fp16", "fp32"], default="fp16")
     p.add_argument("--no-scaling", action="store_true", help="skip the GPT-2 layer-count scaling run")
+    p.add_argument("--llm", choices=["small", "full"], default=None,
+                   help="also convert the zoo's Llama with constants=params (full: TinyLlama-1.1B shape, ~12 GB RSS)")
     p.add_argument("--scaling-layers", type=int, nargs="+", default=list(SCALING_LAYERS))
     p.add_argument("--timeout", type=float, default=1800, help="seconds per conversion")
     p.add_argument("--cache", default=None, help="export cache (default .bench-cache/)")
@@ -439,6 +634,7 @@ def main(argv=None) -> None:
             print(f"    exported: {ex['bytes'] / 2**20:.1f} MB artifact", flush=True)
             entry = _measure(ex["artifact"], ex["inputs"], repeats, a.precision, a.timeout, workdir, name, profile_dir)
             entry["artifact_mb"] = ex["bytes"] / 2**20
+            entry["floor"] = _floor(ex["artifact"], repeats, a.timeout, workdir)
             results["models"][name] = entry
             _save(results, a.out)
         if not a.no_scaling:
@@ -464,6 +660,10 @@ def main(argv=None) -> None:
                 if len(pts) >= 3:
                     fits[conv] = _fit([x for x, _ in pts], [y for _, y in pts])
             results["scaling_fit"] = fits
+        if a.llm:
+            print(f"== llama ({a.llm}), constants=params", flush=True)
+            results["llm"] = _llm(a.llm, a.timeout, workdir)
+            _save(results, a.out)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["total_minutes"] = (time.perf_counter() - t_start) / 60

@@ -156,7 +156,7 @@ def cmd_convert(a) -> None:
 
         prof = cProfile.Profile()
         prof.enable()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = {"converter": a.converter, "import_s": import_s, "rss_after_import_kb": rss_after_import}
     try:
         (_convert_ours if a.converter == "ours" else _convert_peer)(a.artifact, a.out, a.precision)
@@ -167,6 +167,7 @@ def cmd_convert(a) -> None:
         result["error"] = f"{type(e).__name__}: {msg[0] if msg else ''}"[:400]
         result["traceback"] = traceback.format_exc()[-3000:]
     total = time.perf_counter() - t0
+    result["cpu_s"] = time.process_time() - c0
     if a.profile:
         prof.disable()
         prof.dump_stats(a.profile)
@@ -177,6 +178,95 @@ def cmd_convert(a) -> None:
         frontend_s=total - phases.ct_convert - phases.save,
         peak_rss_kb=_status_kb("VmHWM"),
     )
+    _emit(result)
+
+
+# -- floor ------------------------------------------------------------------------------
+
+
+def cmd_floor(a) -> None:
+    _quiet_imports()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench import floor
+
+    rss = _status_kb("VmRSS")
+    result = floor(a.artifact, a.out)
+    result["peak_rss_above_import_kb"] = _status_kb("VmHWM") - rss
+    _emit(result)
+
+
+# -- llm: the 1.1 B decoder with compile(..., constants=params) ---------------------------
+
+
+class _RssTimeline:
+    """VmRSS sampled every `period` s on a thread, with named marks."""
+
+    def __init__(self, period=0.1):
+        import threading
+
+        self.samples, self.marks, self._stop = [], [], False
+        self.t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._run, args=(period,), daemon=True)
+        self._thread.start()
+
+    def _run(self, period):
+        while not self._stop:
+            self.samples.append((time.perf_counter() - self.t0, _status_kb("VmRSS") / 1024))
+            time.sleep(period)
+
+    def mark(self, label):
+        self.marks.append((time.perf_counter() - self.t0, label))
+
+    def stop(self):
+        self._stop = True
+        self._thread.join()
+
+
+def cmd_llm(a) -> None:
+    _quiet_imports()
+    import jax
+    import numpy as np
+
+    sys.path.insert(0, REPO)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import hlo_coreml
+    from bench import floor_of_params
+    from examples.zoo import llama
+
+    import_rss = _status_kb("VmRSS") / 1024
+    timeline = _RssTimeline()
+    cfg = llama.config(a.size)
+    timeline.mark("weights")
+    params = llama.init_params(cfg, a.seed)
+    k_cache, v_cache = llama.init_cache(cfg)
+    tokens = (np.arange(cfg["prompt"], dtype=np.int32)[None] % cfg["vocab"]).astype(np.int32)
+    pos = np.array([0], np.int32)
+
+    def fn(p, k_cache, v_cache, tokens, pos):
+        return llama.forward(p, cfg, k_cache, v_cache, tokens, pos)
+
+    weight_bytes = sum(x.nbytes for x in jax.tree_util.tree_leaves(params))
+    base_rss = _status_kb("VmRSS") / 1024
+    result = {"size": a.size, "config": cfg, "parameters": weight_bytes // 4, "weights_fp32_mb": weight_bytes / 2**20,
+              "weights_fp16_mb": weight_bytes / 2**21, "rss_after_import_mb": import_rss, "rss_with_weights_mb": base_rss}
+    if a.floor:
+        timeline.mark("floor")
+        result["floor"] = floor_of_params(fn, params, (k_cache, v_cache, tokens, pos), a.out + ".floor")
+    # Peak RSS from here on (the weights' own copy is in base_rss).
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base_rss = _status_kb("VmRSS") / 1024
+    timeline.mark("compile")
+    t0, c0 = time.perf_counter(), time.process_time()
+    hlo_coreml.compile(fn, params, k_cache, v_cache, tokens, pos, constants=params,
+                       minimum_deployment_target="iOS18", output_path=a.out)
+    result.update(seconds=time.perf_counter() - t0, cpu_s=time.process_time() - c0,
+                  peak_rss_mb=_status_kb("VmHWM") / 1024, rss_before_compile_mb=base_rss)
+    timeline.mark("done")
+    timeline.stop()
+    result["extra_peak_rss_mb"] = result["peak_rss_mb"] - base_rss
+    result["package_mb"] = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(a.out) for f in fs) / 2**20
+    result["timeline"] = {"samples": timeline.samples[::max(1, len(timeline.samples) // 2000)], "marks": timeline.marks}
     _emit(result)
 
 
@@ -300,8 +390,16 @@ def main(argv=None) -> None:
     z.add_argument("--package", required=True)
     z.add_argument("--artifact", required=True)
     z.add_argument("--inputs", required=True)
+    f = sub.add_parser("floor")
+    f.add_argument("--artifact", required=True)
+    f.add_argument("--out", required=True, help="scratch file for the fp16 weights (removed)")
+    m = sub.add_parser("llm")
+    m.add_argument("--size", default="full")
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--out", required=True)
+    m.add_argument("--floor", action="store_true")
     a = p.parse_args(argv)
-    {"export": cmd_export, "convert": cmd_convert, "analyze": cmd_analyze}[a.cmd](a)
+    {"floor": cmd_floor, "llm": cmd_llm, "export": cmd_export, "convert": cmd_convert, "analyze": cmd_analyze}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ _ENTRIES = {
     "unet": ("flax_models", "unet", "Flax", "U-Net (depth 3, transposed convs, GroupNorm), 128x128"),
     "fno": ("jax_models", "fno", "JAX", "FNO-2d, 4 spectral layers (rfft2/irfft2, 12 modes), 64x64"),
     "whisper_encoder": ("eqx_models", "whisper_encoder", "Equinox", "Whisper-tiny audio encoder (conv1d x2 + 4 blocks), 80x3000 mel"),
+    "llama": ("llama", "llama", "JAX", "Llama decoder, TinyLlama 1.1B shape (22 layers, d=2048, GQA 32/4, SwiGLU 5632, vocab 32000), KV-cache prefill of 128 tokens"),
+    "llama_nnx": ("llama", "llama_nnx", "Flax NNX", "the same Llama decoder in Flax NNX"),
 }
 
 MODELS = {name: entry[3] for name, entry in _ENTRIES.items()}

@@ -15,6 +15,7 @@ examples:
   hlo-coreml compile exported.bin -o model.mlpackage --target iOS18 --precision fp32
   hlo-coreml compile batched.bin -o model.mlpackage --input-range x=1:64x16
   hlo-coreml run model.mlpackage --input x=x.npy --input y=y.npy -o outputs.npz
+  hlo-coreml run llm.mlpackage --function decode --state kv.npz -i tokens=t.npy -i pos=p.npy
   hlo-coreml inspect model.mlpackage [--json]
 
 Inputs to `compile` may be StableHLO text (.mlir), MLIR bytecode or a StableHLO
@@ -105,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="an input array (repeat for each input)",
     )
     r.add_argument("-o", "--output", default=None, help="save all outputs to this .npz file instead of printing them")
+    r.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail if an output depends on behaviour the Core ML op documentation leaves open (sign of mod, "
+        "order of equal keys, round ties, pooling padding, out-of-range indices); see docs/semantics.md",
+    )
+    r.add_argument("--function", default=None, help="the function of a multifunction package to run (default: its default)")
+    r.add_argument(
+        "--state",
+        default=None,
+        metavar="STATE.npz",
+        help="read the model's states from this .npz (zeros if it does not exist yet) and write them back "
+        "after the run, so successive runs carry the state as an app does",
+    )
     i = sub.add_parser(
         "inspect",
         help="describe an .mlpackage: interface, ops, precision, rank, Neural Engine notes",
@@ -112,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     i.add_argument("model", help="path to an .mlpackage")
     i.add_argument("--json", action="store_true", help="print JSON instead of text")
+    i.add_argument("--function", default=None, help="the function of a multifunction package to describe (default: its default)")
     return parser
 
 
@@ -121,7 +137,7 @@ def _inspect(args) -> int:
     if not os.path.isdir(args.model):
         raise CompileError(f"{args.model}: not an .mlpackage directory")
     try:
-        report = inspect(args.model)
+        report = inspect(args.model, args.function)
     except Exception as e:  # noqa: BLE001 - a damaged or foreign package
         raise CompileError(f"{args.model}: cannot read the model: {e}") from None
     print(format_json(report) if args.json else format_text(report))
@@ -227,6 +243,11 @@ def _compile(args) -> int:
         for spec in specs:
             if spec.state is not None:
                 print(f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype} (state '{spec.state}')")
+            elif spec.original_shape is not None:
+                print(
+                    f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype} "
+                    f"(the program's {list(spec.original_shape)}, leading dims merged)"
+                )
             else:
                 print(f"    {spec.name}: shape {spec.shape_text()} {spec.io_dtype}")
     return 0
@@ -247,22 +268,45 @@ def _load_inputs(pairs):
     return feeds
 
 
+def _read_state(path, zeros):
+    """The states saved by an earlier `run --state` (zeros at first)."""
+    import numpy as np
+
+    if not os.path.exists(path):
+        return zeros
+    try:
+        with np.load(path) as saved:
+            state = {name: saved[name] for name in saved.files}
+    except (OSError, ValueError) as e:
+        raise CompileError(f"cannot read states from {path}: {e}") from None
+    if sorted(state) != sorted(zeros):
+        raise CompileError(f"{path} holds states {sorted(state)}, the model has {sorted(zeros)}")
+    return state
+
+
 def _run(args) -> int:
     import numpy as np
 
     from .coreml import coremltools
 
     coremltools()  # quiet import before the interpreter pulls it in
-    from .interpreter import InterpreterError, run
+    from .interpreter import InterpreterError
+    from .run_model import run
 
     if not os.path.isdir(args.model):
         raise CompileError(f"{args.model}: not an .mlpackage directory")
+    output = _check_npz_output(args.output) if args.output else None
+    from .run_model import make_state
+
     try:
-        outputs = run(args.model, _load_inputs(args.input))
+        state = _read_state(args.state, make_state(args.model, args.function)) if args.state else None
+        outputs = run(args.model, _load_inputs(args.input), function_name=args.function, state=state, strict=args.strict)
+        if args.state:
+            np.savez(args.state, **state)
     except InterpreterError as e:
         raise CompileError(str(e)) from None
-    if args.output:
-        np.savez(args.output, **outputs)
+    if output:
+        _save_npz(output, outputs)
         print(f"wrote {args.output}")
     else:
         with np.printoptions(threshold=50, edgeitems=3):
@@ -272,7 +316,50 @@ def _run(args) -> int:
     return 0
 
 
+def _check_npz_output(path: str) -> str:
+    """`run -o`: an .npz path in an existing folder; an existing file there is
+    replaced only if it is an .npz archive (a zip file)."""
+    if not path.endswith(".npz"):
+        raise CompileError(f"-o {path}: the outputs are saved as an .npz archive; give a path ending in .npz")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise CompileError(f"-o {path}: the folder {parent} does not exist")
+    if os.path.lexists(path):
+        is_zip = False
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as f:
+                is_zip = f.read(4) == b"PK\x03\x04"
+        if not is_zip:
+            raise CompileError(f"-o {path}: exists and is not an .npz archive; refusing to replace it")
+    return path
+
+
+def _save_npz(path: str, outputs) -> None:
+    """Write to a temporary sibling, then rename: a failure leaves nothing."""
+    import tempfile
+
+    import numpy as np
+
+    fd, tmp = tempfile.mkstemp(prefix=".hlo-coreml-run-", suffix=".npz", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **outputs)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise CompileError(f"cannot write {path}: {e.strerror or e}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The `hlo-coreml` command. Called with `argv` None (the console
+    script: the process is ours alone), coremltools is imported without
+    PyTorch (see coreml.import_coremltools_without_torch)."""
+    if argv is None:
+        from .coreml import import_coremltools_without_torch
+
+        import_coremltools_without_torch()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -6,21 +6,31 @@ import gc
 import json
 import os
 import re
-import shutil
-import tempfile
 
 from . import pipeline as pipelines
+from . import staging
 from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
-from .coreml_patches import fp16_overflow_warnings_hidden, mil_pass_overhead_removed, validate_program
-from .diagnostics import CompileError, LegalizationError, format_all, from_mlir_error
+from .compression import compress as compress_weights
+from .compression import resolve as resolve_compression
+from .coreml_patches import (
+    compile_time_values_bounded,
+    concat_float_symbols_removed,
+    conv_bias_fusion_guarded,
+    fp16_overflow_warnings_hidden,
+    mil_pass_overhead_removed,
+    refer_to_package,
+    validate_program,
+)
+from .diagnostics import CompileError, Diagnostic, LegalizationError, OpRefused, format_all, from_mlir_error, source_position
 from .fp16_saturation import with_fp16_saturation
 from .emit.program import build_program, find_main, interface_of
 from .flexible import check_arguments, check_enumerated, flexible_json, tensor_types
 from .flexible import resolve as resolve_flexible
 from .importer import _main_of as _main_or_none
 from .importer import argument_names, load
-from .interface import apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
+from .constants import split_constants
+from .interface import IORequest, apply_io_requests, check_io_requests, image_types, io_requests, resolve_states, set_metadata
 
 # Written into the model's user-defined metadata so `hlo-coreml run` and
 # users can map Core ML features back to the StableHLO signature.
@@ -39,6 +49,8 @@ def legalize(
     raise_fused_ops=True,
     specialize=None,
     check_source=None,
+    static_argnums=None,
+    static_argnames=None,
 ):
     """Import `model` and run the legalization pipeline; returns (context,
     module, buffer_name). Raises LegalizationError with formatted diagnostics.
@@ -54,12 +66,26 @@ def legalize(
     hlo-coreml-raise-fused-ops."""
     context = context or make_context()
     with context, ir.Location.unknown():
-        source = load(model, example_args, context=context, specialize=specialize)
+        source = load(
+            model,
+            example_args,
+            context=context,
+            specialize=specialize,
+            static_argnums=static_argnums,
+            static_argnames=static_argnames,
+        )
         if check_source is not None:
             check_source(source.module)
         elements = pipeline if pipeline is not None else [pipelines.DEFAULT_PIPELINE]
-        if isinstance(elements, str):
-            elements = pipelines.split_pipeline(elements)
+        try:
+            if isinstance(elements, str):
+                elements = pipelines.split_pipeline(elements)
+            elif not isinstance(elements, (list, tuple)) or not all(isinstance(e, str) for e in elements):
+                raise pipelines.PipelineError(
+                    f"a pipeline is a textual pass pipeline or a list of its elements, got {elements!r}"
+                )
+        except pipelines.PipelineError as e:
+            raise CompileError(f"legalize_pipeline: {e}") from None
         if max_unroll is not None:
             elements = with_max_unroll(elements, max_unroll)
         if target is not None or not raise_fused_ops:
@@ -133,18 +159,27 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     show_progress: bool = False,
     max_unroll: int | None = None,
     raise_fused_ops: bool = True,
+    static_argnums: int | tuple[int, ...] | None = None,
+    static_argnames: str | tuple[str, ...] | None = None,
     author: str | None = None,
     version: str | None = None,
     short_description: str | None = None,
     description: str | None = None,
     license: str | None = None,  # noqa: A002 - the MLModel attribute's name
     user_defined_metadata: dict[str, str] | None = None,
+    weight_compression=None,
+    constants=None,
 ):
     """Compile a StableHLO program to a Core ML ML program.
 
     model: a path (.mlir, .mlirbc, serialized jax.export), MLIR text or
         bytes, an `ir.Module`, a `jax.export.Exported`, or a JAX callable
-        (then `example_args` give shapes and dtypes, as for jax.export).
+        (then `example_args` give shapes and dtypes, as for jax.export:
+        arrays or `jax.ShapeDtypeStruct`s, or pytrees of them).
+    static_argnums / static_argnames: as in `jax.jit`: those example
+        arguments are Python values fixed at compile time (they are not
+        model inputs). A `jax.jit`-wrapped function's own static arguments
+        count too. Pass their values positionally in `example_args`.
     minimum_deployment_target: `ct.target` member or name (iOS15 / macOS12
         up to the newest coremltools knows); default iOS17.
     compute_precision: as in ct.convert: `ct.precision.FLOAT16` (default;
@@ -153,8 +188,11 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         `FP16ComputePrecision(op_selector=...)`; or 'fp16' / 'fp32' /
         'fp16-all' (every op in fp16, no rule).
     output_path: if given, the .mlpackage is written there atomically: a
-        failed compile leaves nothing behind, and an existing package is
-        only replaced by a complete new one.
+        failed or interrupted compile leaves nothing behind, and an existing
+        package is only replaced by a complete new one. Anything at that
+        path other than a Core ML package (a file, a folder without
+        Manifest.json, a symbolic link) is refused, never replaced. The
+        returned model then refers to the saved package.
     inputs / outputs: one entry per argument / result, in order (a shorter
         list leaves the rest at their defaults): a feature name, None, a
         `ct.TensorType(name=, dtype=, shape=)` (dtype np.float16 / float32
@@ -192,23 +230,48 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     max_unroll: loops (lax.scan, fori_loop, nnx.scan) with a static trip
         count up to this are unrolled (default 256); longer ones, and loops
         whose trip count is not static, become a MIL `while_loop`.
+    weight_compression: "int8", "int4-block32" (iOS18+), "palettize4" or a
+        `ct.optimize.coreml.OptimizationConfig`: compress the float weights
+        at conversion with coremltools' configs (see
+        hlo_coreml.compression); weights quantized in JAX are stored as
+        small integers without it (hlo-coreml-fold-dequantize).
     raise_fused_ops: recognize softmax, layer/RMS/L2 norm, GELU, SiLU,
         sigmoid and (iOS18+) attention and emit Core ML's fused ops for
         them (default); False keeps the primitive ops (for debugging and
         comparing numerics).
 
-    Returns a `coremltools.models.MLModel`. Raises `LegalizationError` (a
-    `CompileError`) listing every problem with its source location.
+    constants: for a JAX function, the example argument holding the model's
+        weights (the object itself, as in `compile(fn, params, x,
+        constants=params)`, or its position, or a list of positions): a
+        pytree (dict of arrays, Flax variables, `nnx.split` state,
+        `eqx.partition` arrays). Its arrays become constants of the Core
+        ML model straight from the caller's memory, never copied into the
+        StableHLO module; the model's inputs are the other arguments
+        (`inputs=` names those). See hlo_coreml.constants.
+
+    Returns a `coremltools.models.MLModel`. Every problem with the model or
+    the options raises a `CompileError` (`LegalizationError` lists every
+    problem with its source location); see docs/errors.md.
     """
     target = resolve_target(minimum_deployment_target)
     precision = resolve_precision(compute_precision)
-    if output_path is not None and not os.fspath(output_path).endswith(".mlpackage"):
-        raise CompileError(f"output path must end in .mlpackage: {os.fspath(output_path)}")
+    # Refused before any work if writing there could lose user data.
+    path = staging.check_output_path(output_path) if output_path is not None else None
     in_requests = io_requests(inputs, "inputs")
     out_requests = io_requests(outputs, "outputs")
     check_io_requests(in_requests + out_requests, states, target)
+    compression = resolve_compression(weight_compression, target)
+    bound = None
+    arg_requests = in_requests
+    if constants is not None:
+        example_args, bound = split_constants(model, example_args, constants)
+        # Requests by @main argument: the constants' arguments get none.
+        pending = iter(in_requests)
+        arg_requests = [
+            IORequest() if i in bound.arrays else next(pending, IORequest()) for i in range(bound.leaves)
+        ]
     specialize = dict(specialize or {})
-    for index, request in enumerate(in_requests):
+    for index, request in enumerate(arg_requests):
         if request.static_shape is not None:
             specialize.setdefault(index, request.static_shape)
 
@@ -216,11 +279,71 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         main = _main_or_none(module)
         if main is not None:
             names = argument_names(main)
-            resolve_flexible(dict(flexible or {}), names, in_requests)
-            check_enumerated(in_requests, target)
-            check_arguments(main, names, in_requests, set(specialize))
+            if bound is not None and len(names) != bound.leaves:
+                raise CompileError(
+                    f"constants=: the export has {len(names)} arguments for {bound.leaves} argument leaves"
+                )
+            resolve_flexible(dict(flexible or {}), names, arg_requests)
+            check_enumerated(arg_requests, target)
+            check_arguments(main, names, arg_requests, set(specialize))
 
-    context, module, _ = legalize(
+    with staging.signals_clean_up():
+        # Every file this compile makes (coremltools' included) goes into one
+        # staging folder: next to the output, or in the system temp folder.
+        folder = staging.new_staging(staging.stage_parent(path) if path is not None else None)
+        keep = False
+        try:
+            mlmodel = _compile_in(
+                folder,
+                model,
+                example_args,
+                target=target,
+                precision=precision,
+                in_requests=in_requests,
+                arg_requests=arg_requests,
+                bound=bound,
+                out_requests=out_requests,
+                check_shapes=check_shapes,
+                states=states,
+                specialize=specialize,
+                static_argnums=static_argnums,
+                static_argnames=static_argnames,
+                pass_pipeline=pass_pipeline,
+                legalize_pipeline=legalize_pipeline,
+                show_progress=show_progress,
+                max_unroll=max_unroll,
+                raise_fused_ops=raise_fused_ops,
+                compression=compression,
+            )
+            set_metadata(
+                mlmodel,
+                author=author,
+                version=version,
+                short_description=short_description if short_description is not None else description,
+                license=license,
+                user_defined_metadata=user_defined_metadata,
+            )
+            if path is not None:
+                save_atomically(mlmodel, path, folder)
+            else:
+                # The returned model's package lives in the staging folder
+                # until the model is garbage collected (or the process exits).
+                keep = True
+                staging.remove_with(mlmodel, folder)
+        finally:
+            if not keep:
+                staging.remove(folder)
+    return mlmodel
+
+
+def _compile_in(folder, model, example_args, *, target, precision, in_requests, arg_requests, bound, out_requests, check_shapes,
+                states, specialize, static_argnums, static_argnames, pass_pipeline, legalize_pipeline,
+                show_progress, max_unroll, raise_fused_ops, compression):
+    """compile()'s work once the options are checked: legalize, emit,
+    ct.convert (and weight compression) with coremltools' temporary files in
+    `folder`. `arg_requests` are the input requests by @main argument (none
+    for the arguments `bound` binds as constants)."""
+    context, module, buffer_name = legalize(
         model,
         example_args,
         pipeline=legalize_pipeline,
@@ -229,20 +352,37 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
         raise_fused_ops=raise_fused_ops,
         specialize=specialize,
         check_source=check_shapes,
+        static_argnums=static_argnums,
+        static_argnames=static_argnames,
     )
     with context, ir.Location.unknown():
-        iface = interface_of(find_main(module), [r.name for r in in_requests], [r.name for r in out_requests])
-        apply_io_requests(iface, in_requests, out_requests, target)
+        iface = interface_of(find_main(module), [r.name for r in arg_requests], [r.name for r in out_requests])
+        apply_io_requests(iface, arg_requests, out_requests, target)
         state_map = resolve_states(iface, states)
-        program, iface = build_program(module, target, iface, states=state_map)
-    mlmodel = convert_program(
-        program,
-        target,
-        precision,
-        pass_pipeline=pass_pipeline,
-        inputs=image_types(iface, in_requests) + tensor_types(iface),
-        show_progress=show_progress,
-    )
+        try:
+            program, iface = build_program(
+                module, target, iface, states=state_map, constants=bound.arrays if bound is not None else None
+            )
+        except OpRefused as e:
+            diagnostic = Diagnostic("error", str(e), source_position(e.location))
+            raise LegalizationError("cannot convert to Core ML", diagnostic.format(buffer_name)) from None
+    # The MIL program now holds the weights (views of the MLIR constants,
+    # which keep their storage alive as long as a const op uses them); the
+    # module and context go as soon as coremltools drops those consts (its
+    # fp16 casts replace them), not when compile() returns.
+    del module, context
+    with staging.coremltools_temp_files(folder):
+        mlmodel = convert_program(
+            program,
+            target,
+            precision,
+            pass_pipeline=pass_pipeline,
+            inputs=image_types(iface, in_requests) + tensor_types(iface),
+            show_progress=show_progress,
+        )
+        if compression is not None:
+            with progress_bars(show_progress):
+                mlmodel = compress_weights(mlmodel, compression, show_progress)
     mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
         {
             "inputs": [_spec_json(s) for s in iface.inputs],
@@ -251,16 +391,6 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
     )
     mlmodel.hlo_coreml_interface = iface
     _describe_complex_features(mlmodel, iface)
-    set_metadata(
-        mlmodel,
-        author=author,
-        version=version,
-        short_description=short_description if short_description is not None else description,
-        license=license,
-        user_defined_metadata=user_defined_metadata,
-    )
-    if output_path is not None:
-        save_atomically(mlmodel, os.fspath(output_path))
     return mlmodel
 
 
@@ -291,7 +421,14 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
     # exist now makes those collections cheap without changing behaviour.
     gc.freeze()
     try:
-        with progress_bars(show_progress), mil_pass_overhead_removed(), fp16_overflow_warnings_hidden():
+        with (
+            progress_bars(show_progress),
+            mil_pass_overhead_removed(),
+            fp16_overflow_warnings_hidden(),
+            concat_float_symbols_removed(),
+            conv_bias_fusion_guarded(),
+            compile_time_values_bounded(),
+        ):
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:
         gc.unfreeze()
@@ -324,6 +461,10 @@ def _spec_json(spec) -> dict:
     if spec.state is not None:
         # A Core ML state (input) or the output that updates it.
         out["state"] = spec.state
+    if spec.original_shape is not None:
+        # A rank > 5 argument / result whose leading dims travel merged
+        # (`shape`); hlo_coreml.run accepts and returns this shape.
+        out["original_shape"] = list(spec.original_shape)
     return out
 
 
@@ -339,18 +480,15 @@ def _describe_complex_features(mlmodel, iface) -> None:
                 descriptions[spec.name] = f"{part} part of complex {kind} '{spec.complex_of}'"
 
 
-def save_atomically(mlmodel, path: str) -> None:
-    """Save to a temporary sibling, then move it into place."""
-    path = os.path.abspath(path)
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".hlo-coreml-", dir=parent)
-    try:
-        staged = os.path.join(staging, os.path.basename(path))
-        mlmodel.save(staged)
-        if os.path.exists(path):
-            old = os.path.join(staging, "previous.mlpackage")
-            os.replace(path, old)
-        os.replace(staged, path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def save_atomically(mlmodel, path: str, folder: str) -> None:
+    """Save into the staging folder `folder`, then rename into place (see
+    hlo_coreml.staging); the model then refers to the saved package, and its
+    temporary package (inside `folder`) goes with the folder."""
+    staged = os.path.join(folder, os.path.basename(path))
+    with staging.coremltools_temp_files(folder):
+        try:
+            mlmodel.save(staged)
+        except OSError as e:
+            raise CompileError(f"cannot write {path}: {e.strerror or e}") from None
+    staging.move_into_place(staged, path, folder)
+    refer_to_package(mlmodel, path)

@@ -13,12 +13,62 @@ from .diagnostics import CompileError
 DEFAULT_TARGET = "iOS17"
 
 
+_without_torch = False
+
+
+def import_coremltools_without_torch() -> None:
+    """Make the coming first import of coremltools skip PyTorch.
+
+    coremltools imports torch at import time whenever it is installed (for
+    its PyTorch front end, which hlo-coreml never uses): ~2 s and 200 MB.
+    The CLI calls this, since its process converts nothing but StableHLO;
+    the library does not, so a user's process that also converts PyTorch
+    models with coremltools keeps that ability."""
+    global _without_torch
+    _without_torch = True
+
+
+def model_spec_proto():
+    """coremltools' generated protobuf module for model specs (`Model_pb2`),
+    with as little of coremltools as possible.
+
+    Reading a spec needs only the protobuf modules, but importing them runs
+    coremltools' package __init__, which loads all of MIL (sympy, ...): ~1 s
+    of `hlo-coreml inspect`. In the CLI's own process (see
+    import_coremltools_without_torch) they are loaded under a bare stand-in
+    for the `coremltools` package, which is then removed again; anywhere
+    else coremltools is imported normally."""
+    import importlib.util
+    import sys
+    import types
+
+    if "coremltools" in sys.modules or not _without_torch:
+        coremltools()
+        from coremltools.proto import Model_pb2
+
+        return Model_pb2
+    found = importlib.util.find_spec("coremltools")
+    stand_in = types.ModuleType("coremltools")
+    stand_in.__path__ = list(found.submodule_search_locations)
+    sys.modules["coremltools"] = stand_in
+    try:
+        from coremltools.proto import Model_pb2
+    finally:
+        del sys.modules["coremltools"]
+    return Model_pb2
+
+
 def coremltools():
     """Import coremltools without its import-time chatter on Linux (missing
     native runtime, untested torch version), which is noise for our users."""
     import sys
 
     if "coremltools" not in sys.modules:
+        # A None entry makes `import torch` fail with ImportError, which
+        # coremltools takes as "not installed"; removed again afterwards.
+        block_torch = _without_torch and "torch" not in sys.modules
+        if block_torch:
+            sys.modules["torch"] = None
         sink = io.StringIO()
         with contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -27,6 +77,8 @@ def coremltools():
                 import coremltools  # noqa: F401
             finally:
                 logging.disable(logging.NOTSET)
+                if block_torch and sys.modules.get("torch", 0) is None:
+                    del sys.modules["torch"]
     return sys.modules["coremltools"]
 
 

@@ -1,6 +1,7 @@
 """Conversion-time replacements of coremltools internals that cost time or
-print noise without changing the converted model. Each is installed only
-for the duration of `ct.convert` (compiler.compile) and restored after.
+print noise without changing the converted model, or that bound its memory
+(compile_time_values_bounded). Each is installed only for the duration of
+`ct.convert` or of building the MIL program, and restored after.
 
 coremltools 9.0 is pinned (pyproject); these are checked by
 test/python/test_mil_pass_overhead.py against its behaviour."""
@@ -10,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import warnings
 
 import numpy as np
 
+from . import fast_paths
 from .coreml import coremltools
 
 # Largest finite fp16 value.
@@ -40,11 +43,197 @@ def _fast_fp16_overflow(original):
     return staticmethod(fp16_overflow)
 
 
+def _fast_propagate_nonreplaceable_vars(original):
+    """coremltools' `Block._propagate_nonreplaceable_vars` runs at every
+    block exit (each graph pass opens the block again) and recomputes, for
+    every var of the whole program, the set of `constexpr_*` vars upstream
+    of it: a set union per op output, ~100 times per conversion (27% of an
+    unrolled scan's conversion, 16 of 29 s for an unrolled 32x32 LU). Those
+    sets can only be non-empty downstream of a `constexpr_*` op. One cheap
+    walk finds whether the program has such an op or a var that still
+    carries a non-empty set; only then does the original run. Otherwise
+    every set is empty before and after: the same result, always."""
+
+    def needs_propagation(block) -> bool:
+        for op in block.operations:
+            if op.op_type.startswith("constexpr_"):
+                return True
+            for inner in op.blocks:
+                if needs_propagation(inner):
+                    return True
+            for var in op.outputs or ():
+                if var._nonreplaceable_vars_upstream:
+                    return True
+        return False
+
+    def propagate(self):
+        if needs_propagation(self):
+            original(self)
+
+    return propagate
+
+
+def _concat_without_float_symbols(original):
+    """coremltools 9.0's `concat.value_inference` stands a fresh symbol in
+    for each element of a small (<= 10 elements) non-constant input, to
+    track shape arithmetic. On float tensors that symbolic value leaks:
+    a `slice_by_index` that keeps only the constant part of such a concat
+    gets an object-dtype value, `const_elimination` turns it into an int32
+    constant, and the next op fails ("constant_val has dtype fp32 whereas x
+    has dtype int32"). Floats never carry shapes: on them concat only has a
+    value when every input has one."""
+    from coremltools.converters.mil.mil import types
+
+    def value_inference(self):
+        dtype = self.values[0].dtype
+        if not (types.is_int(dtype) or types.is_bool(dtype)) and any(v.sym_val is None for v in self.values):
+            return None
+        return original(self)
+
+    return value_inference
+
+
+def _concat_class():
+    from coremltools.converters.mil.mil.ops.defs.iOS15.tensor_operation import concat
+
+    return concat
+
+
+@contextlib.contextmanager
+def concat_float_symbols_removed():
+    """While MIL is built and converted, float `concat`s get no symbolic
+    value (see `_concat_without_float_symbols`)."""
+    coremltools()
+    concat = _concat_class()
+    original = concat.__dict__["value_inference"]
+    concat.value_inference = _concat_without_float_symbols(original)
+    try:
+        yield
+    finally:
+        concat.value_inference = original
+
+
+def _conv_bias_fusion_with_const_weight(original):
+    """coremltools 9.0's `fuse_conv_bias` pattern conv -> transpose ->
+    add/sub(const) reads `conv.weight.val` without checking that the weight
+    is a constant; with the kernel as a model input (NWC convolutions with a
+    bias, `conv_general_dilated(x, w, ...) + b`) it raises AttributeError.
+    A conv whose weight is not a constant is left unfused."""
+
+    def try_to_transform_transpose_pattern(conv_op, block):
+        if conv_op.op_type in ("conv", "conv_transpose") and conv_op.weight.val is None:
+            return False
+        return original(conv_op, block)
+
+    return staticmethod(try_to_transform_transpose_pattern)
+
+
+@contextlib.contextmanager
+def conv_bias_fusion_guarded():
+    """For the duration, `fuse_conv_bias` skips convs whose weight is not a
+    constant (see `_conv_bias_fusion_with_const_weight`)."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes.defs.optimize_conv import fuse_conv_bias
+
+    name = "_try_to_transform_transpose_pattern"
+    original = fuse_conv_bias.__dict__[name]
+    setattr(fuse_conv_bias, name, _conv_bias_fusion_with_const_weight(original.__func__))
+    try:
+        yield
+    finally:
+        setattr(fuse_conv_bias, name, original)
+
+
+class _NumpyExactFirst:
+    """numpy, except that `allclose` first tries exact equality.
+
+    coremltools' `const_deduplication` pass compares every pair of
+    constants whose shape, dtype and leading elements agree with
+    `np.allclose(a, b, rtol=0, atol=...)`: |a - b|, two more temporaries and
+    a reduction per pair, 1.6 s of GPT-2-small's conversion for a few
+    copies of the (50257, 768) embedding table, which are exact copies
+    (one fp16 cast of the same weight per use). `np.array_equal` answers
+    those in one pass. Equal arrays contain no NaN (NaN != NaN) and have
+    |a - b| = 0 <= atol everywhere, so allclose would say True too; when
+    they are not exactly equal, allclose decides. Same answer, always."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape == b.shape and a.dtype == b.dtype and rtol >= 0 and atol >= 0 and np.array_equal(a, b):
+            return True
+        return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def _c_order_cast_value(original):
+    """coremltools' `cast.get_cast_value` (the value of a `cast` of a
+    constant, which const_elimination then makes a const) is
+    `x.astype(dtype)`, which keeps the memory order of `x`. A transposed
+    weight (hlo_coreml's linear weights are transposed views of the MLIR
+    constants, see emit/ops_linalg.py) would give a transposed fp16 array,
+    and every later `reshape(-1)` / `flatten()` of it in coremltools
+    (const_deduplication's hash on each run, the weight file) would copy
+    it. Casting into C order gives the same values laid out as coremltools
+    reads them anyway."""
+    from coremltools.converters.mil.mil.types.type_mapping import string_to_nptype
+
+    def get_cast_value(cls, input_var, dtype_val):
+        value = input_var.val
+        if isinstance(value, np.ndarray) and not value.flags.c_contiguous and dtype_val in cls.supported_dtypes():
+            return value.astype(string_to_nptype(dtype_val), order="C")
+        return original.__func__(cls, input_var, dtype_val)
+
+    return classmethod(get_cast_value)
+
+
+def _sized_underflow_check(original):
+    """coremltools' `_check_underflow_to_zero(new_var, var)` (fp16 casts of
+    small constants: values that become 0 are nudged to fp16's smallest
+    subnormal) starts with `len(var.val.flatten()) < 400`: a full copy of
+    every weight it is asked about, to learn its size. At 400 elements or
+    more it does nothing, so that case returns at once. Same result,
+    always."""
+
+    def check(self, new_var, var):
+        value = var.val
+        if value is not None and np.size(value) >= 400:
+            return None
+        return original(self, new_var, var)
+
+    return check
+
+
+def _weight_writer_without_copies(original):
+    """coremltools' `_get_offset_by_writing_data(var, blob_writer)` writes
+    a const's value to weight.bin; for fp16 it takes `val.flatten()`, then
+    `.tobytes()`, then `np.frombuffer` of that: two full copies of every
+    weight (fp32: one, `flatten`). For a float16 / float32 array the same
+    bytes in the same (C) order are a view of the array itself, which is
+    what is handed to the writer here; any other value goes to the
+    original. Same file, always."""
+    from coremltools.converters.mil.mil import types
+
+    def write(output_var, blob_writer):
+        value = output_var.val
+        if isinstance(value, np.ndarray):
+            if output_var.dtype == types.fp16 and value.dtype == np.float16:
+                return blob_writer.write_fp16_data(np.ascontiguousarray(value).reshape(-1).view(np.uint16))
+            if output_var.dtype == types.fp32 and value.dtype == np.float32:
+                return blob_writer.write_float_data(np.ascontiguousarray(value).reshape(-1))
+        return original(output_var, blob_writer)
+
+    return write
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
     graph passes (`Program.validate`: var visibility and use counts, O(ops)
-    each time), and formats whole programs and blocks for debug log lines
+    each time), recomputes every var's set of upstream `constexpr_*` vars
+    at each block exit (`_fast_propagate_nonreplaceable_vars`), and formats whole programs and blocks for debug log lines
     (around each pass pipeline, inside reduce_transposes and the norm
     fusions) even when debug logging is off. On an unrolled scan of ~3000
     ops that is 40% of ct.convert's CPU time (see `tools/bench_scan.py`).
@@ -61,9 +250,33 @@ def mil_pass_overhead_removed():
     from coremltools.converters.mil.mil import Block, Function, Program
     from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
 
+    import importlib
+
+    dedup_module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+
     replacements = [
         (FP16ComputePrecision, "fp16_overflow", _fast_fp16_overflow(FP16ComputePrecision.fp16_overflow)),
+        (Block, "_propagate_nonreplaceable_vars", _fast_propagate_nonreplaceable_vars(Block._propagate_nonreplaceable_vars)),
     ]
+    if fast_paths.enabled():
+        from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
+        from coremltools.converters.mil.backend.mil import helper as backend_helper
+
+        replacements += [
+            (dedup_module, "np", _NumpyExactFirst()),
+            (
+                backend_helper,
+                "_get_offset_by_writing_data",
+                _weight_writer_without_copies(backend_helper._get_offset_by_writing_data),
+            ),
+            (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
+            (
+                FP16ComputePrecision,
+                "_check_underflow_to_zero",
+                _sized_underflow_check(FP16ComputePrecision._check_underflow_to_zero),
+            ),
+        ]
     if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
         replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
     if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):
@@ -98,3 +311,64 @@ def fp16_overflow_warnings_hidden():
 def validate_program(program) -> None:
     """coremltools' own consistency check of a MIL program, once."""
     program.validate(check_essential_scope=True)
+
+
+def refer_to_package(mlmodel, path: str) -> None:
+    """Make `mlmodel` (converted into a temporary package) refer to the saved
+    package at `path` instead, so its temporary package can be removed at
+    once: `save`, `weights_dir` and hlo_coreml.run keep working. Uses
+    MLModel's attributes `package_path`, `is_temp_package` and
+    `_weights_dir` (coremltools 9.0)."""
+    from coremltools.models.utils import _try_get_weights_dir_path
+
+    mlmodel.package_path = path
+    mlmodel.is_temp_package = False
+    mlmodel._weights_dir = _try_get_weights_dir_path(path)
+
+
+_bounded_lock = threading.Lock()
+_bounded_depth = 0
+_original_auto_val = None
+
+
+@contextlib.contextmanager
+def compile_time_values_bounded():
+    """coremltools computes the value of every MIL op whose inputs are all
+    constants as the op is built (`Operation._auto_val`, then
+    `const_elimination` stores it as a new constant), whatever its size:
+    `jnp.arange(2**14)[:, None] * jnp.arange(2**14)` cost 1 GB, and larger
+    products all the memory there is. Inside the block an op whose output
+    (a tensor of static shape) is past hlo_coreml.limits keeps no value and
+    is computed by the model at run time. `const` and `constexpr_*` ops are
+    unaffected. Nestable and thread-safe (one patch while any block is
+    active)."""
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.operation import Operation
+
+    from . import limits
+
+    global _bounded_depth, _original_auto_val
+    with _bounded_lock:
+        if _bounded_depth == 0:
+            original = Operation._auto_val
+
+            def _auto_val(self, output_types):
+                if self.op_type != "const" and not self.op_type.startswith("constexpr"):
+                    for t in output_types:
+                        if types.is_tensor(t):
+                            shape = t.get_shape()
+                            if all(isinstance(d, (int, np.integer)) for d in shape) and limits.too_large(shape):
+                                return tuple(None for _ in output_types)
+                return original(self, output_types)
+
+            _original_auto_val = original
+            Operation._auto_val = _auto_val
+        _bounded_depth += 1
+    try:
+        yield
+    finally:
+        with _bounded_lock:
+            _bounded_depth -= 1
+            if _bounded_depth == 0:
+                Operation._auto_val = _original_auto_val
+                _original_auto_val = None

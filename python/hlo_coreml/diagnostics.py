@@ -8,9 +8,20 @@ fused) to the innermost file position, which is the user's source line.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
-from ._mlir import ir
+
+class _LazyIr:
+    """`jaxlib.mlir.ir`, imported on first use: `CompileError` is raised
+    (and imported by the CLI) long before any MLIR is needed, and
+    `hlo-coreml --help` should not pay for loading MLIR."""
+
+    def __getattr__(self, name):
+        return getattr(importlib.import_module("hlo_coreml._mlir").ir, name)
+
+
+ir = _LazyIr()
 
 
 class CompileError(ValueError):
@@ -47,14 +58,16 @@ class SourcePosition:
     col: int
 
 
-_LOCATION_KINDS = (ir.FileLineColLoc, ir.NameLoc, ir.CallSiteLoc, ir.FusedLoc, ir.UnknownLoc)
+def _location_kinds() -> tuple:
+    return (ir.FileLineColLoc, ir.NameLoc, ir.CallSiteLoc, ir.FusedLoc, ir.UnknownLoc)
 
 
 def _downcast(loc: ir.Location) -> ir.Location:
     """Diagnostics carry plain `Location`s; recover the concrete kind."""
-    if isinstance(loc, _LOCATION_KINDS):
+    kinds = _location_kinds()
+    if isinstance(loc, kinds):
         return loc
-    for kind in _LOCATION_KINDS:
+    for kind in kinds:
         try:
             return kind(loc)
         except (ValueError, TypeError):
@@ -106,6 +119,8 @@ class Diagnostic:
             if file in ("-", ""):
                 file = buffer_name
             where = f"{file}:{self.position.line}:{self.position.col}"
+            if self.position.line == 0 and self.position.col == 0:
+                where = file  # bytecode and whole-input problems have no line
         lines = [f"{where}: {self.severity}: {self.message}"]
         for note in self.notes:
             lines.extend(note.format(buffer_name))
@@ -130,8 +145,14 @@ def from_diagnostic_info(info) -> Diagnostic:
         severity=_severity_name(info.severity),
         message=info.message,
         position=source_position(info.location),
-        notes=[from_diagnostic_info(n) for n in info.notes],
+        notes=[from_diagnostic_info(n) for n in info.notes if not _is_module_dump(n)],
     )
+
+
+def _is_module_dump(note) -> bool:
+    """MLIR's "see current operation:" note on a whole module prints every
+    op of the program; the error's position already says which module."""
+    return note.message.startswith("see current operation:") and '"builtin.module"' in note.message[:80]
 
 
 def from_mlir_error(error: ir.MLIRError) -> list[Diagnostic]:

@@ -1,5 +1,6 @@
-"""Generated README tables (ops and passes), so the README cannot drift from
-the code. `python tools/gen_docs.py` rewrites them; a test compares."""
+"""Generated documentation blocks (op table, pass table, pipeline, dynamic-shape
+ops) in README.md and docs/*.md, so the docs cannot drift from the code.
+`python tools/gen_docs.py` rewrites them; test_docs fails when one is stale."""
 
 from __future__ import annotations
 
@@ -9,12 +10,6 @@ from .emit.refused import REFUSED, REWRITTEN
 from .emit.registry import COMPOSITES, emitter_table
 from .passes import PASS_REGISTRY
 from .pipeline import NAMED_PIPELINES  # noqa: E402
-
-MARKERS = {
-    "op-table": "Supported ops",
-    "pass-table": "Passes",
-}
-
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
@@ -94,14 +89,34 @@ def dynamic_ops() -> str:
 
 GENERATORS = {"op-table": op_table, "pass-table": pass_table, "pipeline": default_pipeline, "dynamic-ops": dynamic_ops}
 
+# The Markdown files (relative to the repository's root) that hold generated blocks.
+DOC_FILES = ("README.md", "docs/ops.md", "docs/passes.md", "docs/shapes.md")
 
-def render(readme: str) -> str:
-    """`readme` with every generated block replaced by a fresh one."""
+
+def _block(key: str) -> re.Pattern:
+    return re.compile(rf"(<!-- BEGIN GENERATED {key} -->\n).*?(<!-- END GENERATED {key} -->)", re.S)
+
+
+def render(text: str) -> str:
+    """`text` with every generated block it contains replaced by a fresh one."""
     for key, generate in GENERATORS.items():
-        pattern = re.compile(
-            rf"(<!-- BEGIN GENERATED {key} -->\n).*?(<!-- END GENERATED {key} -->)", re.S
-        )
-        if not pattern.search(readme):
-            raise ValueError(f"README has no generated block '{key}'")
-        readme = pattern.sub(lambda m: m.group(1) + generate() + "\n" + m.group(2), readme)
-    return readme
+        pattern = _block(key)
+        if pattern.search(text):
+            text = pattern.sub(lambda m: m.group(1) + generate() + "\n" + m.group(2), text)
+    return text
+
+
+def render_all(root: str) -> dict[str, tuple[str, str]]:
+    """{relative path: (current text, regenerated text)} for every file in
+    DOC_FILES. Raises ValueError if some generated block appears nowhere."""
+    import os
+
+    out = {}
+    for rel in DOC_FILES:
+        with open(os.path.join(root, rel), encoding="utf-8") as f:
+            old = f.read()
+        out[rel] = (old, render(old))
+    missing = [key for key in GENERATORS if not any(_block(key).search(old) for old, _ in out.values())]
+    if missing:
+        raise ValueError(f"no file in {DOC_FILES} has the generated block(s) {missing}")
+    return out

@@ -10,8 +10,10 @@ forms import jax.
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass
 
+from . import fast_paths
 from ._mlir import ir, stablehlo
 from .diagnostics import CompileError, format_all, from_mlir_error
 
@@ -25,20 +27,35 @@ class Source:
     buffer_name: str
 
 
-def load(model, example_args=(), *, context: ir.Context, specialize=None) -> Source:
+def load(
+    model, example_args=(), *, context: ir.Context, specialize=None, static_argnums=None, static_argnames=None
+) -> Source:
     """Parse `model` into a module owned by `context` (see module docstring).
 
     `specialize` ({argument name or index: shape}) gives dynamic dimensions
     of @main's arguments (a jax.export with symbolic shapes) fixed sizes;
-    `stablehlo-refine-shapes` in the prepare pipeline then propagates them."""
-    source = _load(model, example_args, context)
+    `stablehlo-refine-shapes` in the prepare pipeline then propagates them.
+    `static_argnums` / `static_argnames` are jax.jit's, for a JAX function.
+
+    Afterwards the module has exactly one entry function, @main (see
+    check_entry)."""
+    if (static_argnums is not None or static_argnames is not None) and (
+        _is_exported(model) or not callable(model) or isinstance(model, (ir.Module, str, bytes, os.PathLike))
+    ):
+        raise CompileError("static_argnums / static_argnames apply only to a JAX function")
+    if example_args and not callable(model):
+        raise CompileError(
+            f"example arguments are only used with a JAX function; a {type(model).__name__} model has fixed input shapes"
+        )
+    source = _load(model, example_args, context, static_argnums, static_argnames)
+    check_entry(source)
     _name_arguments_from_wrapped_main(source.module)
     if specialize:
         specialize_arguments(source.module, specialize)
     return source
 
 
-def _load(model, example_args, context: ir.Context) -> Source:
+def _load(model, example_args, context: ir.Context, static_argnums=None, static_argnames=None) -> Source:
     if isinstance(model, ir.Module):
         return Source(_copy_module(model, context), "<module>")
     if isinstance(model, os.PathLike) or (isinstance(model, str) and _looks_like_path(model)):
@@ -50,7 +67,8 @@ def _load(model, example_args, context: ir.Context) -> Source:
     if _is_exported(model):
         return Source(_from_exported(model, context), _exported_name(model))
     if callable(model):
-        return Source(_from_callable(model, example_args, context), getattr(model, "__name__", "<callable>"))
+        module = _from_callable(model, example_args, context, static_argnums, static_argnames)
+        return Source(module, getattr(model, "__name__", "<callable>"))
     raise CompileError(
         f"cannot compile an object of type {type(model).__name__}: pass a path, MLIR text or "
         "bytes, an ir.Module, a jax.export.Exported, or a JAX function with example arguments"
@@ -70,6 +88,9 @@ def _load_path(path: str, context: ir.Context) -> Source:
             f.seek(0)
             if head.startswith(_BYTECODE_MAGIC) or b"\0" not in head:
                 data = f.read()  # MLIR bytecode or text
+            elif fast_paths.enabled() and (module := _read_export_module(f)) is not None:
+                data, name = module
+                return Source(_parse_bytecode(data, name, context), path)
             else:
                 # A jax.export artifact: read straight into the bytearray
                 # jax.export.deserialize wants (a copy of a model's weights
@@ -81,6 +102,44 @@ def _load_path(path: str, context: ir.Context) -> Source:
     except OSError as e:
         raise CompileError(f"{path}: cannot read input: {e.strerror}") from None
     return _load_bytes(data, path, context)
+
+
+def _read_export_module(f) -> tuple[bytes, str] | None:
+    """(the MLIR bytecode, the function name) of the serialized jax.export
+    artifact in file `f`, reading only the module's bytes; None when the
+    file does not look like one (the caller then goes through
+    jax.export.deserialize, which reports what is wrong).
+
+    jax.export.deserialize wants the whole file in a bytearray and copies
+    the module out of it: file, copy and parsed module would be alive
+    together, three times the model's weights. The flatbuffer is walked in
+    a read-only mmap instead (a few pages touched), and the module's byte
+    range is read straight into the one `bytes` object the parser takes."""
+    import mmap
+
+    try:
+        from jax._src.export import serialization_generated as flatbuffer
+    except ImportError:  # jax missing or reorganized: the slow path decides
+        return None
+    try:
+        size = os.fstat(f.fileno()).st_size
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            root = flatbuffer.Exported.GetRootAs(view, 0)
+            name = (root.FunctionName() or b"").decode("utf-8", "replace")
+            table = root._tab
+            field = table.Offset(30)  # mlir_module_serialized
+            if not field:
+                return None
+            start, length = table.Vector(field), table.VectorLen(field)
+    except (ValueError, OSError, IndexError, TypeError, AttributeError, struct.error):
+        return None
+    if not 0 < start <= start + length <= size:
+        return None
+    f.seek(start)
+    data = f.read(length)
+    if len(data) != length or not data.startswith(_BYTECODE_MAGIC):
+        return None
+    return data, name or "<jax.export>"
 
 
 def _load_bytes(data: bytes, name: str, context: ir.Context) -> Source:
@@ -101,6 +160,8 @@ def _load_bytes(data: bytes, name: str, context: ir.Context) -> Source:
 
 
 def _parse_text(text: str, name: str, context: ir.Context) -> ir.Module:
+    if not text.strip():
+        raise CompileError(f"{name}: error: the input is empty; expected a StableHLO module")
     try:
         return ir.Module.parse(text, context=context)
     except ir.MLIRError as e:
@@ -110,10 +171,15 @@ def _parse_text(text: str, name: str, context: ir.Context) -> ir.Module:
 def _parse_bytecode(data: bytes, name: str, context: ir.Context) -> ir.Module:
     # A StableHLO portable artifact (VHLO) needs deserializing; plain MLIR
     # bytecode parses directly.
+    # Its failure is no error of ours (plain bytecode is tried next), so its
+    # diagnostics are swallowed instead of reaching stderr raw.
+    handler = context.attach_diagnostic_handler(lambda info: True)
     try:
         return stablehlo.deserialize_portable_artifact(context, data)
     except Exception:  # noqa: BLE001 - not an artifact; try plain bytecode
         pass
+    finally:
+        handler.detach()
     try:
         return ir.Module.parse(data, context=context)
     except ir.MLIRError as e:
@@ -177,7 +243,7 @@ def _exclude_our_frames_from_jax_locations() -> None:
         pass
 
 
-def _from_callable(fn, example_args, context: ir.Context) -> ir.Module:
+def _from_callable(fn, example_args, context: ir.Context, static_argnums=None, static_argnames=None) -> ir.Module:
     jax = _require_jax("compiling a JAX function")
     _exclude_our_frames_from_jax_locations()
     if not example_args:
@@ -185,10 +251,135 @@ def _from_callable(fn, example_args, context: ir.Context) -> ir.Module:
             "compiling a JAX function needs example arguments (arrays or "
             "jax.ShapeDtypeStruct) that give the input shapes and dtypes"
         )
+    fn, static_argnums, static_argnames = _static_arguments(fn, example_args, static_argnums, static_argnames)
+    name = getattr(fn, "__name__", "the function")
+    _check_example_args(jax, fn, example_args, static_argnums, name)
     # keep_unused: every Python argument stays a model input, even one the
     # function ignores, so the interface matches the signature.
-    exported = jax.export.export(jax.jit(fn, keep_unused=True))(*example_args)
+    jitted = jax.jit(fn, keep_unused=True, static_argnums=static_argnums, static_argnames=static_argnames)
+    try:
+        exported = jax.export.export(jitted)(*example_args)
+    except Exception as e:  # noqa: BLE001 - the user's function failed to trace: their error, with JAX's words
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "Non-hashable static arguments" in str(e):
+            message = "a static argument must be hashable (e.g. a tuple, not a list or an array)"
+        raise CompileError(f"cannot trace {name} with JAX: {type(e).__name__}: {message}") from e
     return _from_exported(exported, context)
+
+
+def _as_tuple(value, kind, what):
+    if value is None:
+        return ()
+    items = (value,) if isinstance(value, kind) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = (items,)
+    for item in items:
+        if not isinstance(item, kind) or isinstance(item, bool):
+            raise CompileError(f"{what} must be {kind.__name__} or a sequence of them, got {value!r}")
+    return items
+
+
+def _static_arguments(fn, example_args, static_argnums, static_argnames):
+    """(function, static_argnums, static_argnames): the arguments given to
+    compile() plus, for a `jax.jit`-wrapped function, its own (then the
+    wrapped Python function is traced, so that keep_unused applies)."""
+    import inspect
+
+    nums = _as_tuple(static_argnums, int, "static_argnums")
+    names = _as_tuple(static_argnames, str, "static_argnames")
+    info = getattr(fn, "_jit_info", None)  # jax.jit's PjitFunction (no public accessor)
+    wrapped = getattr(fn, "__wrapped__", None)
+    if info is not None and callable(wrapped):
+        nums = tuple(sorted(set(nums) | set(getattr(info, "static_argnums", ()) or ())))
+        names = tuple(sorted(set(names) | set(getattr(info, "static_argnames", ()) or ())))
+        fn = wrapped
+    n = len(example_args)
+    for i in nums:
+        if not -n <= i < n:
+            raise CompileError(f"static_argnums: {i} is not the index of one of the {n} example arguments")
+    nums = tuple(sorted({i % n for i in nums}))
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = None
+    if names and parameters is not None:
+        known = {p.name for p in parameters}
+        for name in names:
+            if name not in known:
+                raise CompileError(
+                    f"static_argnames: '{name}' is not a parameter of {getattr(fn, '__name__', 'the function')}"
+                )
+        positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        nums = tuple(sorted(set(nums) | {positional.index(x) for x in names if x in positional[:n]}))
+    return fn, (nums or None), (names or None)
+
+
+def _is_array_like(value) -> bool:
+    import numpy as np
+
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind in "biufc" or value.dtype.name == "bfloat16"
+    # jax.Array, jax.ShapeDtypeStruct and other array types carry both.
+    return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _check_example_args(jax, fn, example_args, static_argnums, name) -> None:
+    """Every example argument that is not static must be a pytree of arrays
+    (or jax.ShapeDtypeStructs); say how to pass anything else."""
+    static = set(static_argnums or ())
+    for i, arg in enumerate(example_args):
+        if i in static:
+            continue
+        leaves = jax.tree_util.tree_leaves(arg)
+        for leaf in leaves:
+            if _is_array_like(leaf):
+                continue
+            where = f"example argument {i}" if leaf is arg else f"a leaf of example argument {i}"
+            kind = type(leaf).__name__
+            if isinstance(leaf, (bool, int, float, complex)):
+                how = (
+                    f"for a model input pass an array (np.asarray({leaf!r}, np.float32) or np.int32({leaf!r}), "
+                    f"or jax.ShapeDtypeStruct((), dtype)); to fix its value at compile time pass "
+                    f"static_argnums={i}"
+                )
+            else:
+                how = (
+                    "model inputs are arrays or jax.ShapeDtypeStruct (or pytrees of them); to fix a "
+                    f"non-array value at compile time pass static_argnums={i} (it must be hashable)"
+                )
+            raise CompileError(f"{where} of {name} is a Python {kind} ({leaf!r:.40}): {how}")
+
+
+def check_entry(source: Source) -> None:
+    """The module must have a function @main, the program's entry point.
+    Raises CompileError naming what is there instead."""
+    from .diagnostics import Diagnostic, source_position
+
+    functions = [op for op in source.module.body.operations if op.operation.name == "func.func"]
+    if not functions:
+        raise CompileError(
+            f"{source.buffer_name}: error: the module has no functions; expected a StableHLO module "
+            "with an entry function @main (e.g. from jax.export)"
+        )
+    if _main_of(source.module) is not None:
+        return
+    names = [ir.StringAttr(op.attributes["sym_name"]).value for op in functions]
+    public = [
+        name
+        for op, name in zip(functions, names)
+        if "sym_visibility" not in op.attributes or ir.StringAttr(op.attributes["sym_visibility"]).value == "public"
+    ]
+    listed = ", ".join(f"@{n}" for n in (public or names))
+    message = (
+        f"the module has no @main function (its {'public ' if public else ''}functions: {listed}); "
+        "hlo-coreml compiles @main: rename the entry function to @main"
+    )
+    position = source_position(functions[0].location)
+    if position is None:
+        raise CompileError(f"{source.buffer_name}: error: {message}")
+    raise CompileError("no @main function", Diagnostic("error", message, position).format(source.buffer_name))
 
 
 def _main_of(module: ir.Module):

@@ -10,10 +10,12 @@ ops off the Neural Engine. Works on Linux: it only reads the protobuf.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from .coreml import coremltools
+from .coreml import model_spec_proto
 
 # specificationVersion -> the oldest deployment targets that read it.
 _SPEC_TARGETS = {
@@ -52,21 +54,26 @@ class Report:
     fp16_compute_share: float | None = None
     max_rank: int = 0
     neural_engine_notes: list = field(default_factory=list)
+    # A multifunction package's functions (the ops above are the reported
+    # function's); the package's bytes on disk, and its weight files'.
+    functions: list = field(default_factory=list)
+    function: str = "main"
+    package_bytes: int = 0
+    weight_bytes: int = 0
+    # constexpr_* ops (compressed weights): their count, the weights they
+    # produce, the bytes of their stored inputs, and bits per weight
+    compressed_weights: dict = field(default_factory=dict)
 
 
 def _feature(desc) -> Feature:
     t = desc.type
     kind = t.WhichOneof("Type")
     if kind == "multiArrayType":
-        from coremltools.proto import FeatureTypes_pb2
-
-        dtype = FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
+        dtype = _proto("FeatureTypes_pb2").ArrayFeatureType.ArrayDataType.Name(t.multiArrayType.dataType)
         return Feature(desc.name, _array_shape(t.multiArrayType), dtype)
     if kind == "stateType":
-        from coremltools.proto import FeatureTypes_pb2
-
         arr = t.stateType.arrayType
-        return Feature(desc.name, list(arr.shape), FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name(arr.dataType))
+        return Feature(desc.name, list(arr.shape), _proto("FeatureTypes_pb2").ArrayFeatureType.ArrayDataType.Name(arr.dataType))
     return Feature(desc.name, [], kind or "unknown")
 
 
@@ -117,27 +124,72 @@ def _output_elements(op) -> int:
     return elements
 
 
-def inspect(path: str) -> Report:
-    ct = coremltools()
-    from coremltools.proto import MIL_pb2
+def _package_bytes(path: str) -> tuple[int, int]:
+    """(bytes of every file in the package, bytes of its weight files)."""
+    total = weights = 0
+    for dirpath, _, files in os.walk(path):
+        for f in files:
+            size = os.path.getsize(os.path.join(dirpath, f))
+            total += size
+            if os.path.basename(dirpath) == "weights":
+                weights += size
+    return total, weights
 
-    spec = ct.utils.load_spec(path)
+
+def _proto(name: str):
+    """A protobuf module of coremltools' (loaded with Model_pb2; looked up
+    in sys.modules, since importing it by name could import all of
+    coremltools, see coreml.model_spec_proto)."""
+    return sys.modules[model_spec_proto().__name__.rpartition(".")[0] + "." + name]
+
+
+def load_spec(path: str):
+    """The Model protobuf of an .mlpackage: the package's Manifest.json
+    names its root model item, a file under Data/ (the documented package
+    layout, which `ct.utils.load_spec` reads the same way)."""
+    with open(os.path.join(path, "Manifest.json")) as f:
+        manifest = json.load(f)
+    item = manifest["itemInfoEntries"][manifest["rootModelIdentifier"]]
+    spec = model_spec_proto().Model()
+    with open(os.path.join(path, "Data", item["path"]), "rb") as f:
+        spec.ParseFromString(f.read())
+    return spec
+
+
+def inspect(path: str, function_name: str | None = None) -> Report:
+    """Describe the package at `path`; for a multifunction package, its
+    function `function_name` (default: the package's default function)."""
+    spec = load_spec(path)
+    MIL_pb2 = _proto("MIL_pb2")  # noqa: N806
     if spec.WhichOneof("Type") != "mlProgram":
         raise ValueError(f"{path}: not an ML program (found {spec.WhichOneof('Type')})")
-    function = spec.mlProgram.functions["main"]
+    # the description's order (the program's functions are a protobuf map)
+    names = [f.name for f in spec.description.functions] or sorted(spec.mlProgram.functions)
+    name = function_name or spec.description.defaultFunctionName or "main"
+    if name not in spec.mlProgram.functions:
+        raise ValueError(f"{path}: no function '{name}' (functions: {', '.join(names)})")
+    function = spec.mlProgram.functions[name]
     block = function.block_specializations[function.opset]
+    description = spec.description
+    for f in spec.description.functions:
+        if f.name == name:
+            description = f
     report = Report(
         path=path,
         specification_version=spec.specificationVersion,
         deployment_target=_SPEC_TARGETS.get(spec.specificationVersion, f"spec {spec.specificationVersion}"),
         opset=function.opset,
-        inputs=[asdict(_feature(d)) for d in spec.description.input],
-        outputs=[asdict(_feature(d)) for d in spec.description.output],
-        states=[asdict(_feature(d)) for d in spec.description.state],
+        inputs=[asdict(_feature(d)) for d in description.input],
+        outputs=[asdict(_feature(d)) for d in description.output],
+        states=[asdict(_feature(d)) for d in description.state],
+        functions=names if len(names) > 1 or names != ["main"] else [],
+        function=name,
     )
+    report.package_bytes, report.weight_bytes = _package_bytes(path)
     counts, by_dtype, macs = Counter(), Counter(), Counter()
     notes: list[str] = []
     high_rank, big_dims, dynamic, int_ops, control = Counter(), Counter(), Counter(), Counter(), Counter()
+    report.compressed_weights = _compressed_weights(block)
     for op in _walk(block.operations):
         if op.type == "const":
             continue
@@ -179,7 +231,7 @@ def inspect(path: str) -> Report:
         notes.append(f"rank-5 tensors in {_list(high_rank)}: the Neural Engine prefers rank <= 4")
     if dynamic:
         notes.append(f"dynamic shapes in {_list(dynamic)}: fixed or enumerated shapes keep ops on the Neural Engine")
-    ranged = [d.name for d in spec.description.input if d.type.WhichOneof("Type") == "multiArrayType"
+    ranged = [d.name for d in description.input if d.type.WhichOneof("Type") == "multiArrayType"
               and d.type.multiArrayType.WhichOneof("ShapeFlexibility") == "shapeRange"]
     if ranged:
         notes.append(
@@ -199,6 +251,53 @@ def inspect(path: str) -> Report:
     return report
 
 
+def _element_bits(data_type: int) -> int:
+    from coremltools.proto import MIL_pb2
+
+    name = MIL_pb2.DataType.Name(data_type)
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return int(digits) if digits else 8
+
+
+def _compressed_weights(block) -> dict:
+    """What the function's constexpr_* ops store and produce."""
+    consts = {}
+    for op in _walk(block.operations):
+        if op.type == "const":
+            for out in op.outputs:
+                if out.type.WhichOneof("type") == "tensorType":
+                    consts[out.name] = out.type.tensorType
+    ops = weights = stored_bits = 0
+    for op in _walk(block.operations):
+        if not op.type.startswith("constexpr_"):
+            continue
+        ops += 1
+        weights += _output_elements(op)
+        # iOS16's constexpr ops hold their data as attributes, iOS18's as inputs
+        for key, value in op.attributes.items():
+            if key != "name" and value.type.WhichOneof("type") == "tensorType":
+                n = 1
+                for d in _dims(value.type.tensorType):
+                    n *= d or 1
+                stored_bits += n * _element_bits(value.type.tensorType.dataType)
+        for argument in op.inputs.values():
+            for binding in argument.arguments:
+                if binding.WhichOneof("binding") == "value":
+                    value_type = binding.value.type
+                    tensor = value_type.tensorType if value_type.WhichOneof("type") == "tensorType" else None
+                else:
+                    tensor = consts.get(binding.name)
+                if tensor is not None:
+                    n = 1
+                    for d in _dims(tensor):
+                        n *= d or 1
+                    stored_bits += n * _element_bits(tensor.dataType)
+    if not ops:
+        return {}
+    return {"ops": ops, "weights": weights, "stored_bytes": stored_bits // 8,
+            "bits_per_weight": round(stored_bits / weights, 2) if weights else None}
+
+
 def _list(counter: Counter) -> str:
     return ", ".join(f"{name} x{n}" for name, n in counter.most_common(6))
 
@@ -214,8 +313,11 @@ def format_text(report: Report) -> str:
         f"{report.path}",
         f"  specification version {report.specification_version} "
         f"(deployment target {report.deployment_target}, opset {report.opset})",
-        "  inputs:",
     ]
+    lines.append(f"  package size: {report.package_bytes:,} bytes (weights {report.weight_bytes:,})")
+    if report.functions:
+        lines.append(f"  functions: {', '.join(report.functions)} (shown: {report.function})")
+    lines.append("  inputs:")
     for f in report.inputs:
         lines.append(f"    {f['name']}: {_shape_text(f['shape'])} {f['dtype']}")
     lines.append("  outputs:")
@@ -233,6 +335,12 @@ def format_text(report: Report) -> str:
     lines.append(f"  precision mix (ops by output dtype, casts excluded): {mix or 'none'}")
     if report.fp16_compute_share is not None:
         lines.append(f"  matmul/conv compute in fp16: {report.fp16_compute_share:.0%} (by output elements)")
+    cw = report.compressed_weights
+    if cw:
+        lines.append(
+            f"  compressed weights: {cw['ops']} constexpr op(s), {cw['weights']:,} weights stored in "
+            f"{cw['stored_bytes']:,} bytes ({cw['bits_per_weight']} bits per weight)"
+        )
     lines.append(f"  highest tensor rank: {report.max_rank}")
     lines.append("  Neural Engine notes:" if report.neural_engine_notes else "  Neural Engine notes: none")
     for note in report.neural_engine_notes:

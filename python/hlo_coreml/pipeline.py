@@ -25,26 +25,36 @@ PREPARE_PIPELINE = [
     "func.func(chlo-legalize-to-stablehlo)",
     "func.func(stablehlo-legalize-deprecated-ops{fail-on-unused=false})",
     "stablehlo-refine-shapes",
+    # dynamic_pad / dynamic_gather / dynamic_conv (and the other dynamic_*
+    # ops) whose size / padding operands are constants -> their static forms.
+    "func.func(stablehlo-canonicalize-dynamism)",
     "canonicalize",
     "cse",
     "symbol-dce",
 ]
 
 LEGALIZE_PASSES = [
+    "hlo-coreml-inline-map",
     "hlo-coreml-remove-tuples",
+    "hlo-coreml-drop-empty-tensors",
+    "hlo-coreml-legalize-int-conv",
+    "hlo-coreml-fold-dequantize",
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",
+    "hlo-coreml-expand-reduce-precision",
     "hlo-coreml-decompose-linalg",
     "hlo-coreml-split-complex",
     "hlo-coreml-unroll-while",
     "hlo-coreml-dot-general-to-matmul",
     "canonicalize",
     "hlo-coreml-raise-fused-ops",
+    "hlo-coreml-decompose-select-and-scatter",
     "hlo-coreml-legalize-gather-scatter",
     "hlo-coreml-legalize-sort",
     "hlo-coreml-decompose-reduce-window",
     "hlo-coreml-legalize-reduce-window",
+    "hlo-coreml-drop-empty-tensors",
     "hlo-coreml-cap-rank",
     "hlo-coreml-verify-legal",
 ]

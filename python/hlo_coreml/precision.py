@@ -30,6 +30,13 @@ fp32:
    sum of 131072 would become inf right after the reduction; this way it
    reaches the output, or its scaling (sum -> mean), in fp32.
 
+6. Exact integer arithmetic: a `conv` / `conv_transpose`, or a shape op
+   (reshape, expand_dims, squeeze, transpose, slice, concat, reverse, pad,
+   identity), whose non-constant input comes through shape ops from a
+   `cast` of an int32 value. hlo-coreml-legalize-int-conv computes integer
+   convolutions as fp32 convolutions that are exact only in fp32 (integers
+   up to 2**24; fp16 holds them only up to 2048).
+
 Limits: an fp32 result that exceeds 65504 and then meets any other op is
 still cast to fp16 there; a model whose activations leave fp16's range
 needs compute_precision='fp32'.
@@ -83,8 +90,36 @@ def keep_fp32(op) -> bool:
         return _reduced_count(op) > LARGE_REDUCTION
     if kind == "exp":
         return not _bounded_above_by_zero(op.inputs["x"])
+    if (kind in _CONVS or kind in _INT_PATH) and _from_int_cast(op):
+        return True
     if kind in _FOLLOWERS or kind in _SCALING:
         return _follows_fp32(op)
+    return False
+
+
+_CONVS = frozenset({"conv", "conv_transpose"})
+# Shape ops between an int32 -> fp32 cast and an exact integer conv.
+_INT_PATH = frozenset(
+    {"reshape", "expand_dims", "squeeze", "transpose", "slice_by_index", "slice_by_size", "concat", "reverse", "pad", "identity"}
+)
+
+
+def _from_int_cast(op, depth: int = 0) -> bool:
+    """A non-constant input of `op` comes, through shape ops, from a cast of
+    an int32 value (rule 6)."""
+    from coremltools.converters.mil.mil import types
+
+    if depth > 16:
+        return False
+    for v in _input_vars(op):
+        if v.val is not None or v.op is None:
+            continue
+        producer = v.op
+        if producer.op_type == "cast":
+            if types.is_int(producer.inputs["x"].dtype):
+                return True
+        elif producer.op_type in _INT_PATH and _from_int_cast(producer, depth + 1):
+            return True
     return False
 
 

@@ -160,22 +160,26 @@ def compile_and_save(fn, *args, path, precision="fp32", target=None, **kwargs):
     return model, path
 
 
-def run_saved(model, path, *args, target=None) -> list[np.ndarray]:
+def run_saved(model, path, *args, target=None, strict=True) -> list[np.ndarray]:
     """Run the package saved at `path` with the reference interpreter,
     feeding `args` under the model's input names (argument order); returns
-    the outputs in the model's output order."""
+    the outputs in the model's output order. `strict` (the default) fails
+    when an output depends on behaviour the Core ML op documentation leaves
+    open (interpreter/readings.py)."""
     import hlo_coreml
 
     spec = model.get_spec()
     names = [i.name for i in spec.description.input]
     assert len(names) == len(args), f"model has inputs {names}, test passes {len(args)} arguments"
-    outputs = hlo_coreml.run(path, {n: to_feature(a, target) for n, a in zip(names, args)})
+    outputs = hlo_coreml.run(path, {n: to_feature(a, target) for n, a in zip(names, args)}, strict=strict)
     order = [o.name for o in spec.description.output]
     assert sorted(outputs) == sorted(order), (list(outputs), order)
     return [np.asarray(outputs[n]) for n in order]
 
 
-def check_against_jax(fn, *args, rtol=None, atol=None, precision="fp32", target=None, tmp_path=None):
+def check_against_jax(
+    fn, *args, rtol=None, atol=None, precision="fp32", target=None, tmp_path=None, strict=True
+):
     """Compile `fn`, save it, run the saved package with the interpreter, and
     compare every output (flattened pytree order) with JAX on CPU.
 
@@ -187,14 +191,19 @@ def check_against_jax(fn, *args, rtol=None, atol=None, precision="fp32", target=
     precision); integers and booleans must match exactly. The package is
     written under `tmp_path` if given, else to a temporary directory that is
     removed afterwards. Returns the compiled model.
+
+    The interpreter runs in strict mode unless `strict=False`: the outputs
+    must not depend on any behaviour the Core ML op documentation leaves
+    open. Pass `strict=False` only for a documented known limit
+    (docs/semantics.md), with a comment saying which.
     """
     if tmp_path is not None:
-        return _check_against_jax(fn, args, rtol, atol, precision, target, os.fspath(tmp_path))
+        return _check_against_jax(fn, args, rtol, atol, precision, target, os.fspath(tmp_path), strict)
     with tempfile.TemporaryDirectory(prefix="hlo-coreml-test-") as tmp:
-        return _check_against_jax(fn, args, rtol, atol, precision, target, tmp)
+        return _check_against_jax(fn, args, rtol, atol, precision, target, tmp, strict)
 
 
-def _check_against_jax(fn, args, rtol, atol, precision, target, directory):
+def _check_against_jax(fn, args, rtol, atol, precision, target, directory, strict=True):
     fp16 = precision in ("fp16", "float16")
     if rtol is None:
         rtol = FP16_RTOL if fp16 else FP32_RTOL
@@ -230,7 +239,7 @@ def _check_against_jax(fn, args, rtol, atol, precision, target, directory):
         assert shape == (ref.shape or (1,)), f"output {feature.name}: shape {shape} for {ref.shape}"
 
     # -- numerics ---------------------------------------------------------------
-    got = run_saved(saved, path, *args, target=target)
+    got = run_saved(saved, path, *args, target=target, strict=strict)
     for feature, ref, out in zip(outputs, expected, got):
         assert out.dtype == io_dtype(ref.dtype, target), f"output {feature.name}: interpreter gave {out.dtype}"
         assert out.size == ref.size, f"output {feature.name}: {out.shape} vs JAX {ref.shape}"

@@ -29,9 +29,15 @@ def feeds():
 
 
 def test_ok_and_dtype_cast(prog):
-    out = run(prog, {"x": np.ones((2, 3)), "k": [0.0, 1.9, 2.0]})["out"]  # float64 / list are cast
+    # float64 / a list are cast when every value survives the cast unchanged.
+    out = run(prog, {"x": np.ones((2, 3)), "k": [0.0, 1.0, 2.0]})["out"]
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, [[1, 2, 3], [1, 2, 3]])
+
+
+def test_dtype_cast_that_changes_values_is_refused(prog):
+    with pytest.raises(InterpreterError, match=r"input 'k' has dtype float64.*int32 would change its values.*1\.9 -> 1"):
+        run(prog, {"x": np.ones((2, 3)), "k": [0.0, 1.9, 2.0]})
 
 
 def test_interpreterError_is_valueerror():

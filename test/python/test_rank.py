@@ -160,12 +160,80 @@ def test_rank_capped_fp16(tmp_path):
     check(window_attention, *CASES[0][2], tmp_path=tmp_path, precision="fp16", rtol=FP16_RTOL, atol=FP16_ATOL)
 
 
-def test_rank6_input_is_an_error():
-    from hlo_coreml import compile as compile_model
-    from hlo_coreml.diagnostics import LegalizationError
+def _run_interface_case(fn, args, tmp_path):
+    """Compile, save, run the saved package through hlo_coreml.run and the
+    CLI with the program's (rank > 5) shapes; compare with JAX."""
+    import subprocess
+    import sys
 
-    with pytest.raises(LegalizationError, match=r"argument #0 of @main has rank 6 \(tensor<1x2x3x4x5x6xf32>\)"):
-        compile_model(lambda x: x * 2, f32(1, 2, 3, 4, 5, 6), compute_precision="fp32")
+    import coremltools as ct
+
+    import hlo_coreml
+    from helpers import jax_reference, max_rank_in_spec
+
+    expected = jax_reference(fn, *args)
+    path = str(tmp_path / "model.mlpackage")
+    model = hlo_coreml.compile(fn, *args, compute_precision="fp32", output_path=path)
+    rank, where = max_rank_in_spec(ct.models.MLModel(path, skip_model_load=True).get_spec())
+    assert rank <= 5, where
+    names = [s.name for s in model.hlo_coreml_interface.inputs]
+    feeds = dict(zip(names, args))
+    for got in (hlo_coreml.run(model, feeds), hlo_coreml.run(path, dict(feeds))):
+        outs = list(got.values())
+        assert len(outs) == len(expected)
+        for out, ref in zip(outs, expected):
+            assert out.shape == ref.shape
+            np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+    # The CLI: inputs from .npy files in the program's shapes, outputs back.
+    files = []
+    for name, a in feeds.items():
+        np.save(tmp_path / f"{name}.npy", a)
+        files += ["--input", f"{name}={tmp_path / f'{name}.npy'}"]
+    out_path = tmp_path / "out.npz"
+    subprocess.run(
+        [sys.executable, "-m", "hlo_coreml.cli", "run", path, *files, "-o", str(out_path)], check=True, capture_output=True
+    )
+    saved = np.load(out_path)
+    for name, ref in zip([s.name for s in model.hlo_coreml_interface.outputs], expected):
+        np.testing.assert_allclose(saved[name], ref, rtol=1e-5, atol=1e-5)
+    return model
+
+
+def test_rank6_to_8_inputs_and_outputs(tmp_path):
+    # Rank 6, 7 and 8 arguments and results: Core ML features of rank 5
+    # (leading dims merged), the interface records the program's shapes.
+    x = f32(2, 3, 4, 5, 6, 7)
+    y = f32(1, 2, 1, 3, 2, 1, 2, seed=1)
+    z = f32(3, 5, 7)
+
+    def fn(x, y, z):
+        t = jnp.tanh(x) + z.sum()
+        return t, jnp.exp(y).reshape(1, 2, 1, 3, 2, 1, 2, 1), x.sum(axis=(0, 5))
+
+    model = _run_interface_case(fn, (x, y, z), tmp_path)
+    iface = model.hlo_coreml_interface
+    assert [s.shape for s in iface.inputs] == [(6, 4, 5, 6, 7), (2, 3, 2, 1, 2), (3, 5, 7)]
+    assert [s.original_shape for s in iface.inputs] == [(2, 3, 4, 5, 6, 7), (1, 2, 1, 3, 2, 1, 2), None]
+    assert [s.original_shape for s in iface.outputs] == [(2, 3, 4, 5, 6, 7), (1, 2, 1, 3, 2, 1, 2, 1), None]
+    import json
+
+    recorded = json.loads(model.user_defined_metadata["hlo_coreml.interface"])
+    assert recorded["inputs"][0]["original_shape"] == [2, 3, 4, 5, 6, 7]
+    assert recorded["inputs"][0]["shape"] == [6, 4, 5, 6, 7]
+
+
+def test_rank6_complex_input(tmp_path):
+    # split-complex's two features per complex argument keep the original
+    # shape each.
+    import hlo_coreml
+
+    z = (f32(2, 1, 3, 2, 2, 3) + 1j * f32(2, 1, 3, 2, 2, 3, seed=2)).astype(np.complex64)
+    fn = lambda z: jnp.abs(z) * 2  # noqa: E731
+    model = hlo_coreml.compile(fn, z, compute_precision="fp32")
+    assert [s.original_shape for s in model.hlo_coreml_interface.inputs] == [(2, 1, 3, 2, 2, 3)] * 2
+    [name] = [s.name for s in model.hlo_coreml_interface.outputs]
+    got = hlo_coreml.run(model, {"z_real": z.real, "z_imag": z.imag})[name]
+    np.testing.assert_allclose(got, np.abs(z) * 2, rtol=1e-5)
 
 
 def test_rank6_without_rewrite_names_the_op():

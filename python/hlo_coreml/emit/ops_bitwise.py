@@ -1,8 +1,10 @@
 """Bitwise ops on i32, computed exactly with int32 arithmetic.
 
 MIL has no bitwise ops. Bit i (i < 31) of a two's-complement int32 x is
-`mod(floor_div(x, 2**i), 2)` (floor division by a power of two is an
-arithmetic shift, floor-mod of 2 is 0 or 1); bit 31 is `x < 0`. The value
+`abs(mod(floor_div(x, 2**i), 2))`: floor division by a power of two is an
+arithmetic shift (`floor_div` is documented to round toward -inf), and the
+parity of q is |q % 2| whether MIL `mod` is floor-mod (0 or 1) or C fmod
+(-1, 0 or 1) -- its doc says only "x % y"; bit 31 is `x < 0`. The value
 is flattened to [N, 1] and divided by a [1, 31] row of powers, so the bits
 of every element are one [N, 31] tensor (rank 2, whatever the input rank),
 and recombined with `mul` by the powers and `reduce_sum` (< 2**31, no
@@ -39,8 +41,20 @@ def _bits(ctx, flat):
     """(bits [N, 31] of 0/1, negative [N, 1] bool) of flat [N, 1] int32."""
     mb = ctx.mb
     powers = ctx.const(_POW.reshape(1, 31))
-    bits = mb.mod(x=mb.floor_div(x=flat, y=powers), y=_i32(2))
+    # The quotients are negative for negative x: abs makes the parity 0/1
+    # under either sign convention of `mod` (see the module docstring).
+    bits = mb.abs(x=mb.mod(x=mb.floor_div(x=flat, y=powers), y=_i32(2)))
     return bits, mb.less(x=flat, y=_i32(0))
+
+
+def floor_mod_pow2(ctx, x, k: int):
+    """x mod 2**k in [0, 2**k) for any int32 x (x & (2**k - 1)), without MIL
+    `mod`, whose sign for negative x is not documented: x - floor_div(x,
+    2**k) * 2**k. The product is the largest multiple of 2**k <= x, which
+    is >= -2**31 (itself a multiple), so nothing overflows."""
+    mb = ctx.mb
+    p = _i32(1 << k)
+    return mb.sub(x=x, y=mb.mul(x=mb.floor_div(x=x, y=p), y=p))
 
 
 def _combine(ctx, bits, negative, shape):
@@ -75,7 +89,7 @@ def emit_bitwise(ctx, op):
             if k is not None:
                 # x & (2**k - 1) == floor-mod(x, 2**k), also for negative x.
                 x = ctx.broadcast_to(ctx[op.operands[other]], shape)
-                return mb.mod(x=x, y=_i32(1 << k))
+                return floor_mod_pow2(ctx, x, k)
     x, y = (_flat(ctx, ctx[v], shape) for v in op.operands)
     bx, nx = _bits(ctx, x)
     by, ny = _bits(ctx, y)
@@ -84,6 +98,8 @@ def emit_bitwise(ctx, op):
     elif name == "stablehlo.or":
         bits, neg = mb.maximum(x=bx, y=by), mb.logical_or(x=nx, y=ny)
     else:
+        # bx + by is 0, 1 or 2: `mod` of a non-negative x by 2 is the same
+        # under either sign convention.
         bits, neg = mb.mod(x=mb.add(x=bx, y=by), y=_i32(2)), mb.logical_xor(x=nx, y=ny)
     return _combine(ctx, bits, neg, shape)
 
@@ -242,6 +258,7 @@ def _bits_to_f32(ctx, x, shape):
     half = mb.select(cond=negative, a=mb.add(x=zeros, y=np.int32(1 << 30)), b=zeros)
     u = mb.add(x=mb.add(x=x, y=half), y=half)  # the low 31 bits, as a non-negative int32
     exponent_field = mb.floor_div(x=u, y=np.int32(1 << 23))  # 0..255
+    # u >= 0: `mod` is the same under either sign convention.
     frac = mb.cast(x=mb.mod(x=u, y=np.int32(1 << 23)), dtype="fp32")  # exact: < 2**23
     scale_table = np.ldexp(np.float32(1), np.arange(0, 256) - 127).astype(np.float32)  # 2**(E-127)
     scale_table[0] = np.float32(2.0**-126)  # denormals: 0.frac * 2**-126

@@ -83,13 +83,31 @@ def _check_region_op(op):
 
 
 def _full(ctx, var, shape):
-    """`var` at the full `shape` (lazily broadcast values are smaller)."""
+    """`var` at the full `shape` (lazily broadcast values are smaller). A
+    rank-0 value is always a MIL rank-0 tensor: MIL types a rank-0 NumPy
+    const (and ops on it) as a rank-0 tensor but a full reduction as a
+    scalar, and `while_loop` / `cond` require a loop variable or branch
+    result to keep one type (a `reduce_sum` carried through `x * 1.5`
+    changed type)."""
     shape = tuple(int(d) for d in shape)
+    if shape == ():
+        return _rank0_tensor(ctx, var)
     if tuple(var.shape) == shape:
         return var
     if len(var.shape) != len(shape):
         var = ctx.reshape(var, [1] * (len(shape) - len(var.shape)) + list(var.shape))
     return ctx.broadcast_to(var, shape)
+
+
+def _rank0_tensor(ctx, var):
+    """A rank-0 var as a MIL rank-0 tensor (what rank-0 consts, rank-0
+    inputs and ops on them are): a scalar-typed one (a full reduction) is
+    `reshape`d to the shape []."""
+    from coremltools.converters.mil.mil import types
+
+    if types.is_tensor(var.sym_type):
+        return var
+    return ctx.mb.reshape(x=var, shape=np.zeros(0, dtype=np.int32))
 
 
 def _bind(ctx, block, vars_) -> None:

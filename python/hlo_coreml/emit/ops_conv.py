@@ -73,7 +73,10 @@ def _conv_check(op):
     if c.spatial not in (1, 2, 3):
         return f"with {c.spatial} spatial dimensions is not supported (Core ML conv has 1 to 3)"
     if kind_of(op.results[0]) not in ("f16", "f32"):
-        return "on integer tensors is not supported (Core ML conv is float only); convert to float first"
+        return (
+            "on integer tensors is not supported (Core ML conv is float only); hlo-coreml-legalize-int-conv "
+            "computes them as exact float32 convolutions and must run first"
+        )
     if c.groups > 1 and c.batch_groups > 1:
         return "with both feature_group_count and batch_group_count > 1 is not valid StableHLO"
     return None
@@ -87,21 +90,13 @@ def _perm(ctx, var, perm):
 
 
 def _dilate(ctx, x, axis: int, factor: int, kind: str):
-    """Insert `factor - 1` zeros between the elements of `x` along `axis`."""
-    mb = ctx.mb
-    shape = list(x.shape)
-    length = shape[axis]
-    if factor == 1 or length <= 1:
-        return x
-    zeros_shape = shape[: axis + 1] + [factor - 1] + shape[axis + 1 :]
-    zeros = ctx.const(np.zeros(zeros_shape, dtype=NUMPY_DTYPES[kind]))
-    expanded = mb.expand_dims(x=x, axes=[axis + 1])
-    joined = mb.concat(values=[expanded, zeros], axis=axis + 1)
-    flat = ctx.reshape(joined, shape[:axis] + [length * factor] + shape[axis + 1 :])
-    begin = [0] * len(shape)
-    end = list(shape)
-    end[axis] = (length - 1) * factor + 1
-    return mb.slice_by_index(x=flat, begin=np.array(begin, np.int32), end=np.array(end, np.int32))
+    """Insert `factor - 1` zeros between the elements of `x` along `axis`
+    (without going above rank 4 on the way: a 3-D conv's input or kernel
+    is rank 5 already)."""
+    from .ops_tensor import dilate_axis
+
+    zero = ctx.const(np.zeros([1] * len(x.shape), dtype=NUMPY_DTYPES[kind]))
+    return dilate_axis(ctx, x, list(x.shape), axis, factor - 1, zero)
 
 
 def _crop_negative(ctx, x, padding, spatial):
@@ -127,7 +122,9 @@ def _crop_negative(ctx, x, padding, spatial):
         "`conv` (1-3 spatial dims, any layout via `transpose`, strides, padding (negative: `slice_by_index`), "
         "kernel dilation, window reversal, feature groups; batch groups as feature groups over a re-laid batch); "
         "input (lhs) dilation: `conv_transpose` when window strides are 1 and padding <= dilated kernel - 1, "
-        "else zero insertion + `conv`; a non-constant dilated kernel gets its zeros inserted explicitly. Floats only"
+        "else zero insertion + `conv`; a non-constant dilated kernel gets its zeros inserted explicitly. Integer "
+        "types: exact float32 convolutions (operand limbs when partial sums could pass 2**24; "
+        "hlo-coreml-legalize-int-conv), kept fp32 at fp16 precision"
     ),
 )
 def _convolution(ctx, op):
@@ -147,10 +144,11 @@ def _convolution(ctx, op):
     if c.batch_groups > 1:
         # Batch group g is batch rows [g*N/B, (g+1)*N/B) and output features
         # [g*O/B, (g+1)*O/B): a grouped conv over [N/B, B*C, ...].
+        # The spatial dims travel as one (rank <= 4 even for 3 spatial dims).
         b = c.batch_groups
         shape = list(x.shape)
-        x = ctx.reshape(x, [b, shape[0] // b] + shape[1:])
-        x = mb.transpose(x=x, perm=np.array([1, 0] + list(range(2, len(shape) + 1)), dtype=np.int32))
+        x = ctx.reshape(x, [b, shape[0] // b, shape[1], int(np.prod(shape[2:]))])
+        x = mb.transpose(x=x, perm=np.array([1, 0, 2, 3], dtype=np.int32))
         x = ctx.reshape(x, [shape[0] // b, b * shape[1]] + shape[2:])
         groups = b
 

@@ -138,9 +138,27 @@ def _expm1(ctx, op):
     return mb.select(cond=tiny, a=x, b=mb.select(cond=huge, a=um1, b=scaled))
 
 
-@emits("stablehlo.round_nearest_even", check=_float_only, doc="`round` (ties to even)")
+@emits(
+    "stablehlo.round_nearest_even",
+    check=_float_only,
+    doc="`floor`, +1 where the fraction is > 0.5 or == 0.5 with an odd floor (MIL `round` ties are undocumented)",
+)
 def _round_even(ctx, op):
-    return ctx.mb.round(x=ctx[op.operands[0]])
+    # Not MIL `round`: its doc says only that 0.5 rounds to 0, and Apple
+    # calls its tie handling backend-dependent. With f = floor(x), x - f is
+    # exact, and so is the parity f - 2 * floor(f / 2) (products by powers
+    # of two). Infinities: x - f is NaN, no comparison holds, f is kept.
+    mb, x, v = ctx.mb, ctx[op.operands[0]], op.operands[0]
+    f = mb.floor(x=x)
+    frac = mb.sub(x=x, y=f)
+    half = ctx.scalar(0.5, v)
+    odd = mb.not_equal(x=mb.sub(x=f, y=mb.mul(x=mb.floor(x=mb.mul(x=f, y=half)), y=ctx.scalar(2, v))), y=ctx.scalar(0, v))
+    up = mb.logical_or(
+        x=mb.greater(x=frac, y=half), y=mb.logical_and(x=mb.equal(x=frac, y=half), y=odd)
+    )
+    rounded = mb.select(cond=up, a=mb.add(x=f, y=ctx.scalar(1, v)), b=f)
+    # A zero result takes x's sign (round(-0.3) is -0.0): x * 0.
+    return mb.select(cond=mb.equal(x=rounded, y=ctx.scalar(0, v)), a=mb.mul(x=x, y=ctx.scalar(0, v)), b=rounded)
 
 
 @emits("stablehlo.round_nearest_afz", check=_float_only, doc="`floor(|x|)`, +1 where the fraction is >= 0.5, times `sign(x)`")
@@ -171,6 +189,12 @@ def _emit_binary(ctx, op):
         return _emit_bool_binary(ctx, op)
     x, y = ctx.operands(op)
     name = op.operation.name
+    if name == "stablehlo.multiply":
+        from .ops_window import fold_pool_mean
+
+        mean = fold_pool_mean(ctx, x, y, divide=False)
+        if mean is not None and tuple(mean.shape) == tuple(shape_of(op.results[0])):
+            return mean
     if name == "stablehlo.subtract" and getattr(y, "val", None) is not None and x.val is None:
         # x - c as x + (-c) (exact): coremltools' common::fuse_conv_bias
         # negates the constant of a `sub` after a conv in place, corrupting
@@ -219,7 +243,7 @@ def _power(ctx, op):
     ones = _filled(ctx, 1, shape)
     result, base, e = None, x, mb.maximum(x=y, y=zero)
     for i in range(31):
-        bit = mb.equal(x=mb.mod(x=e, y=two), y=one)
+        bit = mb.equal(x=mb.mod(x=e, y=two), y=one)  # e >= 0: `mod` has one reading
         factor = mb.select(cond=bit, a=base, b=ones)
         result = factor if result is None else mb.mul(x=result, y=factor)
         if i < 30:
@@ -227,7 +251,9 @@ def _power(ctx, op):
             base = mb.mul(x=base, y=base)
     # Negative exponents: x**-n is 1 for x == 1, (-1)**n for x == -1, else 0
     # (integer division semantics; 0**-n is 0 here, as in XLA).
-    odd = mb.equal(x=mb.mod(x=y, y=two), y=one)
+    # y % 2 is 1 or -1 for odd negative y depending on MIL `mod`'s
+    # undocumented sign convention, 0 for even y under both: test != 0.
+    odd = mb.not_equal(x=mb.mod(x=y, y=two), y=zero)
     neg_one_pow = mb.select(cond=odd, a=_filled(ctx, -1, shape), b=ones)
     negative = mb.select(
         cond=mb.equal(x=x, y=one),
@@ -242,9 +268,16 @@ def _divide(ctx, op):
     mb = ctx.mb
     x, y = ctx.operands(op)
     if kind_of(op.results[0]) != "i32":
+        from .ops_window import fold_pool_mean
+
+        mean = fold_pool_mean(ctx, x, y, divide=True)
+        if mean is not None and tuple(mean.shape) == tuple(shape_of(op.results[0])):
+            return mean  # an average pool: avg_pool's own mean, not (mean * k) / k
         return _full_shape(ctx, mb.real_div(x=x, y=y), op)
     # StableHLO divides integers toward zero; MIL floor_div floors. They
     # differ by one when the remainder is non-zero and the signs differ.
+    # `mod(x, y) != 0` (y does not divide x) holds under either sign
+    # convention of MIL `mod`, which its doc leaves open.
     v = op.operands[0]
     q = mb.floor_div(x=x, y=y)
     r = mb.mod(x=x, y=y)
@@ -267,8 +300,8 @@ def _bool_or_i32(op):
 @emits(
     *_LOGICAL,
     check=_bool_or_i32,
-    doc="`logical_and`/`logical_or`/`logical_xor` (i1); i32: exact bit arithmetic (`floor_div`/`mod` "
-    "by powers of two, `reduce_sum`), `mod` for a constant low mask",
+    doc="`logical_and`/`logical_or`/`logical_xor` (i1); i32: exact bit arithmetic (`floor_div` by powers "
+    "of two, parity `abs(mod(q, 2))`, `reduce_sum`); x - `floor_div`(x, 2**k) * 2**k for a constant low mask",
 )
 def _logical(ctx, op):
     if kind_of(op.results[0]) == "i32":
@@ -371,7 +404,7 @@ def _erf(ctx, op):
     "stablehlo.remainder",
     check=_not_bool,
     doc="C-style (sign of the dividend): floats `mod(|x|, |y|)` times `sign(x)`; "
-    "i32 `mod` corrected where the signs differ, x where y == 0",
+    "i32 `mod` moved to the dividend's sign (right whichever sign MIL `mod` gives), x where y == 0",
 )
 def _remainder(ctx, op):
     mb = ctx.mb
@@ -380,21 +413,39 @@ def _remainder(ctx, op):
     v = op.results[0]
     zero = ctx.scalar(0, v)
     if kind_of(v) != "i32":
-        # |x| mod |y| has no rounding (both positive: floor-mod == fmod).
+        # |x| mod |y|: both operands >= 0, where floor-mod and C fmod agree
+        # (MIL documents `mod` only as "x % y").
         r = mb.mod(x=mb.abs(x=x), y=mb.abs(x=y))
         return mb.mul(x=r, y=mb.sign(x=x))
-    # MIL mod is floor-mod (sign of the divisor): subtract y where the result
-    # is non-zero and the operand signs differ.
-    r = mb.mod(x=x, y=y)
+    # m = x % y is congruent to x modulo y with |m| < |y|, with the sign of y
+    # (floor-mod) or of x (fmod): MIL leaves it open. Where m != 0 has the
+    # wrong sign it has y's, and m - y (|m - y| < |y|, no overflow) has x's.
+    # y == 0 gives x (XLA); y == -1 (remainder 0) divides by 1 instead, so
+    # INT_MIN % -1 never reaches the device.
+    unsafe = mb.logical_or(x=mb.equal(x=y, y=zero), y=mb.equal(x=y, y=ctx.scalar(-1, v)))
+    safe_y = mb.select(cond=unsafe, a=_filled(ctx, 1, shape), b=y)
+    m = mb.mod(x=x, y=safe_y)
     fix = mb.logical_and(
-        x=mb.not_equal(x=r, y=zero),
-        y=mb.logical_xor(x=mb.less(x=x, y=zero), y=mb.less(x=y, y=zero)),
+        x=mb.not_equal(x=m, y=zero),
+        y=mb.logical_xor(x=mb.less(x=m, y=zero), y=mb.less(x=x, y=zero)),
     )
-    r = mb.select(cond=fix, a=mb.sub(x=r, y=y), b=r)
+    r = mb.select(cond=fix, a=mb.sub(x=m, y=safe_y), b=m)
     return mb.select(cond=mb.equal(x=y, y=zero), a=x, b=r)
 
 
-@emits("stablehlo.atan2", check=_float_only, doc="`atan` of min(|x|,|y|)/max(|x|,|y|) with octant corrections")
+def _sign_bit(ctx, x, v):
+    """x < 0, or x == -0.0 (1 / -0.0 == -inf); false for NaN."""
+    mb = ctx.mb
+    zero = mb.equal(x=x, y=ctx.scalar(0, v))
+    recip = mb.real_div(x=ctx.scalar(1, v), y=mb.select(cond=zero, a=x, b=mb.add(x=mb.mul(x=x, y=ctx.scalar(0, v)), y=ctx.scalar(1, v))))
+    return mb.logical_or(x=mb.less(x=x, y=ctx.scalar(0, v)), y=mb.logical_and(x=zero, y=mb.less(x=recip, y=ctx.scalar(0, v))))
+
+
+@emits(
+    "stablehlo.atan2",
+    check=_float_only,
+    doc="`atan` of min(|x|,|y|)/max(|x|,|y|) with octant corrections; signed zeros, infinities and NaN as IEEE/C99",
+)
 def _atan2(ctx, op):
     mb = ctx.mb
     shape = shape_of(op.results[0])
@@ -405,10 +456,18 @@ def _atan2(ctx, op):
     big, small = mb.maximum(x=ax, y=ay), mb.minimum(x=ax, y=ay)
     both_zero = mb.equal(x=big, y=zero)
     ratio = mb.real_div(x=small, y=mb.select(cond=both_zero, a=mb.add(x=big, y=ctx.scalar(1, v)), b=big))
+    # Both infinite: inf / inf would be NaN; the angle is pi/4 of the octant.
+    both_inf = mb.equal(x=small, y=ctx.scalar(np.inf, v))
+    ratio = mb.select(cond=both_inf, a=mb.add(x=mb.mul(x=ratio, y=zero), y=ctx.scalar(1, v)), b=ratio)
     a = mb.atan(x=ratio)
     a = mb.select(cond=mb.greater(x=ay, y=ax), a=mb.sub(x=ctx.scalar(np.pi / 2, v), y=a), b=a)
-    a = mb.select(cond=mb.less(x=x, y=zero), a=mb.sub(x=ctx.scalar(np.pi, v), y=a), b=a)
-    return mb.select(cond=mb.less(x=y, y=zero), a=mb.mul(x=a, y=ctx.scalar(-1, v)), b=a)
+    # x = -0.0 counts as negative (atan2(+-0, -0) = +-pi), and the result
+    # takes y's sign bit (atan2(-0, -1) = -pi).
+    a = mb.select(cond=_sign_bit(ctx, x, v), a=mb.sub(x=ctx.scalar(np.pi, v), y=a), b=a)
+    a = mb.select(cond=_sign_bit(ctx, y, v), a=mb.mul(x=a, y=ctx.scalar(-1, v)), b=a)
+    # NaN in, NaN out (MIL maximum/minimum do not document NaN handling).
+    nan = mb.logical_or(x=mb.not_equal(x=x, y=x), y=mb.not_equal(x=y, y=y))
+    return mb.select(cond=nan, a=mb.add(x=x, y=y), b=a)
 
 
 @emits("stablehlo.is_finite", doc="x - x == 0 (NaN for inf and NaN)")

@@ -155,6 +155,29 @@ def scatter_is_canonical(op) -> bool:
     )
 
 
+def _body_refusal(op) -> str:
+    from hlo_coreml.passes.scatter_bodies import general_body_problem, indices_provably_unique, is_subtract_body
+
+    if is_subtract_body(op):
+        return f"with a subtract body needs hlo-coreml-legalize-gather-scatter (an add of negated updates; {_PASS_HINT})"
+    problem = general_body_problem(op)
+    if problem is not None:
+        return (
+            "is supported with bodies that are elementwise functions of (old value, update) only, and this one "
+            f"is not: {problem}"
+        )
+    if not indices_provably_unique(op):
+        return (
+            "with this body (not set/add/subtract/multiply/min/max) needs indices known to be unique: with "
+            "duplicate indices XLA applies the body once per update, in an unspecified order, and the result "
+            "depends on that order (MIL scatter_nd combines with set/add/mul/min/max only; a body ignoring the "
+            "update is applied once per update for up to 16 update windows). If the indices are unique, say so: "
+            "x.at[i].apply(f, unique_indices=True), lax.scatter_apply(..., unique_indices=True); or use constant "
+            "indices"
+        )
+    return f"with a general elementwise body needs hlo-coreml-legalize-gather-scatter (gather, body, set; {_PASS_HINT})"
+
+
 def _scatter_check(op):
     if len(op.operands) != 3:
         return (
@@ -167,7 +190,7 @@ def _scatter_check(op):
             "in int32)"
         )
     if scatter_mode(op) is None:
-        return "is supported with an update body of `return update` or one add/multiply/maximum/minimum only"
+        return _body_refusal(op)
     if not scatter_is_canonical(op):
         return (
             "with these dimension numbers is not supported: the emitter needs the canonical point or row "
@@ -182,7 +205,9 @@ def _scatter_check(op):
 @emits(
     "stablehlo.scatter",
     check=_scatter_check,
-    doc="`scatter_nd` with an explicit mode (update/add/mul/max/min); any dimension numbers (windows other than "
+    doc="`scatter_nd` with an explicit mode (update/add/mul/max/min; a subtract body adds negated updates; "
+    "any other elementwise body f(old, update) with provably unique indices -- `unique_indices` or constant "
+    "non-overlapping ones -- is `gather_nd`, f, then mode update); any dimension numbers (windows other than "
     "size 1 along indexed dims and whole elsewhere become one index per update element); out-of-bounds "
     "windows are skipped whole, as XLA does (written into padding that is sliced off); several operands "
     "with separable bodies split per operand; i1 via int32 (hlo-coreml-legalize-gather-scatter)",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import fast_paths
 from .._mlir import ir, stablehlo
 from ..element_types import NUMPY_DTYPES, kind_of, shape_of
 from ..ir_utils import constant_value
@@ -131,7 +132,13 @@ def _linear(ctx, x, weight_value, weight_contracting: int, bias_value, out_kind:
     else:
         def make_weight():
             w = constant_value(weight_value)
-            return np.ascontiguousarray(w.T if weight_contracting == 0 else w, dtype=dtype)
+            w = w.T if weight_contracting == 0 else w
+            if fast_paths.enabled():
+                # A transposed view of the MLIR constant, no copy: NumPy
+                # reads it in C order wherever coremltools uses it (the
+                # fp16 cast, the weight file), so the model is the same.
+                return w.astype(dtype, copy=False)
+            return np.ascontiguousarray(w, dtype=dtype)
 
         weight = ctx.derived_const(weight_value, ("linear-weight", weight_contracting, out_kind), make_weight)
     kwargs = {}

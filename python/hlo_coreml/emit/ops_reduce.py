@@ -77,8 +77,9 @@ def _is_identity(init: np.ndarray | None, body: str, kind: str) -> bool:
     "stablehlo.reduce",
     check=_check,
     doc="`reduce_sum`/`reduce_prod`/`reduce_max`/`reduce_min` (i1 and/or via int32); the (value, iota) "
-    "reduce of argmax/argmin: `reduce_argmax`/`reduce_argmin` (first index wins ties, NaN counts as the "
-    "largest/smallest like JAX) plus `reduce_max`/`reduce_min` for the value",
+    "reduce of argmax/argmin: `reduce_max`/`reduce_min`, then `reduce_argmax` of n - i where x equals it (or "
+    "is NaN, if any is): the first index wins ties whatever MIL's tie order, NaN counts as the "
+    "largest/smallest like JAX",
 )
 def _reduce(ctx, op):
     mb = ctx.mb
@@ -198,6 +199,32 @@ def _arg_reduce(ctx, op):
     direction = _arg_direction(op)
     arg = mb.reduce_argmax if direction == "max" else mb.reduce_argmin
     value = mb.reduce_max if direction == "max" else mb.reduce_min
-    indices = arg(x=x, axis=axis, keep_dims=False)
     values = value(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=False)
-    return [values, indices]
+    if is_dynamic(size):
+        # Tie order of reduce_argmax is undocumented ("the identity of the
+        # return value is not guaranteed"); with a ? dim it is relied on.
+        return [values, arg(x=x, axis=axis, keep_dims=False)]
+    return [values, _first_index(ctx, x, axis, int(size), direction, kind_of(op.operands[0]) != "i32")]
+
+
+def _first_index(ctx, x, axis: int, n: int, direction: str, floating: bool):
+    """The first index of the max (min) along `axis`, the first NaN if any
+    (JAX), without relying on which tied index MIL reduce_argmax returns
+    (iOS15/reduction.py: "the identity of the return value is not
+    guaranteed"): reduce_argmax of n - i at the wanted positions and 0
+    elsewhere has a single largest element."""
+    mb = ctx.mb
+    rank = len(x.shape)
+    best = (mb.reduce_max if direction == "max" else mb.reduce_min)(x=x, axes=np.array([axis], dtype=np.int32), keep_dims=True)
+    target = mb.equal(x=x, y=best)
+    if floating:
+        # MIL does not document NaN in reduce_max/min: pick the NaNs
+        # explicitly when there are any.
+        nan = mb.not_equal(x=x, y=x)
+        any_nan = mb.reduce_max(x=mb.cast(x=nan, dtype="int32"), axes=np.array([axis], dtype=np.int32), keep_dims=True)
+        target = mb.select(cond=mb.greater(x=any_nan, y=np.int32(0)), a=nan, b=target)
+    shape = [1] * rank
+    shape[axis] = n
+    countdown = ctx.const((n - np.arange(n, dtype=np.int32)).reshape(shape))
+    key = mb.mul(x=mb.cast(x=target, dtype="int32"), y=countdown)  # n - i where wanted, else 0
+    return mb.reduce_argmax(x=key, axis=axis, keep_dims=False)

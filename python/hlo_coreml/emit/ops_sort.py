@@ -12,6 +12,46 @@ from .registry import emits, emits_composite
 
 _DIRECTIONS = {"LT": True, "GT": False}  # direction -> ascending
 
+# Largest sorted dim for which equal keys are put in index order explicitly
+# (stable_argsort): the tie-break key g * n + i must fit in int32.
+STABLE_MAX = 46340
+
+
+def stable_argsort(ctx, x, dim: int, n: int, ascending: bool, floating: bool):
+    """Indices sorting `x` along `dim` (static size n), equal keys in index
+    order, whatever order MIL `argsort` gives equal keys (its doc does not
+    say; the reference interpreter checks both in strict mode).
+
+    The first `argsort`'s sorted keys do not depend on the tie order; g, the
+    number of key changes before each sorted position (`cumsum`), numbers
+    the runs of equal keys, and a second `argsort` of the distinct int32
+    keys g * n + index (no ties) orders each run by index. NaN keys count
+    as equal to each other."""
+    mb = ctx.mb
+    order = mb.argsort(x=x, axis=dim, ascending=ascending)
+    if n <= 1 or n > STABLE_MAX:
+        return order
+    keys = mb.gather_along_axis(x=x, indices=order, axis=dim)
+    rank = len(keys.shape)
+    begin_hi, begin_lo = [0] * rank, [0] * rank
+    begin_hi[dim] = 1
+    end_hi = list(keys.shape)
+    end_lo = list(keys.shape)
+    end_lo[dim] = n - 1
+    hi = mb.slice_by_index(x=keys, begin=begin_hi, end=end_hi)
+    lo = mb.slice_by_index(x=keys, begin=begin_lo, end=end_lo)
+    changed = mb.not_equal(x=hi, y=lo)
+    if floating:  # NaN keys form one run
+        both_nan = mb.logical_and(x=mb.not_equal(x=hi, y=hi), y=mb.not_equal(x=lo, y=lo))
+        changed = mb.logical_and(x=changed, y=mb.logical_not(x=both_nan))
+    first_shape = list(keys.shape)
+    first_shape[dim] = 1
+    steps = mb.concat(values=[ctx.const(np.zeros(first_shape, np.int32)), mb.cast(x=changed, dtype="int32")], axis=dim)
+    runs = mb.cumsum(x=steps, axis=dim)
+    tie_key = mb.add(x=mb.mul(x=runs, y=np.int32(n)), y=order)
+    within = mb.argsort(x=tie_key, axis=dim, ascending=True)
+    return mb.gather_along_axis(x=order, indices=within, axis=dim)
+
 
 def sort_key(op) -> tuple[int, bool] | None:
     """(key operand, ascending) when the comparator is one `compare LT/GT`
@@ -70,8 +110,9 @@ def _is_iota_along(value, dim: int) -> bool:
     check=_sort_check,
     doc="`argsort` of the key operand, then `gather_along_axis` for each operand (an iota operand is the "
     "indices themselves); ascending or descending; several keys as a chain of stable sorts and key functions "
-    "(ui32 order, negation) materialized, NaN keys sorted as +inf (hlo-coreml-legalize-sort); ties keep their "
-    "order in the reference interpreter (stable like StableHLO)",
+    "(ui32 order, negation) materialized, NaN keys sorted as +inf (hlo-coreml-legalize-sort); stable whatever "
+    "order MIL `argsort` gives equal keys: a second `argsort` of (run of equal keys, index) puts ties in index "
+    "order (dims up to 46340)",
 )
 def _sort(ctx, op):
     mb = ctx.mb
@@ -84,7 +125,9 @@ def _sort(ctx, op):
     x = ctx[op.operands[key]]
     if kind_of(op.operands[key]) == "i1":
         x = ctx.cast(x, "i32")
-    order = mb.argsort(x=x, axis=dim, ascending=ascending)
+    order = stable_argsort(
+        ctx, x, dim, shape_of(op.operands[0])[dim], ascending, kind_of(op.operands[key]) in ("f16", "f32")
+    )
     results = []
     for value in op.operands:
         if _is_iota_along(value, dim):
@@ -117,9 +160,27 @@ def _top_k_check(op):
 @emits_composite(
     "chlo.top_k",
     check=_top_k_check,
-    doc="`topk` along the last axis (largest first; ties: lower index first in the reference interpreter, like XLA)",
+    doc="the first k of a stable descending sort (equal values: lower index first, like XLA, whatever order "
+    "MIL gives ties) for last dims up to 4096; `topk` beyond (tie order then undocumented)",
 )
 def _top_k(ctx, op):
+    mb = ctx.mb
     x = ctx[op.operands[0]]
-    values, indices = ctx.mb.topk(x=x, k=_top_k_k(op), axis=-1, ascending=False)
+    k = _top_k_k(op)
+    shape = shape_of(op.operands[0])
+    n = shape[-1]
+    if isinstance(n, (int, np.integer)) and n <= TOP_K_STABLE_MAX:
+        # MIL topk does not document which of several equal values it
+        # returns first (or at all, at the k-th place): sort stably instead.
+        rank = len(shape)
+        order = stable_argsort(ctx, x, rank - 1, int(n), False, kind_of(op.operands[0]) in ("f16", "f32"))
+        begin = [0] * rank
+        size = [-1] * (rank - 1) + [k]
+        indices = mb.slice_by_size(x=order, begin=begin, size=size)
+        values = mb.gather_along_axis(x=x, indices=indices, axis=rank - 1)
+        return [values, indices]
+    values, indices = mb.topk(x=x, k=k, axis=-1, ascending=False)
     return [values, indices]
+
+
+TOP_K_STABLE_MAX = 4096

@@ -231,10 +231,10 @@ def _check(op):
         return None
     if init_padding_ambiguous(op):
         return (
-            f"with body '{body}', an init value that is not its identity and padding (or base dilation) is "
-            "not supported: StableHLO pads with the init value, XLA (JAX) skips padded elements, and the "
-            "results differ. Use the identity as init and combine your init value after the window "
-            "(e.g. `init + lax.reduce_window(x, 0, lax.add, ...)`)"
+            f"with body '{body}', an init value that is not its identity and padding (or base dilation) has no "
+            f"single MIL op: {_DECOMPOSE} rewrites it (init-semantics=xla, the default, skips padded elements "
+            "like XLA/JAX; init-semantics=spec pads with the init value like the StableHLO spec) "
+            "(it did not run, or could not decompose this one)"
         )
     if cumulative_axis(op) is not None:
         what = f"as a cumulative reduction with body '{body}'"
@@ -249,8 +249,10 @@ def _check(op):
 @emits(
     "stablehlo.reduce_window",
     check=_check,
-    doc="cumulative add along one dim (jnp.cumsum, reverse too): `cumsum`; max windows: `max_pool`; sum "
-    "windows: `avg_pool` (padding counted) times the window size; up to 3 windowed dims, any layout "
+    doc="cumulative add along one dim (jnp.cumsum, reverse too): `cumsum`; max windows: `max_pool` (padding "
+    "as an explicit `pad` with -inf); sum windows: `avg_pool` (padding counted; an explicit `pad` where a "
+    "window would hold padding only) times the window size, folded with a following division by it; "
+    "up to 3 windowed dims, any layout "
     "(hlo-coreml-legalize-reduce-window transposes them last), explicit padding; f16/f32 pooling. Every other "
     "single-operand window with an add/multiply/maximum/minimum/and/or/xor body (cumprod, cummax, cummin, "
     "dilations, int and bool windows, > 3 dims) is decomposed into pad, slice and elementwise ops by "
@@ -265,12 +267,70 @@ def _reduce_window(ctx, op):
         return mb.cumsum(x=x, axis=axis, exclusive=False, reverse=reverse)
     window, strides, _, _, padding = window_config(op)
     kernel = np.array(window[2:], dtype=np.int32)
-    pads = np.array([p for pair in padding[2:] for p in pair], dtype=np.int32)
+    spatial_pads = padding[2:]
+    is_max = body_op_name(op) == "stablehlo.maximum"
+    if any(lo or hi for lo, hi in spatial_pads) and (is_max or _has_empty_window(op)):
+        # The op docs leave open max_pool's padding value and the value of
+        # a window holding no input element (iOS15/pool.py): pad explicitly
+        # (-inf for max, 0 for sum, as the window's init) and pool without
+        # padding, so every window holds only input elements.
+        fill = -np.inf if is_max else 0.0
+        flat = [p for pair in spatial_pads for p in pair]
+        x = ctx.mb.pad(x=x, pad=np.array(flat, dtype=np.int32), mode="constant", constant_val=ctx.scalar(fill, op.operands[0]))
+        spatial_pads = [(0, 0)] * len(spatial_pads)
+    pads = np.array([p for pair in spatial_pads for p in pair], dtype=np.int32)
     common = dict(x=x, kernel_sizes=kernel, strides=np.array(strides[2:], dtype=np.int32), pad_type="custom", pad=pads)
-    if body_op_name(op) == "stablehlo.maximum":
+    if is_max:
         return mb.max_pool(**common)
+    # Padded zeros count in the denominator (exclude_padding_from_average
+    # False, documented), so the mean times the window size is the sum.
     mean = mb.avg_pool(**common, exclude_padding_from_average=False)
     count = int(np.prod(kernel))
     if count == 1:
         return mean
-    return mb.mul(x=mean, y=ctx.scalar(count, op.operands[0]))
+    total = mb.mul(x=mean, y=ctx.scalar(count, op.operands[0]))
+    _pool_means(ctx)[total.name] = (mean, count)
+    return total
+
+
+def _pool_means(ctx) -> dict:
+    """Sum windows emitted as avg_pool * count: {name of the product: (mean
+    var, count)}, so that a following division by the count (an average
+    pool) is folded into the avg_pool (see fold_pool_mean)."""
+    if not hasattr(ctx, "_pool_means"):
+        ctx._pool_means = {}
+    return ctx._pool_means
+
+
+def fold_pool_mean(ctx, x, y, divide: bool):
+    """The avg_pool var when `x` is a sum window emitted as avg_pool * count
+    and `y` a splat constant dividing by that count (x / count, or x * c
+    with c the float nearest 1 / count); else None."""
+    entry = _pool_means(ctx).get(getattr(x, "name", None))
+    val = getattr(y, "val", None)
+    if entry is None or val is None:
+        return None
+    val = np.asarray(val)
+    if val.size == 0 or not np.all(val == val.reshape(-1)[0]):
+        return None
+    mean, count = entry
+    c = float(val.reshape(-1)[0])
+    if divide and c == count:
+        return mean
+    if not divide and c == float(np.asarray(1.0 / count, dtype=val.dtype)):
+        return mean
+    return None
+
+
+def _has_empty_window(op) -> bool:
+    """Some window over a spatial dim holds padding only."""
+    shape = shape_of(op.operands[0])
+    window, strides, _, _, padding = window_config(op)
+    for d in range(2, len(shape)):
+        n, k, s, (lo, hi) = shape[d], window[d], strides[d], padding[d]
+        out = (n + lo + hi - k) // s + 1
+        for j in range(out):
+            start = j * s
+            if start + k <= lo or start >= lo + n:
+                return True
+    return False

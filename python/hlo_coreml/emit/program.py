@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._mlir import ir
+from ..coreml_patches import compile_time_values_bounded
 from ..diagnostics import CompileError, location_name
 from ..element_types import NUMPY_DTYPES, is_dynamic, kind_of, shape_of
 from .context import EmitContext
@@ -41,6 +42,10 @@ class IOSpec:
     # The ct.Shape (with ct.RangeDim) or ct.EnumeratedShapes the user gave
     # for an input with dynamic (`?`) dims (compile(inputs=...)).
     flexible: object | None = None
+    # The program's shape of an argument / result of rank > 5, which travels
+    # with its leading dims merged (`shape`, rank 5; hlo-coreml-cap-rank's
+    # `hlo_coreml.original_shape`); hlo_coreml.run reshapes to and from it.
+    original_shape: tuple[int, ...] | None = None
 
     @property
     def io_shape(self) -> tuple[int, ...]:
@@ -91,10 +96,28 @@ def sanitize(name: str) -> str:
     return "v_" + name if name[0].isdigit() else name
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+def _check_given_names(main, what: str, key: str, count: int, given) -> None:
+    """More names than the signature has entries is a mistake, not a default."""
+    if not given:
+        return
+    sources = {_split_origin(main, key, i)[0] for i in range(count)}
+    n = max(sources) + 1 if sources else 0
+    if len(given) > n:
+        kind = "arguments" if what == "inputs" else "results"
+        raise CompileError(f"{what}= gives {len(given)} entries, but @main has {n} {kind}")
+
+
+def _unique(names: list[str], kept=None) -> list[str]:
+    """`names` made unique by suffixes `_1`, `_2`, ...; the names at the
+    positions flagged in `kept` (given by the user, unique among themselves)
+    keep their spelling, and the others avoid them."""
+    kept = list(kept) if kept is not None else [False] * len(names)
+    seen: dict[str, int] = {n: 0 for n, k in zip(names, kept) if k}
     out = []
-    for n in names:
+    for n, k in zip(names, kept):
+        if k:
+            out.append(n)
+            continue
         if n in seen:
             seen[n] += 1
             candidate = f"{n}_{seen[n]}"
@@ -154,31 +177,56 @@ def interface_of(main, input_names=None, output_names=None) -> Interface:
     # named `x_real` / `x_imag`; given and default names (and `input_<i>`
     # indices) refer to the original signature (see _split_origin).
     given = list(input_names or [])
-    in_names, in_origin = [], []
+    in_names, in_origin, in_given = [], [], []
     for i, arg in enumerate(block.arguments):
         source, part = _split_origin(main, "arg_attrs", i)
+        in_given.append(bool(source < len(given) and given[source]))
         base = given[source] if source < len(given) and given[source] else sanitize(_argument_name(main, i, arg) or f"input_{source}")
         in_names.append(f"{base}_{part}" if part else base)
         in_origin.append((base, part))
     given = list(output_names or [])
-    out_names, out_origin = [], []
+    out_names, out_origin, out_given = [], [], []
     for i in range(len(ftype.results)):
         source, part = _split_origin(main, "res_attrs", i)
+        out_given.append(bool(source < len(given) and given[source]))
         base = given[source] if source < len(given) and given[source] else sanitize(
             _result_info_name(_arg_attrs(main, "res_attrs", i)) or f"output_{source}"
         )
         out_names.append(f"{base}_{part}" if part else base)
         out_origin.append((base, part))
-    names = _unique(in_names + out_names)
+    _check_given_names(main, "inputs", "arg_attrs", len(block.arguments), input_names)
+    _check_given_names(main, "outputs", "res_attrs", len(ftype.results), output_names)
+    given_names = [n for n in list(input_names or []) + list(output_names or []) if n]
+    repeated = sorted({n for n in given_names if given_names.count(n) > 1})
+    if repeated:
+        raise CompileError(
+            f"feature name{'s' if len(repeated) > 1 else ''} {', '.join(repr(n) for n in repeated)} given more "
+            "than once in inputs= / outputs=; every input and output needs its own name"
+        )
+    # A given name keeps its spelling (a complex one its _real/_imag); default names avoid it.
+    names = _unique(in_names + out_names, in_given + out_given)
     in_names, out_names = names[: len(in_names)], names[len(in_names) :]
     iface = Interface()
-    for name, arg, (base, part) in zip(in_names, block.arguments, in_origin):
+    for i, (name, arg, (base, part)) in enumerate(zip(in_names, block.arguments, in_origin)):
         kind = kind_of(arg)
-        iface.inputs.append(IOSpec(name, shape_of(arg), kind, _IO_KIND[kind], part and base, part))
-    for name, t, (base, part) in zip(out_names, ftype.results, out_origin):
+        spec = IOSpec(name, shape_of(arg), kind, _IO_KIND[kind], part and base, part)
+        spec.original_shape = _original_shape(main, "arg_attrs", i)
+        iface.inputs.append(spec)
+    for i, (name, t, (base, part)) in enumerate(zip(out_names, ftype.results, out_origin)):
         kind = kind_of(t)
-        iface.outputs.append(IOSpec(name, shape_of(t), kind, _IO_KIND[kind], part and base, part))
+        spec = IOSpec(name, shape_of(t), kind, _IO_KIND[kind], part and base, part)
+        spec.original_shape = _original_shape(main, "res_attrs", i)
+        iface.outputs.append(spec)
     return iface
+
+
+def _original_shape(main, key: str, index: int) -> tuple[int, ...] | None:
+    """The shape hlo-coreml-cap-rank recorded for a rank > 5 argument or
+    result it merged to rank 5 (`hlo_coreml.original_shape`), or None."""
+    attrs = _arg_attrs(main, key, index)
+    if attrs is None or "hlo_coreml.original_shape" not in attrs:
+        return None
+    return tuple(int(d) for d in ir.DenseI64ArrayAttr(attrs["hlo_coreml.original_shape"]))
 
 
 def _split_origin(main, key: str, index: int) -> tuple[int, str | None]:
@@ -201,7 +249,7 @@ def find_main(module: ir.Module):
     raise EmitterBug("no @main function (verify-legal should have caught this)")
 
 
-def build_program(module: ir.Module, target, interface: Interface | None = None, states=None):
+def build_program(module: ir.Module, target, interface: Interface | None = None, states=None, constants=None):
     """Build the MIL Program for @main of a legalized module.
 
     `target` is a coremltools deployment target; ops are built with its
@@ -212,12 +260,24 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     iOS18+): the program reads it with `read_state` and, in place of the
     output, writes the output's value back with `coreml_update_state`. The
     returned interface keeps both features, marked with `state`.
+
+    `constants` ({@main argument index: array}, see hlo_coreml.constants)
+    binds those arguments to MIL consts holding the arrays; they are not
+    model inputs, and the returned interface leaves them out.
     """
     from coremltools.converters.mil import Builder as mb
     from coremltools.converters.mil.mil import Function, Program, types
 
+    from ..coreml_patches import concat_float_symbols_removed
+
     main = find_main(module)
     iface = interface or interface_of(main)
+    constants = dict(constants or {})
+    block = main.regions[0].blocks[0]
+    if constants:
+        iface = Interface(
+            inputs=[spec for i, spec in enumerate(iface.inputs) if i not in constants], outputs=iface.outputs
+        )
     mil_types = {"f32": types.fp32, "f16": types.fp16, "i32": types.int32}
     states = dict(states or {})
     specs = {
@@ -230,9 +290,19 @@ def build_program(module: ir.Module, target, interface: Interface | None = None,
     }
     table = emitter_table()
     ctx = EmitContext(mb, target)
-    block = main.regions[0].blocks[0]
-    with Function(specs, opset_version=target) as function:
-        for spec, arg in zip(iface.inputs, block.arguments):
+    # Float concats get no symbolic values while the program is built (a
+    # coremltools 9.0 bug, see coreml_patches); convert_program does the same.
+    with concat_float_symbols_removed(), Function(specs, opset_version=target) as function, compile_time_values_bounded():
+        from ..constants import bind_value
+
+        bound = {}
+        for index, array in constants.items():
+            arg = block.arguments[index]
+            bound[arg] = ctx.const(bind_value(array, NUMPY_DTYPES[kind_of(arg)], shape_of(arg)))
+        free = [arg for i, arg in enumerate(block.arguments) if i not in constants]
+        for arg, var in bound.items():
+            ctx.bind(arg, var)
+        for spec, arg in zip(iface.inputs, free):
             var = function.inputs[spec.name]
             if spec.name in states:
                 spec.state = spec.name

@@ -56,8 +56,9 @@ REFUSED: dict[str, str] = {
     "stablehlo.create_token": _HOST_IO + " (tokens order side effects, which Core ML does not have)",
     # training-only
     "stablehlo.select_and_scatter": (
-        "is the gradient of max pooling (training); Core ML models run inference only. "
-        "Export the forward (inference) function"
+        "is lowered (hlo-coreml-decompose-select-and-scatter) only with static shapes, an elementwise "
+        "select region (JAX: compare GE) and a scatter region of one add/multiply/maximum/minimum; this one "
+        "is not. Compute the gradient outside the model, or export the forward function"
     ),
     "stablehlo.batch_norm_training": (
         "computes batch statistics (training mode); Core ML models run inference only. "
@@ -83,17 +84,20 @@ REFUSED: dict[str, str] = {
     "stablehlo.uniform_quantize": _QUANT,
     "stablehlo.uniform_dequantize": _QUANT,
     # dynamism
-    "stablehlo.dynamic_conv": _DYNAMIC,
-    "stablehlo.dynamic_pad": _DYNAMIC,
+    "stablehlo.dynamic_conv": (
+        "takes its padding from a value only known at run time (a constant padding becomes a static "
+        "convolution); Core ML's conv needs static padding. Make the padding static in the exported program"
+    ),
+    "stablehlo.dynamic_pad": (
+        "takes its padding amounts from values only known at run time (constant ones become a static pad); "
+        "Core ML's pad needs static amounts. Make the padding static in the exported program"
+    ),
     "stablehlo.set_dimension_size": _DYNAMIC,
     # other
-    "stablehlo.reduce_precision": (
-        "rounds to a custom float format; Core ML computes in f16/f32 only. Remove the "
-        "reduce_precision (or cast to f16 explicitly)"
-    ),
     "stablehlo.map": (
-        "applies a computation elementwise; hlo-coreml does not lower it. Write the body as "
-        "ordinary (vectorized) array ops instead"
+        "applies a body hlo-coreml-inline-map cannot inline: only bodies of elementwise ops, constants "
+        "and rank-0 reshapes, on static shapes, become whole-tensor ops. Write the body as ordinary "
+        "(vectorized) array ops instead"
     ),
 }
 
@@ -122,6 +126,28 @@ REWRITTEN: dict[str, str] = {
         "(`max-size`), every left_side / lower / transpose_a / unit_diagonal and batch dims: the "
         "diagonal divided out once, then n - 1 substitution steps of slices, an outer-product "
         "`matmul` and `sub`. Larger, complex or dynamic ones are refused: solve outside the model"
+    ),
+    "stablehlo.reduce_precision": (
+        "expanded by hlo-coreml-expand-reduce-precision (any exponent/mantissa width, f32/f16/bf16): "
+        "round to nearest even by `floor` and comparisons, overflow to inf, the narrow format's denormals "
+        "flushed, as XLA; exact under fp32 compute precision"
+    ),
+    "stablehlo.select_and_scatter": (
+        "decomposed by hlo-coreml-decompose-select-and-scatter (static shapes, elementwise select, add/mul/"
+        "max/min scatter: the max-pooling gradient): per window position a strided `slice`, the comparator and "
+        "`select`s (XLA's first-selected rule), then a point scatter of the source into init"
+    ),
+    "stablehlo.map": (
+        "inlined by hlo-coreml-inline-map when its body is elementwise (elementwise ops, constants, rank-0 "
+        "reshapes; static shapes): the body's ops applied to the whole operands, constants broadcast"
+    ),
+    "stablehlo.dynamic_pad": (
+        "with constant padding operands: `pad` (stablehlo-canonicalize-dynamism in hlo-coreml-prepare); "
+        "padding only known at run time is refused"
+    ),
+    "stablehlo.dynamic_conv": (
+        "with a constant padding operand: `convolution` (stablehlo-canonicalize-dynamism in "
+        "hlo-coreml-prepare); padding only known at run time is refused"
     ),
     "stablehlo.complex": "split into (real, imag) pairs by hlo-coreml-split-complex",
     "stablehlo.real": "split-complex",

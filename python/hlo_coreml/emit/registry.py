@@ -45,6 +45,7 @@ _OP_MODULES = (
     "ops_window",
     "ops_fused",
     "ops_dynamic",
+    "ops_dequantize",
 )
 _loaded = False
 

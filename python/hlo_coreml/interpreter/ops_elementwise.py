@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .core import InterpreterError, acc, arg, register, scalar
+from .readings import mod as _mod, round_ties, underspecified
 
 try:  # scipy is optional; math.erf is the fallback
     from scipy.special import erf as _erf
@@ -43,7 +44,6 @@ _UNARY = {
     "exp": np.exp,
     "exp2": np.exp2,
     "floor": np.floor,
-    "round": np.round,  # half to even, as value_inference (np.round)
     "sign": np.sign,
     "sin": np.sin,
     "sinh": np.sinh,
@@ -145,7 +145,6 @@ _BINARY = {
     "mul": np.multiply,
     "real_div": np.true_divide,  # int32 / int32 is truncated back to int32 by the core
     "floor_div": np.floor_divide,  # rounds toward -inf
-    "mod": np.remainder,  # floor-mod: sign of the divisor
     "pow": _pow,
     "maximum": np.maximum,
     "minimum": np.minimum,
@@ -173,6 +172,23 @@ def _make_binary(fn):
 
 for _name, _fn in _BINARY.items():
     register(_name)(_make_binary(_fn))
+
+
+@register("mod")
+def mod(op, env):
+    """x % y; the sign for negative operands is open (floor-mod by default,
+    as value_inference's operator.mod; C fmod in strict mode's other reading)."""
+    x = np.asarray(arg(op, env, "x"))
+    y = np.asarray(arg(op, env, "y"))
+    return underspecified(op, env, "mod", lambda choice: _mod(x, y, choice))
+
+
+@register("round")
+def round_(op, env):
+    """Round to the nearest integer; ties to even by default (value_inference's
+    np.round), away from zero in strict mode's other reading."""
+    x = _x(op, env)
+    return underspecified(op, env, "round", lambda choice: round_ties(x, choice))
 
 
 @register("select")

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .core import _IOS16, InterpreterError, acc, arg, ilist, opset, register, scalar
+from .readings import underspecified
 
 
 def _x(op, env, name="x"):
@@ -240,17 +241,36 @@ def _win_axes(nsp):
     return tuple(range(-nsp, 0))
 
 
+def _input_count(x, ks, strides, pads, extra):
+    """Number of input (not padding) elements in each window."""
+    ones = np.ones(x.shape[2:], np.float64)
+    return np.sum(_windows(_pad_sp(ones, pads, extra), ks, strides), axis=_win_axes(len(ks)))
+
+
+def _empty_windows_nan(out, x, ks, strides, pads, extra):
+    """`out` with NaN in the windows that hold no input element."""
+    empty = _input_count(x, ks, strides, pads, extra) == 0
+    return np.where(empty, np.asarray(np.nan, out.dtype), out)
+
+
 @register("max_pool")
 def max_pool(op, env):
-    """Max over windows; padding never wins (-inf)."""
+    """Max over windows. The padding value is not documented: -inf (padding
+    never wins) by default, NaN in strict mode's other reading."""
     x, ks, strides, pads, extra = _pool_setup(op, env)
-    xp = _pad_sp(x, pads, extra, -np.inf)
-    return np.max(_windows(xp, ks, strides), axis=_win_axes(len(ks)))
+
+    def compute(choice):
+        xp = _pad_sp(x, pads, extra, -np.inf if choice == "ignore" else np.nan)
+        return np.max(_windows(xp, ks, strides), axis=_win_axes(len(ks)))
+
+    return underspecified(op, env, "window", compute)
 
 
 @register("avg_pool")
 def avg_pool(op, env):
-    """Mean over windows; padding counts unless exclude_padding_from_average (default False)."""
+    """Mean over windows; padding counts unless exclude_padding_from_average
+    (default False). A window without input elements is 0 by default, NaN
+    in strict mode's other reading (not documented)."""
     x, ks, strides, pads, extra = _pool_setup(op, env)
     nsp = len(ks)
     total = np.sum(_windows(_pad_sp(x, pads, extra), ks, strides), axis=_win_axes(nsp))
@@ -260,19 +280,25 @@ def avg_pool(op, env):
     else:  # explicit padding counts, the extra ceil_mode overhang does not
         mask = _pad_sp(np.pad(ones, pads, constant_values=1.0), [(0, 0)] * nsp, extra)
     count = np.sum(_windows(mask, ks, strides), axis=_win_axes(nsp))
-    return total / count
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.zeros((), total.dtype))
+
+    def compute(choice):
+        return mean if choice == "ignore" else _empty_windows_nan(mean, x, ks, strides, pads, extra)
+
+    return underspecified(op, env, "window", compute)
 
 
 @register("l2_pool")
 def l2_pool(op, env):
-    """sqrt(sum(x^2)) over windows (zero padding)."""
+    """sqrt(sum(x^2)) over windows (zero padding); a window without input
+    elements is 0 by default, NaN in strict mode's other reading."""
     x, ks, strides, pads, extra = _pool_setup(op, env)
-    return np.sqrt(np.sum(_windows(_pad_sp(x * x, pads, extra), ks, strides), axis=_win_axes(len(ks))))
+    out = np.sqrt(np.sum(_windows(_pad_sp(x * x, pads, extra), ks, strides), axis=_win_axes(len(ks))))
 
+    def compute(choice):
+        return out if choice == "ignore" else _empty_windows_nan(out, x, ks, strides, pads, extra)
 
-# ----------------------------------------------------------------------------
-# normalization
-# ----------------------------------------------------------------------------
+    return underspecified(op, env, "window", compute)
 
 
 def _chan(p, rank, default):

@@ -10,6 +10,7 @@ back to int32 by the core (e.g. reduce_mean).
 import numpy as np
 
 from .core import acc, arg, ilist, register, scalar
+from .readings import argsort_ties, underspecified
 
 
 def _axes(op, env, rank):
@@ -63,13 +64,28 @@ for _name, _fn in _REDUCTIONS.items():
     register(_name)(_make_reduction(_name, _fn))
 
 
+def _last_index(fn, x, axis, keepdims):
+    """fn's answer with the highest index winning ties."""
+    n = x.shape[axis]
+    return (n - 1) - fn(np.flip(x, axis=axis), axis=axis, keepdims=keepdims)
+
+
 def _make_arg_reduction(fn):
     def handler(op, env):
         x = np.asarray(arg(op, env, "x"))
         axis = int(scalar(arg(op, env, "axis"), -1))
-        return fn(x, axis=axis, keepdims=_keep(op, env))
+        keep = _keep(op, env)
+        # "the identity of the return value is not guaranteed" for ties
+        # (iOS15/reduction.py): the first index by default, the last in
+        # strict mode's other reading.
+        return underspecified(
+            op,
+            env,
+            "ties",
+            lambda choice: fn(x, axis=axis, keepdims=keep) if choice == "stable" else _last_index(fn, x, axis, keep),
+        )
 
-    handler.__doc__ = f"{fn.__name__} along ``axis`` (default -1); first index wins ties."
+    handler.__doc__ = f"{fn.__name__} along ``axis`` (default -1); first index wins ties (open in Core ML)."
     return handler
 
 
@@ -77,34 +93,33 @@ register("reduce_argmax")(_make_arg_reduction(np.argmax))
 register("reduce_argmin")(_make_arg_reduction(np.argmin))
 
 
-def _sort_indices(x, axis, ascending):
-    """Stable argsort; descending keeps the lower index first among ties."""
-    if ascending:
-        return np.argsort(x, axis=axis, kind="stable")
-    key = -x.astype(np.int64) if np.issubdtype(x.dtype, np.integer) else -x
-    return np.argsort(key, axis=axis, kind="stable")
-
-
 @register("argsort")
 def argsort(op, env):
-    """Indices that sort x along ``axis`` (default -1); descending unless ``ascending``."""
+    """Indices that sort x along ``axis`` (default -1); descending unless
+    ``ascending``. The order of equal keys is open: stable by default."""
     x = np.asarray(arg(op, env, "x"))
     axis = int(scalar(arg(op, env, "axis"), -1))
-    return _sort_indices(x, axis, bool(scalar(arg(op, env, "ascending"), False)))
+    ascending = bool(scalar(arg(op, env, "ascending"), False))
+    return underspecified(op, env, "ties", lambda choice: argsort_ties(x, axis, ascending, choice))
 
 
 @register("topk")
 def topk(op, env):
-    """Top ``k`` (default 1) values and indices along ``axis``; largest first unless ``ascending``."""
+    """Top ``k`` (default 1) values and indices along ``axis``; largest first
+    unless ``ascending``. Among equal values the lower index comes first by
+    default (the order is open)."""
     x = np.asarray(arg(op, env, "x"))
     axis = int(scalar(arg(op, env, "axis"), -1))
     k = int(scalar(arg(op, env, "k"), 1))
-    idx = _sort_indices(x, axis, bool(scalar(arg(op, env, "ascending"), False)))
-    idx = np.take(idx, np.arange(k), axis=axis)
-    values = np.take_along_axis(x, idx, axis=axis)
-    if not bool(scalar(arg(op, env, "return_indices"), True)):
-        return values
-    return values, idx
+    ascending = bool(scalar(arg(op, env, "ascending"), False))
+    with_indices = bool(scalar(arg(op, env, "return_indices"), True))
+
+    def compute(choice):
+        idx = np.take(argsort_ties(x, axis, ascending, choice), np.arange(k), axis=axis)
+        values = np.take_along_axis(x, idx, axis=axis)
+        return (values, idx) if with_indices else values
+
+    return underspecified(op, env, "ties", compute)
 
 
 @register("cumsum")

@@ -4,12 +4,14 @@ Semantics follow coremltools 9.0 ``ops/defs/iOS15/tensor_transformation.py``,
 ``tensor_operation.py``, ``scatter_gather.py`` and the iOS16/17/18
 redefinitions (reshape 0-semantics, gather batch_dims, negative indices).
 Out-of-bounds gather/scatter indices are an error here (Core ML leaves them
-undefined); negative indices are accepted only before iOS17.
+undefined; strict mode clamps and wraps them instead, see readings.py);
+negative indices are accepted only before iOS17.
 """
 
 import numpy as np
 
 from .core import _IOS17, InterpreterError, arg, blist, ilist, opset, register, scalar
+from .readings import resolve_indices, underspecified
 
 
 def _x(op, env, name="x"):
@@ -365,21 +367,28 @@ def pixel_unshuffle(op, env):
 # ----------------------------------------------------------------------------
 
 
-def _indices(op, idx, dim_sizes):
-    """Validate indices against dim sizes; wrap negatives before iOS17."""
+def _indexed(op, env, idx, dim_sizes, body):
+    """`body(indices)` with ``idx`` checked against ``dim_sizes`` (the last
+    axis of ``idx`` runs over them when there are several); negatives wrap
+    before iOS17. Out-of-range indices are "undefined but memory safe"
+    (scatter_gather.py): an error by default, clamped or wrapped in the two
+    strict-mode readings."""
     idx = np.asarray(idx).astype(np.int64)
     dims = np.asarray(dim_sizes, dtype=np.int64)
     allow_neg = opset(op) < _IOS17
     low = -dims if allow_neg else np.zeros_like(dims)
     bad = (idx < low) | (idx >= dims)
-    if np.any(bad):
+    idx = np.where((idx < 0) & (idx >= low), idx + dims, idx)
+    if not np.any(bad):
+        return body(idx)
+    if env.interp.reading.out_of_range == "error":
         first = idx[bad].reshape(-1)[0]
         rule = "[-D, D)" if allow_neg else "[0, D) (negative indices are out of bounds from iOS17)"
         raise InterpreterError(
             f"{op.op_type} {op.name!r}: index {first} out of bounds for dim size(s) {dim_sizes}; "
             f"valid range is {rule}"
         )
-    return np.where(idx < 0, idx + dims, idx)
+    return underspecified(op, env, "out_of_range", lambda choice: body(resolve_indices(idx, dims, choice)))
 
 
 @register("gather")
@@ -388,14 +397,17 @@ def gather(op, env):
     x = _x(op, env)
     axis = _axis(scalar(arg(op, env, "axis"), 0), x.ndim)
     bd = int(scalar(arg(op, env, "batch_dims"), 0))
-    idx = _indices(op, arg(op, env, "indices"), x.shape[axis])
-    if bd == 0:
-        return np.take(x, idx, axis=axis)
-    bshape = x.shape[:bd]
-    xf = x.reshape((-1,) + x.shape[bd:])
-    idf = idx.reshape((-1,) + idx.shape[bd:])
-    res = np.stack([np.take(p, i, axis=axis - bd) for p, i in zip(xf, idf)])
-    return res.reshape(bshape + res.shape[1:])
+
+    def body(idx):
+        if bd == 0:
+            return np.take(x, idx, axis=axis)
+        bshape = x.shape[:bd]
+        xf = x.reshape((-1,) + x.shape[bd:])
+        idf = idx.reshape((-1,) + idx.shape[bd:])
+        res = np.stack([np.take(p, i, axis=axis - bd) for p, i in zip(xf, idf)])
+        return res.reshape(bshape + res.shape[1:])
+
+    return _indexed(op, env, arg(op, env, "indices"), x.shape[axis], body)
 
 
 @register("gather_along_axis")
@@ -403,8 +415,9 @@ def gather_along_axis(op, env):
     """np.take_along_axis(x, indices, axis)."""
     x = _x(op, env)
     axis = _axis(scalar(arg(op, env, "axis"), 0), x.ndim)
-    idx = _indices(op, arg(op, env, "indices"), x.shape[axis])
-    return np.take_along_axis(x, idx, axis=axis)
+    return _indexed(
+        op, env, arg(op, env, "indices"), x.shape[axis], lambda idx: np.take_along_axis(x, idx, axis=axis)
+    )
 
 
 @register("gather_nd")
@@ -414,14 +427,17 @@ def gather_nd(op, env):
     bd = int(scalar(arg(op, env, "batch_dims"), 0))
     raw = np.asarray(arg(op, env, "indices"))
     k = raw.shape[-1]
-    idx = _indices(op, raw, x.shape[bd:bd + k])
-    if bd == 0:
-        return x[tuple(idx[..., i] for i in range(k))]
-    bshape = x.shape[:bd]
-    xf = x.reshape((-1,) + x.shape[bd:])
-    idf = idx.reshape((-1,) + idx.shape[bd:])
-    res = np.stack([p[tuple(i[..., j] for j in range(k))] for p, i in zip(xf, idf)])
-    return res.reshape(bshape + res.shape[1:])
+
+    def body(idx):
+        if bd == 0:
+            return x[tuple(idx[..., i] for i in range(k))]
+        bshape = x.shape[:bd]
+        xf = x.reshape((-1,) + x.shape[bd:])
+        idf = idx.reshape((-1,) + idx.shape[bd:])
+        res = np.stack([p[tuple(i[..., j] for j in range(k))] for p, i in zip(xf, idf)])
+        return res.reshape(bshape + res.shape[1:])
+
+    return _indexed(op, env, raw, x.shape[bd:bd + k], body)
 
 
 _SCATTER_UFUNCS = {
@@ -433,13 +449,13 @@ _SCATTER_UFUNCS = {
 }
 
 
-def _scatter_into(op, data, index, updates, mode):
+def _scatter_into(op, env, data, index, updates, mode):
     """Apply updates at ``index`` (a tuple of index arrays) with ``mode``."""
     out = data.copy()
     updates = np.asarray(updates).astype(out.dtype)
     if mode == "update":
-        out[index] = updates
-    elif mode in _SCATTER_UFUNCS:
+        return _scatter_update(op, env, out, index, updates)
+    if mode in _SCATTER_UFUNCS:
         _SCATTER_UFUNCS[mode].at(out, index, updates)
     elif mode == "div":
         tmp = out.astype(np.float64)
@@ -450,16 +466,41 @@ def _scatter_into(op, data, index, updates, mode):
     return out
 
 
+def _scatter_update(op, env, out, index, updates):
+    """mode "update": which of several updates of one element wins is not
+    documented; the last by default, the first in strict mode's other reading."""
+    # Element positions of every update, in update order.
+    positions = np.ravel_multi_index(tuple(np.broadcast_arrays(*index)), out.shape[: len(index)])
+    tail = out.shape[len(index):]
+    flat_pos = np.asarray(positions).reshape(-1)
+    flat_upd = np.broadcast_to(updates, np.broadcast(*index).shape + tail).reshape((-1,) + tail)
+    if len(np.unique(flat_pos)) == len(flat_pos):
+        out[index] = updates
+        return out
+
+    def compute(choice):
+        result = out.reshape((-1,) + tail).copy()
+        order = np.arange(len(flat_pos)) if choice == "last" else np.arange(len(flat_pos))[::-1]
+        for i in order:
+            result[flat_pos[i]] = flat_upd[i]
+        return result.reshape(out.shape)
+
+    return underspecified(op, env, "duplicates", compute)
+
+
 @register("scatter")
 def scatter(op, env):
     """data[..., indices[i], ...] (mode)= updates[..., i, ...] along ``axis``; mode default 'add'."""
     data = _x(op, env, "data")
     axis = _axis(scalar(arg(op, env, "axis"), 0), data.ndim)
-    idx = _indices(op, arg(op, env, "indices"), data.shape[axis]).reshape(-1)
     updates = np.moveaxis(np.asarray(arg(op, env, "updates")), axis, 0)
     moved = np.moveaxis(data, axis, 0)
-    out = _scatter_into(op, moved, (idx,), updates, arg(op, env, "mode", "add"))
-    return np.moveaxis(out, 0, axis)
+
+    def body(idx):
+        out = _scatter_into(op, env, moved, (idx.reshape(-1),), updates, arg(op, env, "mode", "add"))
+        return np.moveaxis(out, 0, axis)
+
+    return _indexed(op, env, arg(op, env, "indices"), data.shape[axis], body)
 
 
 @register("scatter_along_axis")
@@ -467,11 +508,14 @@ def scatter_along_axis(op, env):
     """Scatter updates at positions given by ``indices`` along ``axis``; mode default 'add'."""
     data = _x(op, env, "data")
     axis = _axis(scalar(arg(op, env, "axis"), 0), data.ndim)
-    idx = _indices(op, arg(op, env, "indices"), data.shape[axis])
-    index = list(np.indices(idx.shape, sparse=True))
-    index[axis] = idx
-    index = tuple(np.broadcast_arrays(*index))
-    return _scatter_into(op, data, index, arg(op, env, "updates"), arg(op, env, "mode", "add"))
+
+    def body(idx):
+        index = list(np.indices(idx.shape, sparse=True))
+        index[axis] = idx
+        index = tuple(np.broadcast_arrays(*index))
+        return _scatter_into(op, env, data, index, arg(op, env, "updates"), arg(op, env, "mode", "add"))
+
+    return _indexed(op, env, arg(op, env, "indices"), data.shape[axis], body)
 
 
 @register("scatter_nd")
@@ -480,6 +524,9 @@ def scatter_nd(op, env):
     data = _x(op, env, "data")
     raw = np.asarray(arg(op, env, "indices"))
     k = raw.shape[-1]
-    idx = _indices(op, raw, data.shape[:k])
-    index = tuple(idx[..., i] for i in range(k))
-    return _scatter_into(op, data, index, arg(op, env, "updates"), arg(op, env, "mode", "add"))
+
+    def body(idx):
+        index = tuple(idx[..., i] for i in range(k))
+        return _scatter_into(op, env, data, index, arg(op, env, "updates"), arg(op, env, "mode", "add"))
+
+    return _indexed(op, env, raw, data.shape[:k], body)

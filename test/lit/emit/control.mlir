@@ -139,3 +139,32 @@ func.func @main(%arg0: tensor<8x4xf32>, %arg1: tensor<2x4xf32>, %arg2: tensor<i3
   %0 = stablehlo.dynamic_update_slice %arg0, %arg1, %arg2, %c0 : (tensor<8x4xf32>, tensor<2x4xf32>, tensor<i32>, tensor<i32>) -> tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
+
+// -----
+
+// A rank-0 carry produced by a full reduction (a MIL scalar) enters the
+// loop as a rank-0 tensor, the type the body's arithmetic on it yields:
+// while_loop requires the loop variable to keep its type.
+// CHECK-LABEL: main[CoreML7](
+// CHECK:         %[[S:[A-Za-z0-9_]+]]: (fp32)(Scalar) = reduce_sum(
+// CHECK-NEXT:    %[[T:[A-Za-z0-9_]+]]: (fp32)(Tensor) = reshape(x=%[[S]], shape=[],
+// CHECK-NEXT:    %[[W:[A-Za-z0-9_]+]]: (fp32)(Tensor) = while_loop(loop_vars=(%[[T]]),
+// CHECK:           %[[A:[A-Za-z0-9_]+]]: (fp32)(Tensor) = add(
+// CHECK-NEXT:    } -> (%[[A]])
+func.func @main(%x: tensor<3xf32>) -> tensor<f32> {
+  %zero = stablehlo.constant dense<0.0> : tensor<f32>
+  %lim = stablehlo.constant dense<100.0> : tensor<f32>
+  %k = stablehlo.constant dense<1.5> : tensor<f32>
+  %s = stablehlo.reduce(%x init: %zero) applies stablehlo.add across dimensions = [0] : (tensor<3xf32>, tensor<f32>) -> tensor<f32>
+  %r = stablehlo.while(%v = %s) : tensor<f32>
+  cond {
+    %c = stablehlo.compare LT, %v, %lim, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+    stablehlo.return %c : tensor<i1>
+  } do {
+    %m = stablehlo.multiply %v, %k : tensor<f32>
+    %t = stablehlo.reduce(%x init: %zero) applies stablehlo.add across dimensions = [0] : (tensor<3xf32>, tensor<f32>) -> tensor<f32>
+    %n = stablehlo.add %m, %t : tensor<f32>
+    stablehlo.return %n : tensor<f32>
+  }
+  return %r : tensor<f32>
+}

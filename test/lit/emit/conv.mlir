@@ -67,13 +67,13 @@ func.func @main(%arg0: tensor<1x4x5x5xf32>) -> tensor<1x6x10x10xf32> {
 // -----
 
 // Input dilation with window strides != 1 is not one conv_transpose: the
-// zeros are inserted explicitly (expand_dims, concat with zeros, reshape,
-// slice off the trailing zeros), then a strided conv.
+// zeros are inserted explicitly (a [A, n, 1, B] view, concat with zeros,
+// reshape, slice off the trailing zeros), then a strided conv.
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (1, 2, 4, fp32)(Tensor),
 // CHECK-NEXT:    %[[W:[A-Za-z0-9_]+]]: (3, 2, 2, fp32)(Tensor)) {
-// CHECK:         %[[E:[A-Za-z0-9_]+]]: (1, 2, 4, 1, fp32)(Tensor) = expand_dims(x=%[[X]], axes=[3],
-// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (1, 2, 4, 2, fp32){{\^?}}(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=3,
+// CHECK:         %[[E:[A-Za-z0-9_]+]]: (2, 4, 1, 1, fp32)(Tensor) = reshape(x=%[[X]], shape=[2, 4, 1, 1],
+// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (2, 4, 2, 1, fp32){{\^?}}(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=2,
 // CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (1, 2, 8, fp32){{\^?}}(Tensor) = reshape(x=%[[J]], shape=[1, 2, 8],
 // CHECK-NEXT:    %[[D:[A-Za-z0-9_]+]]: (1, 2, 7, fp32){{\^?}}(Tensor) = slice_by_index(x=%[[R]], begin=[0, 0, 0], end=[1, 2, 7],
 // CHECK-NEXT:    %[[C:[A-Za-z0-9_]+]]: (1, 3, 3, fp32)(Tensor) = conv(x=%[[D]], weight=%[[W]], strides=[2], pad_type="custom", pad=[0, 0], dilations=[1], groups=1,
@@ -91,8 +91,8 @@ func.func @main(%arg0: tensor<1x2x4xf32>, %arg1: tensor<3x2x2xf32>) -> tensor<1x
 // CHECK-LABEL: main[CoreML7](
 // CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (1, 2, 8, fp32)(Tensor),
 // CHECK-NEXT:    %[[W:[A-Za-z0-9_]+]]: (3, 2, 3, fp32)(Tensor)) {
-// CHECK:         %[[E:[A-Za-z0-9_]+]]: (3, 2, 3, 1, fp32)(Tensor) = expand_dims(x=%[[W]], axes=[3],
-// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (3, 2, 3, 2, fp32)(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=3,
+// CHECK:         %[[E:[A-Za-z0-9_]+]]: (6, 3, 1, 1, fp32)(Tensor) = reshape(x=%[[W]], shape=[6, 3, 1, 1],
+// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (6, 3, 2, 1, fp32)(Tensor) = concat(values=(%[[E]], %{{[A-Za-z0-9_]+}}), axis=2,
 // CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (3, 2, 6, fp32)(Tensor) = reshape(x=%[[J]], shape=[3, 2, 6],
 // CHECK-NEXT:    %[[K:[A-Za-z0-9_]+]]: (3, 2, 5, fp32)(Tensor) = slice_by_index(x=%[[R]], begin=[0, 0, 0], end=[3, 2, 5],
 // CHECK-NEXT:    %[[C:[A-Za-z0-9_]+]]: (1, 3, 4, fp32)(Tensor) = conv(x=%[[X]], weight=%[[K]], strides=[1], pad_type="custom", pad=[0, 0], dilations=[1], groups=1,
@@ -133,4 +133,20 @@ func.func @main(%arg0: tensor<2x3x10xf32>, %arg1: tensor<4x3x3xf32>) -> tensor<2
 func.func @main(%arg0: tensor<4x2x6xf32>, %arg1: tensor<4x2x3xf32>) -> tensor<2x4x4xf32> {
   %0 = stablehlo.convolution(%arg0, %arg1) dim_numbers = [b, f, 0]x[o, i, 0]->[b, f, 0], window = {stride = [1], pad = [[0, 0]]} {batch_group_count = 2 : i64, feature_group_count = 1 : i64} : (tensor<4x2x6xf32>, tensor<4x2x3xf32>) -> tensor<2x4x4xf32>
   return %0 : tensor<2x4x4xf32>
+}
+
+// -----
+
+// batch_group_count = 2 on a 3-D conv: batch group g (rows [g, g+1) of 2)
+// joins the features as group g of a grouped conv, through a rank-4 view
+// [B, N/B, C, D*H*W] (the rank-6 view [B, N/B, C, D, H, W] is not legal).
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[X:[A-Za-z0-9_]+]]: (2, 2, 4, 4, 4, fp32)(Tensor),
+// CHECK:         %[[V:[A-Za-z0-9_]+]]: (2, 1, 2, 64, fp32)(Tensor) = reshape(x=%[[X]], shape=[2, 1, 2, 64],
+// CHECK-NEXT:    %[[T:[A-Za-z0-9_]+]]: (1, 2, 2, 64, fp32)(Tensor) = transpose(x=%[[V]], perm=[1, 0, 2, 3],
+// CHECK-NEXT:    %[[G:[A-Za-z0-9_]+]]: (1, 4, 4, 4, 4, fp32)(Tensor) = reshape(x=%[[T]], shape=[1, 4, 4, 4, 4],
+// CHECK-NEXT:    %[[C:[A-Za-z0-9_]+]]: (1, 2, 3, 3, 3, fp32)(Tensor) = conv(x=%[[G]], {{.*}}groups=2,
+func.func @main(%arg0: tensor<2x2x4x4x4xf32>, %arg1: tensor<2x2x2x2x2xf32>) -> tensor<1x2x3x3x3xf32> {
+  %0 = stablehlo.convolution(%arg0, %arg1) dim_numbers = [b, f, 0, 1, 2]x[o, i, 0, 1, 2]->[b, f, 0, 1, 2], window = {} {batch_group_count = 2 : i64, feature_group_count = 1 : i64} : (tensor<2x2x4x4x4xf32>, tensor<2x2x2x2x2xf32>) -> tensor<1x2x3x3x3xf32>
+  return %0 : tensor<1x2x3x3x3xf32>
 }

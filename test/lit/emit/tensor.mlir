@@ -84,6 +84,40 @@ func.func @main(%arg0: tensor<2x3xi32>) -> tensor<4x6xi32> {
 
 // -----
 
+// Interior padding of a rank-5 value: each dilated axis is viewed as
+// [A, n, 1, B] (rank 4), concatenated with the pad value, reshaped back
+// and sliced; no rank-6 value is built.
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[A:[A-Za-z0-9_]+]]: (2, 2, 2, 2, 3, fp16)(Tensor)) {
+// CHECK:         %[[V:[A-Za-z0-9_]+]]: (16, 3, 1, 1, fp16)(Tensor) = reshape(x=%[[A]], shape=[16, 3, 1, 1],
+// CHECK-NEXT:    %[[J:[A-Za-z0-9_]+]]: (16, 3, 2, 1, fp16)(Tensor) = concat(values=(%[[V]], %{{[A-Za-z0-9_]+}}), axis=2,
+// CHECK-NEXT:    %[[R:[A-Za-z0-9_]+]]: (2, 2, 2, 2, 6, fp16)(Tensor) = reshape(x=%[[J]], shape=[2, 2, 2, 2, 6],
+// CHECK-NEXT:    %[[S:[A-Za-z0-9_]+]]: (2, 2, 2, 2, 5, fp16)(Tensor) = slice_by_index(x=%[[R]], begin=[0, 0, 0, 0, 0], end=[2, 2, 2, 2, 5],
+// CHECK-NEXT:    %[[P:[A-Za-z0-9_]+]]: (2, 2, 2, 2, 6, fp16)(Tensor) = pad(x=%[[S]], pad=[0, 0, 0, 0, 0, 0, 0, 0, 0, 1], mode="constant", constant_val=0.5,
+// CHECK-NEXT:  } -> (%[[P]])
+func.func @main(%arg0: tensor<2x2x2x2x3xf16>) -> tensor<2x2x2x2x6xf16> {
+  %c = stablehlo.constant dense<0.5> : tensor<f16>
+  %0 = stablehlo.pad %arg0, %c, low = [0, 0, 0, 0, 0], high = [0, 0, 0, 0, 1], interior = [0, 0, 0, 0, 1] : (tensor<2x2x2x2x3xf16>, tensor<f16>) -> tensor<2x2x2x2x6xf16>
+  return %0 : tensor<2x2x2x2x6xf16>
+}
+
+// -----
+
+// An axis cropped to nothing by negative padding and padded again: every
+// element is padding, the pad value is tiled to the result.
+// CHECK-LABEL: main[CoreML7](
+// CHECK-SAME:    %[[A:[A-Za-z0-9_]+]]: (2, 1, int32)(Tensor),
+// CHECK-NEXT:    %[[V:[A-Za-z0-9_]+]]: (1,int32)(Tensor)) {
+// CHECK:         %[[R:[A-Za-z0-9_]+]]: (1, 1, int32)(Tensor) = reshape(x=
+// CHECK-NEXT:    %[[T:[A-Za-z0-9_]+]]: (3, 1, int32)(Tensor) = tile(x=%[[R]], reps=[3, 1],
+// CHECK-NEXT:  } -> (%[[T]])
+func.func @main(%arg0: tensor<2x1xi32>, %v: tensor<i32>) -> tensor<3x1xi32> {
+  %0 = stablehlo.pad %arg0, %v, low = [1, -1], high = [0, 1], interior = [0, 0] : (tensor<2x1xi32>, tensor<i32>) -> tensor<3x1xi32>
+  return %0 : tensor<3x1xi32>
+}
+
+// -----
+
 // iota: a constant along its dimension, tiled to the full shape.
 // CHECK-LABEL: main[CoreML7](
 // CHECK:         %[[T:[A-Za-z0-9_]+]]: (2, 4, int32){{.*}} = tile(x={{\[}}[0, 1, 2, 3]], reps=[2, 1],

@@ -281,3 +281,56 @@ func.func @scatter_6d(%x: tensor<6x240xf32>, %i: tensor<4x1xi32>, %u: tensor<4x2
   %1 = stablehlo.reshape %0 : (tensor<6x2x2x3x2x10xf32>) -> tensor<6x240xf32>
   return %1 : tensor<6x240xf32>
 }
+
+// -----
+
+// @main's rank-6 argument and result travel at rank 5 (leading dims
+// merged), reshaped at the boundary; the original shapes are recorded for
+// the model interface. Inside, the rank-6 values are capped as usual.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME:    %[[X:.*]]: tensor<6x4x5x6x7xf32> {hlo_coreml.original_shape = array<i64: 2, 3, 4, 5, 6, 7>, jax.arg_info = "x"})
+// CHECK-SAME:    -> (tensor<6x4x5x6x7xf32> {hlo_coreml.original_shape = array<i64: 2, 3, 4, 5, 6, 7>, jax.result_info = "result"}, tensor<4xf32>)
+// CHECK:         %[[V:.*]] = stablehlo.reshape %[[X]] : (tensor<6x4x5x6x7xf32>) -> tensor<6x4x210xf32>
+// CHECK-NEXT:    %[[E:.*]] = stablehlo.exponential %[[V]] : tensor<6x4x210xf32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.reduce(%[[E]] init: %{{.*}}) applies stablehlo.add across dimensions = [0, 2]
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[E]] : (tensor<6x4x210xf32>) -> tensor<6x4x5x6x7xf32>
+// CHECK-NEXT:    return %[[R]], %[[S]]
+func.func @main(%x: tensor<2x3x4x5x6x7xf32> {jax.arg_info = "x"}) -> (tensor<2x3x4x5x6x7xf32> {jax.result_info = "result"}, tensor<4xf32>) {
+  %0 = stablehlo.exponential %x : tensor<2x3x4x5x6x7xf32>
+  %c = stablehlo.constant dense<0.0> : tensor<f32>
+  %1 = stablehlo.reduce(%0 init: %c) applies stablehlo.add across dimensions = [0, 1, 3, 4, 5] : (tensor<2x3x4x5x6x7xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0, %1 : tensor<2x3x4x5x6x7xf32>, tensor<4xf32>
+}
+
+// -----
+
+// A while loop carrying a rank-6 value carries it at rank 5 (leading dims
+// merged): reshaped before the loop, at the start of the condition and the
+// body, at the body's return and after the loop; the rank-6 views inside
+// are capped as usual.
+// CHECK-LABEL: func.func @main(
+// CHECK:         %[[IN:.*]] = stablehlo.reshape %{{.*}} : (tensor<720xf32>) -> tensor<4x3x4x5x3xf32>
+// CHECK-NEXT:    %[[W:.*]] = stablehlo.while(%[[A:.*]] = %[[IN]]) : tensor<4x3x4x5x3xf32>
+// CHECK:         stablehlo.reshape %[[A]] : (tensor<4x3x4x5x3xf32>) -> tensor<720xf32>
+// CHECK:         } do {
+// CHECK-NEXT:      %[[B:.*]] = stablehlo.reshape %[[A]] : (tensor<4x3x4x5x3xf32>) -> tensor<720xf32>
+// CHECK-NEXT:      %[[S:.*]] = stablehlo.add %[[B]], %[[B]] : tensor<720xf32>
+// CHECK-NEXT:      %[[Y:.*]] = stablehlo.reshape %[[S]] : (tensor<720xf32>) -> tensor<4x3x4x5x3xf32>
+// CHECK-NEXT:      stablehlo.return %[[Y]] : tensor<4x3x4x5x3xf32>
+// CHECK:         %[[OUT:.*]] = stablehlo.reshape %[[W]] : (tensor<4x3x4x5x3xf32>) -> tensor<720xf32>
+// CHECK-NEXT:    return %[[OUT]]
+func.func @main(%arg0: tensor<720xf32>) -> tensor<720xf32> {
+  %0 = stablehlo.reshape %arg0 : (tensor<720xf32>) -> tensor<2x2x3x4x5x3xf32>
+  %1 = stablehlo.while(%a = %0) : tensor<2x2x3x4x5x3xf32>
+    cond {
+      %z = stablehlo.constant dense<0.0> : tensor<f32>
+      %s = stablehlo.reduce(%a init: %z) applies stablehlo.add across dimensions = [0, 1, 2, 3, 4, 5] : (tensor<2x2x3x4x5x3xf32>, tensor<f32>) -> tensor<f32>
+      %p = stablehlo.compare LT, %s, %z, FLOAT : (tensor<f32>, tensor<f32>) -> tensor<i1>
+      stablehlo.return %p : tensor<i1>
+    } do {
+      %b = stablehlo.add %a, %a : tensor<2x2x3x4x5x3xf32>
+      stablehlo.return %b : tensor<2x2x3x4x5x3xf32>
+    }
+  %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x3xf32>) -> tensor<720xf32>
+  return %2 : tensor<720xf32>
+}

@@ -50,31 +50,3 @@ func.func @main(%x: tensor<4xf32>, %y: tensor<4xi32>) -> (tensor<3xf32>, tensor<
   return %0#0, %0#1 : tensor<3xf32>, tensor<3xi32>
 }
 
-// -----
-
-// A sum with init 1 over padding: StableHLO counts the padded init values,
-// XLA skips them; with two answers, it is refused.
-// ERR: decompose_reduce_window_invalid.mlir:[[# @LINE + 4]]:8: error: 'stablehlo.reduce_window' with body 'stablehlo.add', an init value that is not its identity and padding (or base dilation) is not supported: StableHLO pads with the init value, XLA (JAX) skips padded elements, and the results differ. Use the identity as init and combine your init value after the window (e.g. `init + lax.reduce_window(x, 0, lax.add, ...)`)
-func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %init = stablehlo.constant dense<1.0> : tensor<f32>
-  // expected-error@+1 {{with body 'stablehlo.add', an init value that is not its identity and padding (or base dilation) is not supported}}
-  %0 = "stablehlo.reduce_window"(%x, %init) <{padding = dense<[[3, 0]]> : tensor<1x2xi64>, window_dimensions = array<i64: 4>}> ({
-  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
-    %s = stablehlo.add %a, %b : tensor<f32>
-    stablehlo.return %s : tensor<f32>
-  }) : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
-  return %0 : tensor<4xf32>
-}
-
-// -----
-
-// The same with an init only known at run time, and base dilation.
-func.func @main(%x: tensor<3xi32>, %init: tensor<i32>) -> tensor<4xi32> {
-  // expected-error@+1 {{with body 'stablehlo.multiply', an init value that is not its identity and padding (or base dilation) is not supported}}
-  %0 = "stablehlo.reduce_window"(%x, %init) <{base_dilations = array<i64: 2>, window_dimensions = array<i64: 2>}> ({
-  ^bb0(%a: tensor<i32>, %b: tensor<i32>):
-    %s = stablehlo.multiply %a, %b : tensor<i32>
-    stablehlo.return %s : tensor<i32>
-  }) : (tensor<3xi32>, tensor<i32>) -> tensor<4xi32>
-  return %0 : tensor<4xi32>
-}

@@ -92,3 +92,24 @@ func.func private @my.inner(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   %0 = stablehlo.abs %arg0 : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// On complex tensors a composite MIL has for real ones (chlo.asin) is
+// inlined: its decomposition is what hlo-coreml-split-complex splits.
+// chlo.sinh / chlo.cosh stay: split-complex evaluates them itself.
+// CHECK-LABEL: func.func @main(
+// CHECK-NEXT:    %[[S:.*]] = call @asin.impl(%{{.*}}) : (tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>>
+// CHECK-NEXT:    %[[H:.*]] = stablehlo.composite "chlo.sinh" %[[S]] {decomposition = @sinh.impl}
+// CHECK-NEXT:    return %[[H]]
+func.func @main(%z: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
+  %0 = stablehlo.composite "chlo.asin" %z {decomposition = @asin.impl} : (tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>>
+  %1 = stablehlo.composite "chlo.sinh" %0 {decomposition = @sinh.impl} : (tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>>
+  return %1 : tensor<4xcomplex<f32>>
+}
+func.func private @asin.impl(%z: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
+  return %z : tensor<4xcomplex<f32>>
+}
+func.func private @sinh.impl(%z: tensor<4xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
+  return %z : tensor<4xcomplex<f32>>
+}

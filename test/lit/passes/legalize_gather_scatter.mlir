@@ -181,7 +181,8 @@ func.func @scatter_add_columns_constant(%x: tensor<5x4xf32>, %u: tensor<5x2xf32>
 
 // -----
 
-// A body other than update/add/multiply/maximum/minimum: left unchanged.
+// A body other than update/add/subtract/multiply/maximum/minimum, with
+// indices that may repeat: left unchanged.
 // CHECK-LABEL: func.func @scatter_unsupported_body(
 // CHECK-SAME:    %[[X:.*]]: tensor<5x4xf32>, %[[I:.*]]: tensor<2x1xi32>, %[[U:.*]]: tensor<2x4xf32>)
 // CHECK-NEXT:    %[[S:.*]] = "stablehlo.scatter"(%[[X]], %[[I]], %[[U]])
@@ -190,7 +191,7 @@ func.func @scatter_add_columns_constant(%x: tensor<5x4xf32>, %u: tensor<5x2xf32>
 func.func @scatter_unsupported_body(%x: tensor<5x4xf32>, %i: tensor<2x1xi32>, %u: tensor<2x4xf32>) -> tensor<5x4xf32> {
   %0 = "stablehlo.scatter"(%x, %i, %u) <{indices_are_sorted = false, scatter_dimension_numbers = #stablehlo.scatter<update_window_dims = [1], inserted_window_dims = [0], scatter_dims_to_operand_dims = [0], index_vector_dim = 1>, unique_indices = false}> ({
   ^bb0(%a: tensor<f32>, %b: tensor<f32>):
-    %s = stablehlo.subtract %a, %b : tensor<f32>
+    %s = stablehlo.atan2 %a, %b : tensor<f32>
     stablehlo.return %s : tensor<f32>
   }) : (tensor<5x4xf32>, tensor<2x1xi32>, tensor<2x4xf32>) -> tensor<5x4xf32>
   return %0 : tensor<5x4xf32>

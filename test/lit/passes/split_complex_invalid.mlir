@@ -3,13 +3,13 @@
 
 // Every op the pass cannot split is reported at its own location (all of
 // them, not just the first), and nothing is rewritten.
-// ERR: split_complex_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.tanh' on complex tensors is not supported: Core ML has no complex type and hlo-coreml-split-complex has no real/imaginary lowering for it
+// ERR: split_complex_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cbrt' on complex tensors is not supported: Core ML has no complex type and hlo-coreml-split-complex has no real/imaginary lowering for it
 // ERR: split_complex_invalid.mlir:[[# @LINE + 7]]:8: error: 'stablehlo.compare' on complex tensors with direction LT is not defined (complex numbers are not ordered; only EQ and NE)
 // ERR-NOT: error: 'stablehlo.multiply'
 func.func @main(%z: tensor<4xcomplex<f32>>) -> (tensor<4xcomplex<f32>>, tensor<4xi1>) {
   %0 = stablehlo.multiply %z, %z : tensor<4xcomplex<f32>>
-  // expected-error@+1 {{'stablehlo.tanh' on complex tensors is not supported}}
-  %1 = stablehlo.tanh %0 : tensor<4xcomplex<f32>>
+  // expected-error@+1 {{'stablehlo.cbrt' on complex tensors is not supported}}
+  %1 = stablehlo.cbrt %0 : tensor<4xcomplex<f32>>
   // expected-error@+1 {{'stablehlo.compare' on complex tensors with direction LT is not defined}}
   %2 = stablehlo.compare LT, %1, %z : (tensor<4xcomplex<f32>>, tensor<4xcomplex<f32>>) -> tensor<4xi1>
   return %1, %2 : tensor<4xcomplex<f32>>, tensor<4xi1>

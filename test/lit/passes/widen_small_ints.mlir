@@ -186,3 +186,48 @@ func.func private @top_k_impl(%x: tensor<3x5xui32>) -> (tensor<3x2xui32>, tensor
   %0:2 = chlo.top_k(%x, k = 2) : tensor<3x5xui32> -> (tensor<3x2xui32>, tensor<3x2xi32>)
   return %0#0, %0#1 : tensor<3x2xui32>, tensor<3x2xi32>
 }
+
+// -----
+
+// JAX's argmax on i8 starts from (-128, 0): the init becomes the int32
+// minimum (no i8 value is below either; index 0 wins ties either way).
+// CHECK-LABEL: func.func @argmax_i8(
+// CHECK-SAME:    %[[X:.*]]: tensor<4x6xi32>)
+// CHECK:         %[[LIMIT:.*]] = stablehlo.constant dense<-2147483648> : tensor<i32>
+// CHECK:         stablehlo.reduce(%[[X]] init: %[[LIMIT]]), (%{{.*}} init: %{{.*}})
+func.func @argmax_i8(%x: tensor<4x6xi8>) -> tensor<4xi32> {
+  %iota = stablehlo.iota dim = 1 : tensor<4x6xi32>
+  %init = stablehlo.constant dense<-128> : tensor<i8>
+  %zero = stablehlo.constant dense<0> : tensor<i32>
+  %0:2 = stablehlo.reduce(%x init: %init), (%iota init: %zero) across dimensions = [1] : (tensor<4x6xi8>, tensor<4x6xi32>, tensor<i8>, tensor<i32>) -> (tensor<4xi8>, tensor<4xi32>)
+   reducer(%a: tensor<i8>, %c: tensor<i8>) (%b: tensor<i32>, %d: tensor<i32>)  {
+    %gt = stablehlo.compare  GT, %a, %c,  SIGNED : (tensor<i8>, tensor<i8>) -> tensor<i1>
+    %ne = stablehlo.compare  NE, %a, %a,  SIGNED : (tensor<i8>, tensor<i8>) -> tensor<i1>
+    %or = stablehlo.or %gt, %ne : tensor<i1>
+    %eq = stablehlo.compare  EQ, %a, %c,  SIGNED : (tensor<i8>, tensor<i8>) -> tensor<i1>
+    %lt = stablehlo.compare  LT, %b, %d,  SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+    %and = stablehlo.and %eq, %lt : tensor<i1>
+    %pick = stablehlo.or %or, %and : tensor<i1>
+    %v = stablehlo.select %or, %a, %c : tensor<i1>, tensor<i8>
+    %i = stablehlo.select %pick, %b, %d : tensor<i1>, tensor<i32>
+    stablehlo.return %v, %i : tensor<i8>, tensor<i32>
+  }
+  return %0#1 : tensor<4xi32>
+}
+
+// -----
+
+// A max with init 0 on ui8 (its minimum) gets the int32 minimum; a max
+// with init 5 keeps it.
+// CHECK-LABEL: func.func @max_u8(
+// CHECK-DAG:     %[[LIMIT:.*]] = stablehlo.constant dense<-2147483648> : tensor<i32>
+// CHECK-DAG:     %[[FIVE:.*]] = stablehlo.constant dense<5> : tensor<i32>
+// CHECK:         stablehlo.reduce(%{{.*}} init: %[[LIMIT]])
+// CHECK:         stablehlo.reduce(%{{.*}} init: %[[FIVE]])
+func.func @max_u8(%x: tensor<4xui8>) -> (tensor<ui8>, tensor<ui8>) {
+  %init = stablehlo.constant dense<0> : tensor<ui8>
+  %five = stablehlo.constant dense<5> : tensor<ui8>
+  %0 = stablehlo.reduce(%x init: %init) applies stablehlo.maximum across dimensions = [0] : (tensor<4xui8>, tensor<ui8>) -> tensor<ui8>
+  %1 = stablehlo.reduce(%x init: %five) applies stablehlo.maximum across dimensions = [0] : (tensor<4xui8>, tensor<ui8>) -> tensor<ui8>
+  return %0, %1 : tensor<ui8>, tensor<ui8>
+}

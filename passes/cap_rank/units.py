@@ -1,0 +1,80 @@
+"""Preparation of high-rank ops for hlo-coreml-cap-rank: unit dims squeezed
+out of transposes, broadcasts and reductions; composites inlined."""
+
+from __future__ import annotations
+
+from hlo_coreml._mlir import inlined_func_call, ir, stablehlo
+
+from ..fold_dynamic_slices import ranked, reshape, shape_of, tensor_type
+from .common import _i64s, _nonunit, _replace
+
+
+def _normalize_units(op, max_rank: int) -> None:
+    """Squeeze unit dims out of high-rank transposes, broadcasts and
+    reductions (reshapes around them), so their rules need not reason about
+    dims that can go anywhere."""
+    name = op.operation.name
+    if name == "stablehlo.transpose":
+        x = op.operands[0]
+        shape = shape_of(x)
+        if 1 not in shape:
+            return
+        perm = _i64s(op, "permutation")
+        keep = _nonunit(shape)
+        index = {d: i for i, d in enumerate(keep)}
+        new_perm = [index[p] for p in perm if shape[p] != 1]
+        with ir.InsertionPoint(op.operation), op.location:
+            y = reshape(x, [shape[d] for d in keep])
+            if new_perm != sorted(new_perm):
+                y = stablehlo.TransposeOp(y, new_perm).result
+            y = reshape(y, shape_of(op.results[0]))
+        _replace(op, [y])
+    elif name == "stablehlo.broadcast_in_dim":
+        x = op.operands[0]
+        in_shape, out_shape = shape_of(x), shape_of(op.results[0])
+        if 1 not in in_shape and 1 not in out_shape:
+            return
+        dims = _i64s(op, "broadcast_dimensions")
+        out_keep = _nonunit(out_shape)
+        out_index = {d: i for i, d in enumerate(out_keep)}
+        new_dims = [out_index[dims[i]] for i in _nonunit(in_shape)]
+        with ir.InsertionPoint(op.operation), op.location:
+            y = reshape(x, [in_shape[i] for i in _nonunit(in_shape)])
+            if new_dims != list(range(len(out_keep))):
+                y = stablehlo.BroadcastInDimOp(
+                    ranked([out_shape[d] for d in out_keep], tensor_type(x).element_type), y, new_dims
+                ).result
+            y = reshape(y, out_shape)
+        _replace(op, [y])
+    elif name == "stablehlo.reduce":
+        n = len(op.results)
+        inputs = list(op.operands)[:n]
+        shape = shape_of(inputs[0])
+        dims = _i64s(op, "dimensions")
+        if 1 not in shape or all(shape[d] == 1 for d in dims):
+            return
+        keep = _nonunit(shape)
+        index = {d: i for i, d in enumerate(keep)}
+        new_dims = [index[d] for d in dims if shape[d] != 1]
+        kept = [shape[d] for d in keep if d not in dims]
+        with ir.InsertionPoint(op.operation), op.location:
+            squeezed = [reshape(x, [shape[d] for d in keep]) for x in inputs]
+            new = op.operation.clone()
+            for j, x in enumerate(squeezed):
+                new.operands[j] = x
+            for k in range(n):
+                new.results[k].set_type(ranked(kept, tensor_type(op.results[k]).element_type))
+            new.attributes["dimensions"] = ir.DenseI64ArrayAttr.get(new_dims)
+            outs = [reshape(new.results[k], shape_of(op.results[k])) for k in range(n)]
+        _replace(op, outs)
+
+
+def _inline_composite(op) -> None:
+    module = op.operation
+    while module.name != "builtin.module":
+        module = module.parent
+    callee = ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value
+    target = ir.SymbolTable(module)[callee]
+    with ir.InsertionPoint(op.operation), op.location:
+        results = inlined_func_call(target.operation, list(op.operands))
+    _replace(op, results)

@@ -1,0 +1,148 @@
+"""Several JAX functions in one .mlpackage (Core ML multifunction models,
+iOS18): prefill and decode of an LLM sharing their weights and their KV
+cache states.
+
+    model = hlo_coreml.compile_multifunction(
+        {"prefill": (step, prefill_args), "decode": (step, decode_args)},
+        states={"k_cache": "new_k_cache", "v_cache": "new_v_cache"},
+        outputs=["logits", "new_k_cache", "new_v_cache"],
+        output_path="llm.mlpackage",
+    )
+
+Each function is compiled by `compile()` with the same options, then the
+packages are merged by `ct.utils.save_multifunction`, which deduplicates
+constants across functions: a weight both functions use is stored once in
+weight.bin. The per-function interfaces (names, shapes, states) are
+recorded in the package's metadata under `hlo_coreml.functions`, and
+`hlo_coreml.run(model, inputs, function_name=...)` runs one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+
+from .coreml import coremltools, progress_bars
+from .diagnostics import CompileError
+
+FUNCTIONS_METADATA_KEY = "hlo_coreml.functions"
+MULTIFUNCTION_TARGET = "iOS18"
+_RESERVED = ("output_path",)
+
+
+def compile_multifunction(
+    functions: dict,
+    *,
+    output_path: str | os.PathLike,
+    default_function: str | None = None,
+    minimum_deployment_target=MULTIFUNCTION_TARGET,
+    show_progress: bool = False,
+    **compile_kwargs,
+):
+    """Compile several functions into one multifunction .mlpackage.
+
+    functions: {name: (fn, example_args)} or {name: (fn, example_args,
+        {per-function compile() options})}; `fn` and `example_args` as for
+        `compile()` (a JAX callable, or an exported/serialized module with
+        `()`). Names are the Core ML function names (identifiers).
+    output_path: the .mlpackage to write (required: Core ML builds
+        multifunction models from saved packages).
+    default_function: the function Core ML runs when the app names none
+        (default: the first).
+    minimum_deployment_target: iOS18 or newer (multifunction models and
+        states need it).
+    compile_kwargs: options every function is compiled with (states=,
+        inputs=, outputs=, compute_precision=, weight_compression=, ...);
+        per-function options override them.
+
+    Returns the merged model as a `coremltools.models.MLModel` (not
+    loaded: Core ML does not run on Linux); its
+    `hlo_coreml_functions` attribute maps each name to its interface.
+    """
+    ct = coremltools()
+    from .compiler import compile as compile_one
+    from .interface import _target_at_least
+    from .coreml import resolve_target
+
+    if not isinstance(functions, dict) or not functions:
+        raise CompileError("functions must be a non-empty dict {name: (fn, example_args)}")
+    target = resolve_target(minimum_deployment_target)
+    if not _target_at_least(target, MULTIFUNCTION_TARGET):
+        raise CompileError(
+            f"multifunction models need minimum_deployment_target {MULTIFUNCTION_TARGET} (macOS15) or newer, "
+            f"the target is {target.name}"
+        )
+    for key in _RESERVED:
+        if key in compile_kwargs:
+            raise CompileError(f"compile_multifunction: give {key} once, not per function")
+    output_path = os.fspath(output_path)
+    if not output_path.endswith(".mlpackage"):
+        raise CompileError(f"output path must end in .mlpackage: {output_path}")
+    names = list(functions)
+    for name in names:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise CompileError(f"function name {name!r} is not an identifier")
+    default_function = names[0] if default_function is None else default_function
+    if default_function not in functions:
+        raise CompileError(f"default_function '{default_function}' is not one of {', '.join(names)}")
+
+    staging = tempfile.mkdtemp(prefix=".hlo-coreml-mf-", dir=os.path.dirname(os.path.abspath(output_path)))
+    try:
+        interfaces = {}
+        descriptor = None
+        for name in names:
+            fn, args, own = _unpack(name, functions[name])
+            path = os.path.join(staging, f"{name}.mlpackage")
+            model = compile_one(
+                fn,
+                *args,
+                minimum_deployment_target=target,
+                output_path=path,
+                show_progress=show_progress,
+                **{**compile_kwargs, **own},
+            )
+            interfaces[name] = json.loads(model.user_defined_metadata["hlo_coreml.interface"])
+            if descriptor is None:
+                descriptor = ct.utils.MultiFunctionDescriptor()
+            descriptor.add_function(path, src_function_name="main", target_function_name=name)
+            del model
+        descriptor.default_function_name = default_function
+        merged = os.path.join(staging, "merged.mlpackage")
+        with progress_bars(show_progress):
+            ct.utils.save_multifunction(descriptor, merged)
+        model = ct.models.MLModel(merged, skip_model_load=True)
+        model.user_defined_metadata[FUNCTIONS_METADATA_KEY] = json.dumps(interfaces)
+        # ct.utils.save_multifunction keeps the first package's metadata:
+        # its single-function interface would describe only one function.
+        model.user_defined_metadata.pop("hlo_coreml.interface", None)
+        final = os.path.join(staging, "final.mlpackage")
+        model.save(final)
+        target_path = os.path.abspath(output_path)
+        if os.path.exists(target_path):
+            os.replace(target_path, os.path.join(staging, "previous.mlpackage"))
+        os.replace(final, target_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    model = ct.models.MLModel(target_path, skip_model_load=True)
+    model.hlo_coreml_functions = interfaces
+    return model
+
+
+def _unpack(name, entry):
+    if not isinstance(entry, (tuple, list)) or len(entry) not in (2, 3):
+        raise CompileError(f"function '{name}': expected (fn, example_args) or (fn, example_args, options)")
+    fn, args = entry[0], entry[1]
+    own = dict(entry[2]) if len(entry) == 3 else {}
+    for key in _RESERVED:
+        if key in own:
+            raise CompileError(f"function '{name}': {key} is given once for the package")
+    return fn, tuple(args), own
+
+
+def function_interfaces(model) -> dict:
+    """{function name: interface json} recorded by compile_multifunction
+    (empty for a single-function model)."""
+    text = model.user_defined_metadata.get(FUNCTIONS_METADATA_KEY) if hasattr(model, "user_defined_metadata") else None
+    return json.loads(text) if text else {}

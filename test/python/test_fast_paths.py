@@ -1,0 +1,146 @@
+"""The conversion fast paths (hlo_coreml.fast_paths) change cost, not the
+result: the MIL program text and the weight file of a model converted with
+them equal those of the same model converted along the reference paths
+(`fast_paths.reference_paths()`), compared by hash. The reference side is
+computed in the same run from the same inputs, not a stored number."""
+
+import glob
+import hashlib
+import os
+import re
+
+import numpy as np
+import pytest
+
+import hlo_coreml
+from hlo_coreml import fast_paths
+from hlo_coreml.coreml_patches import _NumpyExactFirst
+
+from examples.zoo.registry import build, export_model
+
+
+def _digest(model, tmp_path, tag, **kwargs):
+    path = os.path.join(tmp_path, f"{tag}.mlpackage")
+    mlmodel = hlo_coreml.compile(model, minimum_deployment_target="iOS18", output_path=path, **kwargs)
+    (weights,) = glob.glob(os.path.join(path, "Data", "com.apple.CoreML", "weights", "weight.bin"))
+    with open(weights, "rb") as f:
+        blob = f.read()
+    # Blocks are numbered by a process-wide counter; the rest is the program.
+    text = re.sub(r"\bblock\d+\(", "block(", str(mlmodel._mil_program))
+    return hashlib.sha256(text.encode()).hexdigest(), hashlib.sha256(blob).hexdigest(), text.count("\n"), len(blob)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "bert", "vit_tiny"])
+@pytest.mark.parametrize("precision", ["fp16", "fp32"])
+def test_fast_paths_leave_program_and_weights_unchanged(name, precision, tmp_path):
+    zoo = build(name, "small")
+    artifact = os.path.join(tmp_path, f"{name}.jaxexport")
+    with open(artifact, "wb") as f:
+        f.write(export_model(zoo).serialize())
+    fast = _digest(artifact, tmp_path, "fast", compute_precision=precision)
+    with fast_paths.reference_paths():
+        assert not fast_paths.enabled()
+        reference = _digest(artifact, tmp_path, "reference", compute_precision=precision)
+    assert fast_paths.enabled()
+    assert fast[2] > 20 and fast[3] > 1000  # a real program with real weights
+    assert fast == reference
+
+
+def test_export_file_read_without_deserialize_gives_the_same_module(tmp_path):
+    from hlo_coreml._mlir import make_context
+    from hlo_coreml.importer import load
+
+    zoo = build("mlp", "small")
+    artifact = os.path.join(tmp_path, "mlp.jaxexport")
+    with open(artifact, "wb") as f:
+        f.write(export_model(zoo).serialize())
+    fast = str(load(artifact, context=make_context()).module)
+    with fast_paths.reference_paths():
+        reference = str(load(artifact, context=make_context()).module)
+    assert "stablehlo.dot_general" in fast
+    assert fast == reference
+
+
+def test_truncated_export_file_is_a_compile_error(tmp_path):
+    zoo = build("mlp", "small")
+    blob = export_model(zoo).serialize()
+    artifact = os.path.join(tmp_path, "cut.jaxexport")
+    with open(artifact, "wb") as f:
+        f.write(blob[: len(blob) // 2])
+    with pytest.raises(hlo_coreml.CompileError):
+        hlo_coreml.compile(artifact)
+
+
+_CASES = [
+    (np.ones(6, np.float16), np.ones(6, np.float16)),
+    (np.array([0.0, 1.0], np.float32), np.array([-0.0, 1.0], np.float32)),
+    (np.array([np.nan, 1.0], np.float32), np.array([np.nan, 1.0], np.float32)),
+    (np.array([np.inf, 1.0], np.float32), np.array([np.inf, 1.0], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0 + 1e-13], np.float64)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.5], np.float32)),
+    (np.array([1.0, 2.0], np.float16), np.array([1.0, 2.001], np.float16)),
+    (np.ones((2, 3), np.float32), np.ones((3, 2), np.float32).T),
+    (np.ones((2, 1), np.float32), np.ones((1, 2), np.float32)),
+]
+
+
+@pytest.mark.parametrize("a,b", _CASES)
+@pytest.mark.parametrize("atol", [0.0, 6e-8, 1e-12, 0.01])
+def test_exact_first_allclose_answers_as_numpy(a, b, atol):
+    want = np.allclose(a, b, rtol=0.0, atol=atol)
+    assert _NumpyExactFirst().allclose(a, b, rtol=0.0, atol=atol) == want
+    assert _NumpyExactFirst().allclose(a, a, rtol=0.0, atol=atol) == np.allclose(a, a, rtol=0.0, atol=atol)
+
+
+def test_coremltools_restored_after_compile():
+    import importlib
+
+    from coremltools.converters.mil.backend.mil import helper
+    from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
+    module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+    before = (helper._get_offset_by_writing_data, cast.__dict__["get_cast_value"])
+    hlo_coreml.compile(lambda x: x @ np.ones((4, 3), np.float32), np.ones((2, 4), np.float32))
+    assert module.np is np
+    assert (helper._get_offset_by_writing_data, cast.__dict__["get_cast_value"]) == before
+
+
+def _var(value):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(val=value, sym_val=None, _sym_val=SimpleNamespace(val=value))
+
+
+def test_c_order_cast_gives_the_same_values_in_c_order():
+    from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
+    from hlo_coreml.coreml_patches import _c_order_cast_value
+
+    original = cast.__dict__["get_cast_value"]
+    patched = _c_order_cast_value(original).__get__(None, cast)
+    w = np.random.default_rng(0).standard_normal((64, 96)).astype(np.float32)
+    for value in (w.T, w[::2], w, np.float32(1.5)):
+        want = cast.get_cast_value(_var(value), "fp16")
+        got = patched(_var(value), "fp16")
+        assert got.dtype == want.dtype and np.shape(got) == np.shape(want)
+        assert np.array_equal(got, want)
+        if isinstance(got, np.ndarray):
+            assert got.flags.c_contiguous
+
+
+def test_sized_underflow_check_changes_what_the_original_changes():
+    from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
+
+    from hlo_coreml.coreml_patches import _sized_underflow_check
+
+    original = FP16ComputePrecision._check_underflow_to_zero
+    patched = _sized_underflow_check(original)
+    for n in (3, 399, 400, 1000):
+        source = np.full(n, 1e-9, np.float32)  # becomes 0 in fp16
+        results = []
+        for check in (original, patched):
+            new = _var(source.astype(np.float16))
+            check(FP16ComputePrecision(), new, _var(source))
+            results.append(new._sym_val.val)
+        assert np.array_equal(results[0], results[1])
+        assert (results[0] != 0).all() == (n < 400)
