@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from hlo_coreml._mlir import ir
+from hlo_coreml._mlir import ir, stablehlo
 
 from .registry import ModulePass, register_pass
 from .retype import retype_op, rewrite_every_op
@@ -45,13 +45,79 @@ class NarrowTypesPass(ModulePass):
     the i32/ui32 range, a finite float beyond the f32 range) is an error at
     that constant; so is a `bitcast_convert` to or from a 64-bit type, whose
     meaning narrowing would change.
+
+    Ops whose result depends on the bit width are rewritten first so that
+    the 32-bit program gives the 64-bit answer for every value that fits
+    in 32 bits (an i64 that fits is the sign extension of its i32):
+    `popcnt` of a negative i64 counts 32 more ones, `count_leading_zeros`
+    of a non-negative i64 (any ui64) 32 more zeros, and i64
+    `shift_right_logical` by k < 32 keeps the sign bits shifted in from the
+    high word (the arithmetic shift), by 32 <= k < 64 leaves the high word's
+    ones shifted by k - 32, and by any other k gives 0. Afterwards no
+    `popcnt`, `count_leading_zeros` or `shift_right_logical` on a 64-bit
+    type is left.
     """
 
     name: ClassVar[str] = "hlo-coreml-narrow-types"
     summary: ClassVar[str] = "Narrow 64-bit integer and float types to 32 bits"
 
     def run(self, module, pass_) -> None:
+        width_dependent = []
+
+        def collect(op):
+            if op.name in _WIDTH_DEPENDENT and _is_wide(op.results[0].type):
+                width_dependent.append(op)
+            return ir.WalkResult.ADVANCE
+
+        module.walk(collect)
+        for op in width_dependent:
+            _rewrite_width_dependent(op)
         rewrite_every_op(module, pass_, _narrow_op)
+
+
+_WIDTH_DEPENDENT = ("stablehlo.popcnt", "stablehlo.count_leading_zeros", "stablehlo.shift_right_logical")
+
+
+def _splat_like(value: int, like: ir.Value) -> ir.Value:
+    t = ir.RankedTensorType(like.type)
+    return stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(t, ir.IntegerAttr.get(t.element_type, value))).result
+
+
+def _compare(x: ir.Value, value: int, direction: str) -> ir.Value:
+    return stablehlo.CompareOp(x, _splat_like(value, x), stablehlo.ComparisonDirectionAttr.get(direction)).result
+
+
+def _rewrite_width_dependent(op: ir.Operation) -> None:
+    """Replace a 64-bit popcnt / count_leading_zeros / shift_right_logical
+    (still 64-bit typed; the narrowing walk follows) by ops that compute
+    its 64-bit result from 32-bit semantics, as the class docstring says."""
+    unsigned = ir.IntegerType(ir.RankedTensorType(op.results[0].type).element_type).is_unsigned
+    x = op.operands[0]
+    result = op.results[0]
+    with ir.InsertionPoint(op), op.location:
+        if op.name == "stablehlo.popcnt":
+            if unsigned:
+                return
+            ones = stablehlo.PopulationCountOp(x).result
+            high = stablehlo.SelectOp(_compare(x, 0, "LT"), _splat_like(32, x), _splat_like(0, x)).result
+            new = stablehlo.AddOp(ones, high).result
+        elif op.name == "stablehlo.count_leading_zeros":
+            zeros = stablehlo.AddOp(stablehlo.ClzOp(x).result, _splat_like(32, x)).result
+            new = zeros if unsigned else stablehlo.SelectOp(_compare(x, 0, "LT"), _splat_like(0, x), zeros).result
+        else:
+            if unsigned:
+                return
+            k = op.operands[1]
+            low = stablehlo.ShiftRightArithmeticOp(x, k).result
+            sign = stablehlo.ShiftRightArithmeticOp(x, _splat_like(31, x)).result
+            high = stablehlo.ShiftRightLogicalOp(sign, stablehlo.SubtractOp(k, _splat_like(32, k)).result).result
+            in_low = stablehlo.AndOp(_compare(k, 0, "GE"), _compare(k, 32, "LT")).result
+            in_high = stablehlo.AndOp(_compare(k, 32, "GE"), _compare(k, 64, "LT")).result
+            new = stablehlo.SelectOp(
+                in_low, low, stablehlo.SelectOp(in_high, high, _splat_like(0, x)).result
+            ).result
+    result.replace_all_uses_with(new)
+    op.erase()
 
 
 def narrow_type(t: ir.Type) -> ir.Type:

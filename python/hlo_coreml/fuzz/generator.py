@@ -63,6 +63,8 @@ class Gen:
 
     # -- values --------------------------------------------------------------
     def new_input(self, shape, dtype, *, wide: bool | None = None, lo=None, hi=None) -> str:
+        if len(shape) > MAX_IO_RANK:
+            raise Reject  # Core ML inputs have rank <= 5
         name = f"a{len(self.inputs)}"
         self.inputs.append(Input(name, self.data(tuple(shape), dtype, wide=wide, lo=lo, hi=hi)))
         self.types[name] = (tuple(shape), dtype)

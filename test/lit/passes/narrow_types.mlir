@@ -201,3 +201,38 @@ func.func @iota_compare(%arg0: tensor<4xi64>) -> tensor<4xi1> {
   %1 = stablehlo.compare LT, %0, %arg0 : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi1>
   return %1 : tensor<4xi1>
 }
+
+// -----
+
+// Bit-width-dependent ops keep their 64-bit answer: a negative i64 has 32
+// more ones and no leading zeros, a non-negative one (and any ui64) 32 more
+// leading zeros; i64 shift_right_logical by k < 32 is the arithmetic shift,
+// by 32 <= k < 64 the high word's ones shifted by k - 32, else 0.
+// CHECK-LABEL: func.func @width_dependent(
+// CHECK-SAME:    %[[X:.*]]: tensor<4xi32>, %[[K:.*]]: tensor<4xi32>, %[[U:.*]]: tensor<4xui32>)
+// CHECK:         %[[POP:.*]] = stablehlo.popcnt %[[X]] : tensor<4xi32>
+// CHECK:         %[[NEG:.*]] = stablehlo.compare LT, %[[X]]
+// CHECK:         %[[HIGH:.*]] = stablehlo.select %[[NEG]]
+// CHECK:         %[[POP64:.*]] = stablehlo.add %[[POP]], %[[HIGH]]
+// CHECK:         %[[CLZ:.*]] = stablehlo.count_leading_zeros %[[X]]
+// CHECK:         %[[CLZ32:.*]] = stablehlo.add %[[CLZ]]
+// CHECK:         %[[CLZ64:.*]] = stablehlo.select %{{.*}}, %{{.*}}, %[[CLZ32]]
+// CHECK:         %[[SRA:.*]] = stablehlo.shift_right_arithmetic %[[X]], %[[K]]
+// CHECK:         %[[SIGN:.*]] = stablehlo.shift_right_arithmetic %[[X]], %{{.*}}
+// CHECK:         %[[K32:.*]] = stablehlo.subtract %[[K]]
+// CHECK:         %[[SRL:.*]] = stablehlo.shift_right_logical %[[SIGN]], %[[K32]]
+// CHECK:         %[[HI:.*]] = stablehlo.select %{{.*}}, %[[SRL]], %{{.*}}
+// CHECK:         %[[SHIFT:.*]] = stablehlo.select %{{.*}}, %[[SRA]], %[[HI]]
+// CHECK:         %[[UCLZ:.*]] = stablehlo.count_leading_zeros %[[U]] : tensor<4xui32>
+// CHECK:         %[[UCLZ64:.*]] = stablehlo.add %[[UCLZ]]
+// CHECK:         %[[UPOP:.*]] = stablehlo.popcnt %[[U]] : tensor<4xui32>
+// CHECK:         return %[[POP64]], %[[CLZ64]], %[[SHIFT]], %[[UCLZ64]], %[[UPOP]]
+// CHECK-NOT:     i64
+func.func @width_dependent(%x: tensor<4xi64>, %k: tensor<4xi64>, %u: tensor<4xui64>) -> (tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xui64>, tensor<4xui64>) {
+  %0 = stablehlo.popcnt %x : tensor<4xi64>
+  %1 = stablehlo.count_leading_zeros %x : tensor<4xi64>
+  %2 = stablehlo.shift_right_logical %x, %k : tensor<4xi64>
+  %3 = stablehlo.count_leading_zeros %u : tensor<4xui64>
+  %4 = stablehlo.popcnt %u : tensor<4xui64>
+  return %0, %1, %2, %3, %4 : tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xui64>, tensor<4xui64>
+}
