@@ -1,11 +1,14 @@
 """Every `python`, `sh` and `console` block in README.md and docs/ runs as shown.
 
 The blocks of one Markdown file run in order, in one scratch folder holding a
-copy of the repository's `examples/` (so a later block can use what an earlier
+copy of the repository's `examples/` and `tools/` (so a later block can use what an earlier
 one wrote). A `console` block is `$ command` lines, each followed by the output
 the command must print. Not run: the set-up commands (CI runs those) and a
 block right after a `<!-- not run: reason -->` comment, which must give its
-reason. `text` blocks (usage synopses) are not commands.
+reason; and a page whose snippets are fragments of a script another test
+runs, which says so with `<!-- snippets tested by: test/python/<file>.py -->`
+(that file must exist). `text` blocks (usage synopses, printed output) are
+not commands.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RUN_LANGS = ("python", "sh", "console")
 BLOCK = re.compile(r"(<!-- not run: (?P<reason>[^>]*?) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 SETUP = re.compile(r"<!-- BEGIN setup-commands -->.*?<!-- END setup-commands -->", re.S)
+TESTED_BY = re.compile(r"<!-- snippets tested by: (\S+) -->")
 
 
 def markdown_files() -> list[str]:
@@ -35,6 +39,10 @@ def snippets(rel: str) -> list[tuple[str, str]]:
     """[(lang, body)] of the blocks of `rel` that run, in order."""
     with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
         text = SETUP.sub("", f.read())
+    twin = TESTED_BY.search(text)
+    if twin:
+        assert os.path.isfile(os.path.join(ROOT, twin.group(1))), f"{rel}: {twin.group(1)} does not exist"
+        return []
     out = []
     for m in BLOCK.finditer(text):
         if m.group("lang") not in RUN_LANGS:
@@ -74,8 +82,8 @@ def test_the_docs_have_runnable_snippets():
 
 @pytest.mark.parametrize("rel", FILES)
 def test_snippets_run_as_shown(rel, tmp_path):
-    shutil.copytree(os.path.join(ROOT, "examples"), tmp_path / "examples",
-                    ignore=shutil.ignore_patterns("__pycache__", "zoo"))
+    for folder in ("examples", "tools"):
+        shutil.copytree(os.path.join(ROOT, folder), tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for i, (lang, body) in enumerate(snippets(rel)):
         where = f"{rel}, block {i + 1} ({lang})"
         if lang == "python":
