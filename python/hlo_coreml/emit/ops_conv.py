@@ -95,6 +95,8 @@ def _dilate(ctx, x, axis: int, factor: int, kind: str):
     is rank 5 already)."""
     from .ops_tensor import dilate_axis
 
+    if factor == 1:
+        return x  # (shapes with `?` dims, e.g. a flexible batch, pass here)
     zero = ctx.const(np.zeros([1] * len(x.shape), dtype=NUMPY_DTYPES[kind]))
     return dilate_axis(ctx, x, list(x.shape), axis, factor - 1, zero)
 

@@ -145,10 +145,10 @@ def dilate_axis(ctx, x, shape, axis: int, amount: int, fill):
     never exceeds 4), concatenated with a [A, n, amount, B] block of `fill`
     on its third dim, reshaped to n*(amount+1) along the axis, and the
     trailing fill is sliced off."""
+    if amount == 0 or shape[axis] <= 1:
+        return x
     shape = [int(d) for d in shape]
     length = shape[axis]
-    if amount == 0 or length <= 1:
-        return x
     mb = ctx.mb
     before = int(np.prod(shape[:axis], dtype=np.int64))
     after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
