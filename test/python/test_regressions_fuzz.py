@@ -320,9 +320,12 @@ def test_rank6_elementwise_composite_keeps_its_mil_op(name):
 
 
 def test_rank6_top_k_is_one_topk():
+    # A rank-6 top_k is one top_k at rank <= 5; over a short last dim that is
+    # a stable sort (MIL topk's tie order is undocumented, docs/semantics.md).
     fn = lambda x: lax.top_k(x.reshape(RANK6), 2)  # noqa: E731
     model = check_against_jax(lambda x: [v.reshape(2, 2, 2) for v in fn(x)], f32(2, 2, 3))
-    assert mil_op_types(model).count("topk") == 1
+    ops = mil_op_types(model)
+    assert "topk" not in ops and ops.count("argsort") == 2, ops
 
 
 def test_rank6_at_the_interface_names_main_and_the_argument():
