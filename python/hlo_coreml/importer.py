@@ -289,17 +289,20 @@ def _static_arguments(fn, example_args, static_argnums, static_argnames):
 
     nums = _as_tuple(static_argnums, int, "static_argnums")
     names = _as_tuple(static_argnames, str, "static_argnames")
-    info = getattr(fn, "_jit_info", None)  # jax.jit's PjitFunction (no public accessor)
-    wrapped = getattr(fn, "__wrapped__", None)
-    if info is not None and callable(wrapped):
-        nums = tuple(sorted(set(nums) | set(getattr(info, "static_argnums", ()) or ())))
-        names = tuple(sorted(set(names) | set(getattr(info, "static_argnames", ()) or ())))
-        fn = wrapped
     n = len(example_args)
     for i in nums:
         if not -n <= i < n:
             raise CompileError(f"static_argnums: {i} is not the index of one of the {n} example arguments")
-    nums = tuple(sorted({i % n for i in nums}))
+    nums = {i % n for i in nums}
+    info = getattr(fn, "_jit_info", None)  # jax.jit's PjitFunction (no public accessor)
+    wrapped = getattr(fn, "__wrapped__", None)
+    if info is not None and callable(wrapped):
+        # The jit's own static parameters; those past the arguments given keep
+        # their defaults (jnp.round's `decimals`).
+        nums |= {i for i in (getattr(info, "static_argnums", ()) or ()) if 0 <= i < n}
+        names = tuple(sorted(set(names) | set(getattr(info, "static_argnames", ()) or ())))
+        fn = wrapped
+    nums = tuple(sorted(nums))
     try:
         parameters = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
