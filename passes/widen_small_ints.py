@@ -24,9 +24,9 @@ result is wrapped back:
   sign fill as in StableHLO, since the i32 shift already does for 32 and the
   masking does for N..31;
 - popcnt / count_leading_zeros: on the uN bits (masked), clz minus 32 - N;
-- ui32 ordering (compare LT/LE/GT/GE, maximum, minimum): both sides get
+- ui32 ordering (compare LT/LE/GT/GE, maximum, minimum, clamp): every operand gets
   2**31 added (modulo 2**32, i.e. the sign bit flipped) so signed order is
-  unsigned order; maximum/minimum flip the result back; a reduce,
+  unsigned order; maximum/minimum/clamp flip the result back; a reduce,
   reduce_window or scatter whose body only orders and picks values
   (max/min, JAX's argmax/argmin) flips its ui32 inputs, init values /
   updates and results instead, and its body is left as it is; top_k
@@ -230,9 +230,10 @@ def _widen_op(op, ins, outs) -> bool:
         return True
     if name in ("stablehlo.reduce", "stablehlo.reduce_window") and any(outs):
         _widen_bound_inits(op, ins)
-    if name in ("stablehlo.maximum", "stablehlo.minimum") and info_out == (32, False):
-        _replace_operand(op, 0, _flip_sign)
-        _replace_operand(op, 1, _flip_sign)
+    if name in ("stablehlo.maximum", "stablehlo.minimum", "stablehlo.clamp") and info_out == (32, False):
+        # clamp(min, x, max) orders its three operands like maximum/minimum.
+        for index in range(len(op.operands)):
+            _replace_operand(op, index, _flip_sign)
         _replace_result(op, 0, _flip_sign)
         return True
     if name == "stablehlo.convert" and info_in == (32, False) and info_out is None:

@@ -51,3 +51,14 @@ def test_fuzz_seed_677_reproducer():
 
     with enable_x64():
         check_against_jax(f, np.array([-10], dtype=np.int64))
+
+
+def test_ui32_clamp_orders_unsigned():
+    # tools/fuzz.py seed 1132: lax.clamp(0, x_u32, 7) of 4294967274 gave 0 (signed order), JAX 7.
+    def f(x, lo, hi):
+        return lax.clamp(jnp.uint32(0), x, jnp.uint32(7)), lax.clamp(lo, x, hi)
+
+    x = np.array([0, 3, 7, 8, 2**31 - 1, 2**31, 4294967274, 2**32 - 1], dtype=np.uint32)
+    lo = np.full(8, 5, dtype=np.uint32)
+    hi = np.full(8, 2**31 + 5, dtype=np.uint32)
+    check_against_jax(f, x, lo, hi)

@@ -18,8 +18,9 @@ from multiprocessing.connection import wait
 from .runner import Result
 
 
-class CheckTimeout(Exception):
-    pass
+class CheckTimeout(BaseException):
+    """Raised by SIGALRM; a BaseException so that the runner's `except
+    Exception` (which classifies JAX and compile failures) cannot swallow it."""
 
 
 def _alarm(signum, frame):

@@ -231,3 +231,20 @@ func.func @max_u8(%x: tensor<4xui8>) -> (tensor<ui8>, tensor<ui8>) {
   %1 = stablehlo.reduce(%x init: %five) applies stablehlo.maximum across dimensions = [0] : (tensor<4xui8>, tensor<ui8>) -> tensor<ui8>
   return %0, %1 : tensor<ui8>, tensor<ui8>
 }
+
+// -----
+
+// ui32 clamp orders like maximum/minimum: all three operands get their sign
+// bit flipped (signed order = unsigned order) and the result flips back.
+// CHECK-LABEL: func.func @clamp_ui32(
+// CHECK-SAME:    %[[LO:[^:]*]]: tensor<4xi32>, %[[X:[^:]*]]: tensor<4xi32>, %[[HI:[^:]*]]: tensor<4xi32>)
+// CHECK:         %[[FLO:.*]] = stablehlo.add %[[LO]], %{{.*}} : tensor<4xi32>
+// CHECK:         %[[FX:.*]] = stablehlo.add %[[X]], %{{.*}} : tensor<4xi32>
+// CHECK:         %[[FHI:.*]] = stablehlo.add %[[HI]], %{{.*}} : tensor<4xi32>
+// CHECK:         %[[C:.*]] = stablehlo.clamp %[[FLO]], %[[FX]], %[[FHI]] : tensor<4xi32>
+// CHECK:         %[[R:.*]] = stablehlo.add %[[C]], %{{.*}} : tensor<4xi32>
+// CHECK:         return %[[R]]
+func.func @clamp_ui32(%lo: tensor<4xui32>, %x: tensor<4xui32>, %hi: tensor<4xui32>) -> tensor<4xui32> {
+  %0 = stablehlo.clamp %lo, %x, %hi : tensor<4xui32>
+  return %0 : tensor<4xui32>
+}
