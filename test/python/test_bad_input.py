@@ -605,6 +605,9 @@ def test_signal_mid_conversion_leaves_nothing(tmp_path, signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # pytest-xdist workers ignore SIGINT, and an ignored signal stays
+        # ignored in children (hlo-coreml respects that): restore the default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # ct.convert has begun once coremltools' weight folder exists inside
