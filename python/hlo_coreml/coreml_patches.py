@@ -80,13 +80,14 @@ def _concat_without_float_symbols(original):
     a `slice_by_index` that keeps only the constant part of such a concat
     gets an object-dtype value, `const_elimination` turns it into an int32
     constant, and the next op fails ("constant_val has dtype fp32 whereas x
-    has dtype int32"). Floats never carry shapes: on them concat only has a
-    value when every input has one."""
+    has dtype int32"). The same happens to bool concats (a bool pad, then
+    a reflect pad: fuzz seeds 219, 295). Only integers carry shapes: on
+    floats and bools concat only has a value when every input has one."""
     from coremltools.converters.mil.mil import types
 
     def value_inference(self):
         dtype = self.values[0].dtype
-        if not (types.is_int(dtype) or types.is_bool(dtype)) and any(v.sym_val is None for v in self.values):
+        if not types.is_int(dtype) and any(v.sym_val is None for v in self.values):
             return None
         return original(self)
 
@@ -101,7 +102,7 @@ def _concat_class():
 
 @contextlib.contextmanager
 def concat_float_symbols_removed():
-    """While MIL is built and converted, float `concat`s get no symbolic
+    """While MIL is built and converted, float and bool `concat`s get no symbolic
     value (see `_concat_without_float_symbols`)."""
     coremltools()
     concat = _concat_class()

@@ -115,6 +115,13 @@ def test_cummax_of_a_pad():
     check_both(lambda x: lax.cummax(jnp.pad(x, ((2, 0), (1, 0))), axis=1), f32(4, 1))
 
 
+def test_reflect_pad_of_an_interior_padded_bool():
+    # Fuzz seeds 219 and 295: a bool concat (the interior pad) got symbolic
+    # values like the float one above, and const_elimination clashed on them.
+    fn = lambda x: jnp.pad(lax.pad(x, True, [(0, 0, 1)]), ((1, 1),), mode="reflect")
+    check_both(fn, np.array([True, False], np.bool_))
+
+
 def test_concat_value_inference_keeps_float_dtype():
     """The coremltools 9.0 bug behind test_cummax_of_a_pad, in MIL: a slice
     of the constant half of concat(const, small input) followed by a pad."""
