@@ -436,11 +436,17 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
     return mlmodel
 
 
-# coremltools passes that build ops with fp32 parameters for fp16 tensors
-# (coremltools 9.0: fuse_elementwise_to_batchnorm makes fp32 mean/variance
-# next to fp16 x and gamma, which every target rejects: "the named input
-# `mean` must have the same data type as the named input `x`"). Skipped.
-SKIPPED_MIL_PASSES = ("common::fuse_elementwise_to_batchnorm",)
+# coremltools 9.0 passes that break programs, skipped:
+# - fuse_elementwise_to_batchnorm makes fp32 mean/variance next to fp16 x and
+#   gamma, which every target rejects ("the named input `mean` must have the
+#   same data type as the named input `x`");
+# - add_int16_cast (fp16 compute, iOS17+) casts the int32 data and indices of
+#   gather/gather_along_axis/gather_nd/squeeze/topk to int16 or uint16. For a
+#   value that is not a constant it does not check the range, and it keeps
+#   the last constant's choice of uint16: -2 gathered as uint16 came back as
+#   65534 (fuzz seed 160: `lax.top_k(x_i32, 2)` at fp16), and any int32 above
+#   32767 would wrap. Only a Neural Engine preference, never a correctness need.
+SKIPPED_MIL_PASSES = ("common::fuse_elementwise_to_batchnorm", "common::add_int16_cast")
 
 
 def default_pass_pipeline(ct):

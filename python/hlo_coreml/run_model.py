@@ -122,9 +122,7 @@ def _cached_program(model):
     key = (path, tuple(stamp))
     if key not in _PROGRAMS:
         _PROGRAMS.clear()
-        if os.path.isdir(path):
-            mlmodel = coremltools().models.MLModel(path, skip_model_load=True)
-            _PROGRAMS[key] = (load_program(mlmodel), interface_shapes(mlmodel), None)
-        else:
-            _PROGRAMS[key] = (load_program(path), ({}, {}), None)  # load_program says what is wrong
+        program = load_program(path)  # says what is wrong with a damaged or missing package
+        mlmodel = coremltools().models.MLModel(path, skip_model_load=True)
+        _PROGRAMS[key] = (program, interface_shapes(mlmodel), None)
     return _PROGRAMS[key][:2]

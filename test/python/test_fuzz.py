@@ -187,38 +187,17 @@ def test_minimizer_on_a_real_compile_and_run():
 # -- CI budget ------------------------------------------------------------------
 #
 # Seeds 0..CI_SEEDS-1 at fp32, and every FP16_EVERY-th of them at fp16, must
-# give no crash, mismatch, timeout or invalid program. KNOWN_FAILURES lists
-# the seeds that fail today because of bugs another branch is fixing (issue
-# #14 section 3), with the failure each must show; such a seed passes the
-# test if it passes or fails with exactly that failure, so nothing new hides
-# behind it. Remove entries as their fixes land.
+# give no crash, mismatch, timeout or invalid program. KNOWN_FAILURES may list
+# a seed that fails because of a bug being fixed, with the failure it must
+# show; such a seed passes the test if it passes or fails with exactly that
+# failure, so nothing new hides behind it.
 CI_SEEDS = 200
 FP16_EVERY = 4
 CHUNK = 10
-# Bugs being fixed on other branches (issue #14 section 3), by failure key:
-_F16_PAD = "constant_val"  # f16 pad: "constant_val has dtype fp32 whereas x has dtype fp16" (crashes)
-_RANK6 = "rank <= N"  # 3-D conv dilation + kernel input, rank-5 interior pad -> rank 6 (crashes)
-_WHILE0 = "loop_vars"  # while_loop with a rank-0 float carry (crashes)
-_ZERO_W = "reps parameter"  # pad/edge pad with a zero width (crashes)
-_ATAN2 = "atan2"  # arctan2 at signed zeros (semantics)
-# OPEN, not on any branch (reported to the lead): integer top_k / descending
-# sort compiled at fp16 returns wrong values (65534 for 2), e.g.
-# `lax.top_k(x_i32, 2)[0]` next to other outputs; seeds 56 and 104 fail only
-# since the merge of main at 13:00 (sort emitter changes).
-_FP16_INT_TOPK = "mismatch: "
-KNOWN_FAILURES: dict = {
-    (9, "fp32"): _F16_PAD, (23, "fp32"): _RANK6, (30, "fp32"): _RANK6, (36, "fp32"): _F16_PAD,
-    (39, "fp32"): _WHILE0, (45, "fp32"): _WHILE0, (47, "fp32"): _F16_PAD, (55, "fp32"): _F16_PAD,
-    (58, "fp32"): _F16_PAD, (61, "fp32"): _F16_PAD, (68, "fp32"): _F16_PAD, (82, "fp32"): _F16_PAD,
-    (87, "fp32"): _F16_PAD, (89, "fp32"): _F16_PAD, (91, "fp32"): _ZERO_W, (100, "fp32"): _RANK6,
-    (110, "fp32"): _ZERO_W, (112, "fp32"): _ZERO_W, (123, "fp32"): _RANK6, (135, "fp32"): _RANK6,
-    (137, "fp32"): _WHILE0, (139, "fp32"): _ATAN2, (140, "fp32"): _F16_PAD, (154, "fp32"): _F16_PAD,
-    (165, "fp32"): _RANK6, (169, "fp32"): _F16_PAD, (170, "fp32"): _RANK6, (186, "fp32"): _F16_PAD,
-    (189, "fp32"): _F16_PAD, (193, "fp32"): _RANK6, (194, "fp32"): _F16_PAD,
-    (36, "fp16"): _F16_PAD, (68, "fp16"): _F16_PAD, (100, "fp16"): _RANK6, (112, "fp16"): _ZERO_W,
-    (140, "fp16"): _F16_PAD, (56, "fp16"): _FP16_INT_TOPK, (104, "fp16"): _FP16_INT_TOPK,
-    (160, "fp16"): _FP16_INT_TOPK,
-}  # fmt: skip
+# Empty: every failure the fuzzer found in the CI range is fixed and has a
+# regression test (test_regressions_fuzz.py). Add an entry only for a bug
+# that is reported and being fixed, with the failure key it must show.
+KNOWN_FAILURES: dict = {}
 
 
 @pytest.mark.parametrize("start", range(0, CI_SEEDS, CHUNK))

@@ -97,7 +97,7 @@ CASES = {
     stablehlo.return %1 : tensor<i1>
   }, {
   ^bb0(%a: tensor<f32>, %b: tensor<f32>):
-    %1 = stablehlo.add %a, %b : tensor<f32>
+    %1 = stablehlo.subtract %a, %b : tensor<f32>
     stablehlo.return %1 : tensor<f32>
   }) {window_dimensions = array<i64: 2>, window_strides = array<i64: 2>} : (tensor<4xf32>, tensor<2xf32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>

@@ -122,6 +122,16 @@ def test_reflect_pad_of_an_interior_padded_bool():
     check_both(fn, np.array([True, False], np.bool_))
 
 
+@pytest.mark.parametrize("values", [[-2, 2], [70000, -40000]], ids=["negative", "beyond-int16"])
+def test_int_top_k_at_fp16(values):
+    # Fuzz seed 160: coremltools' add_int16_cast (fp16, iOS17+) gathered the
+    # int32 values through uint16, so -2 came back as 65534; values beyond
+    # int16 would wrap. The pass is skipped (compiler.SKIPPED_MIL_PASSES).
+    x = np.array([values], np.int32)
+    check_against_jax(lambda x: lax.top_k(x, 2), x, precision="fp16")
+    check_against_jax(lambda x: jnp.sort(x, axis=-1, descending=True), x, precision="fp16")
+
+
 def test_concat_value_inference_keeps_float_dtype():
     """The coremltools 9.0 bug behind test_cummax_of_a_pad, in MIL: a slice
     of the constant half of concat(const, small input) followed by a pad."""
@@ -335,12 +345,15 @@ def test_rank6_top_k_is_one_topk():
     assert "topk" not in ops and ops.count("argsort") == 2, ops
 
 
-def test_rank6_at_the_interface_names_main_and_the_argument():
-    with pytest.raises(hlo_coreml.CompileError) as info:
-        hlo_coreml.compile(jnp.arcsin, 0.5 * f32(*RANK6))
-    message = str(info.value)
-    assert "argument #0 of @main has rank 6" in message
-    assert ".impl" not in message
+def test_rank6_composite_at_the_interface():
+    # Was refused naming "@chlo.asin.impl"; rank-6 inputs and outputs now
+    # travel with their leading dims merged, and asin keeps its MIL op.
+    x = 0.5 * f32(*RANK6)
+    model = hlo_coreml.compile(jnp.arcsin, x, compute_precision="fp32")
+    (got,) = hlo_coreml.run(model, {"x": x}, strict=True).values()
+    assert got.shape == x.shape
+    np.testing.assert_allclose(got, np.asarray(jnp.arcsin(x)), rtol=1e-5, atol=1e-6)
+    assert "asin" in mil_op_types(model)
 
 
 def test_empty_input_is_refused_naming_the_argument():
