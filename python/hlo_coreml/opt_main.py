@@ -19,6 +19,7 @@ from ._mlir import ir, make_context
 from .diagnostics import (
     CompileError,
     Diagnostic,
+    SourcePosition,
     OpRefused,
     format_all,
     from_diagnostic_info,
@@ -150,7 +151,14 @@ def process_chunk(chunk: str | bytes, offset: int, args, elements) -> tuple[str 
                 else:
                     output = module.operation.get_asm(enable_debug_info=args.mlir_print_debuginfo)
             except ir.MLIRError as e:
-                _merge(collector.diagnostics, from_mlir_error(e))
+                if not e.error_diagnostics and not collector.diagnostics:
+                    # Upstream passes (stablehlo-refine-shapes on a module
+                    # without functions) can fail without saying why.
+                    collector.diagnostics.append(
+                        Diagnostic("error", _silent_failure_reason(module), SourcePosition("-", 0, 0))
+                    )
+                else:
+                    _merge(collector.diagnostics, from_mlir_error(e))
             except pipelines.PipelineError as e:
                 collector.diagnostics.append(Diagnostic("error", str(e), None))
             except OpRefused as e:
@@ -158,6 +166,20 @@ def process_chunk(chunk: str | bytes, offset: int, args, elements) -> tuple[str 
     finally:
         handler.detach()
     return output, collector.diagnostics
+
+
+def _silent_failure_reason(module) -> str:
+    """The message for a pass pipeline that failed without a diagnostic."""
+    has_function = any(op.operation.name == "func.func" for op in module.body.operations)
+    if not has_function:
+        return (
+            "the module has no functions; the pipeline expects a StableHLO module with an entry "
+            "function @main (e.g. from jax.export)"
+        )
+    return (
+        "a pass failed without a diagnostic; rerun with --mlir-print-ir-after-all to see the IR "
+        "before the failing pass"
+    )
 
 
 def _merge(into: list[Diagnostic], more: list[Diagnostic]) -> None:

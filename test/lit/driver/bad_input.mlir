@@ -35,3 +35,10 @@ func.func public @f(%arg0: tensor<2xf32>) -> tensor<2xf32> {
 func.func public @g(%arg0: tensor<2xf32>) -> tensor<2xf32> {
   return %arg0 : tensor<2xf32>
 }
+
+// `module {}`: stablehlo-refine-shapes fails without a diagnostic there;
+// the driver names the reason instead of MLIR's bare pipeline failure.
+// RUN: %PYTHON -c "import sys; open(sys.argv[1], 'w').write('module {}')" %t.nofunc.mlir
+// RUN: not hlo-coreml-opt %t.nofunc.mlir --hlo-coreml-prepare 2>&1 | filecheck %s --check-prefix=NOFUNC
+// NOFUNC:     nofunc.mlir: error: the module has no functions; the pipeline expects a StableHLO module with an entry function @main
+// NOFUNC-NOT: Failure while executing pass pipeline
