@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 
+from . import staging
 from .coreml import coremltools, progress_bars
 from .diagnostics import CompileError
 
@@ -77,9 +76,7 @@ def compile_multifunction(
     for key in _RESERVED:
         if key in compile_kwargs:
             raise CompileError(f"compile_multifunction: give {key} once, not per function")
-    output_path = os.fspath(output_path)
-    if not output_path.endswith(".mlpackage"):
-        raise CompileError(f"output path must end in .mlpackage: {output_path}")
+    target_path = staging.check_output_path(output_path)
     names = list(functions)
     for name in names:
         if not isinstance(name, str) or not name.isidentifier():
@@ -88,46 +85,53 @@ def compile_multifunction(
     if default_function not in functions:
         raise CompileError(f"default_function '{default_function}' is not one of {', '.join(names)}")
 
-    staging = tempfile.mkdtemp(prefix=".hlo-coreml-mf-", dir=os.path.dirname(os.path.abspath(output_path)))
-    try:
-        interfaces = {}
-        descriptor = None
-        for name in names:
-            fn, args, own = _unpack(name, functions[name])
-            path = os.path.join(staging, f"{name}.mlpackage")
-            model = compile_one(
-                fn,
-                *args,
-                minimum_deployment_target=target,
-                output_path=path,
-                show_progress=show_progress,
-                **{**compile_kwargs, **own},
+    with staging.signals_clean_up():
+        folder = staging.new_staging(staging.stage_parent(target_path))
+        try:
+            interfaces = _compile_and_merge(
+                ct, compile_one, functions, names, default_function, target, folder, target_path,
+                show_progress, compile_kwargs,
             )
-            interfaces[name] = json.loads(model.user_defined_metadata["hlo_coreml.interface"])
-            if descriptor is None:
-                descriptor = ct.utils.MultiFunctionDescriptor()
-            descriptor.add_function(path, src_function_name="main", target_function_name=name)
-            del model
-        descriptor.default_function_name = default_function
-        merged = os.path.join(staging, "merged.mlpackage")
-        with progress_bars(show_progress):
-            ct.utils.save_multifunction(descriptor, merged)
+        finally:
+            staging.remove(folder)
+    model = ct.models.MLModel(target_path, skip_model_load=True)
+    model.hlo_coreml_functions = interfaces
+    return model
+
+
+def _compile_and_merge(ct, compile_one, functions, names, default_function, target, folder, target_path,
+                       show_progress, compile_kwargs) -> dict:
+    """Compile each function into `folder`, merge them, and move the merged
+    package to `target_path`; returns {name: interface}."""
+    interfaces = {}
+    descriptor = ct.utils.MultiFunctionDescriptor()
+    for name in names:
+        fn, args, own = _unpack(name, functions[name])
+        path = os.path.join(folder, f"{name}.mlpackage")
+        model = compile_one(
+            fn,
+            *args,
+            minimum_deployment_target=target,
+            output_path=path,
+            show_progress=show_progress,
+            **{**compile_kwargs, **own},
+        )
+        interfaces[name] = json.loads(model.user_defined_metadata["hlo_coreml.interface"])
+        descriptor.add_function(path, src_function_name="main", target_function_name=name)
+        del model
+    descriptor.default_function_name = default_function
+    merged = os.path.join(folder, "merged.mlpackage")
+    with progress_bars(show_progress), staging.coremltools_temp_files(folder):
+        ct.utils.save_multifunction(descriptor, merged)
         model = ct.models.MLModel(merged, skip_model_load=True)
         model.user_defined_metadata[FUNCTIONS_METADATA_KEY] = json.dumps(interfaces)
         # ct.utils.save_multifunction keeps the first package's metadata:
         # its single-function interface would describe only one function.
         model.user_defined_metadata.pop("hlo_coreml.interface", None)
-        final = os.path.join(staging, "final.mlpackage")
+        final = os.path.join(folder, "final.mlpackage")
         model.save(final)
-        target_path = os.path.abspath(output_path)
-        if os.path.exists(target_path):
-            os.replace(target_path, os.path.join(staging, "previous.mlpackage"))
-        os.replace(final, target_path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    model = ct.models.MLModel(target_path, skip_model_load=True)
-    model.hlo_coreml_functions = interfaces
-    return model
+    staging.move_into_place(final, target_path, folder)
+    return interfaces
 
 
 def _unpack(name, entry):

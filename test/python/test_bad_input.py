@@ -263,6 +263,31 @@ def test_bytes_output_path(tmp_path):
     assert (tmp_path / "b.mlpackage" / "Manifest.json").is_file()
 
 
+def test_multifunction_output_follows_the_same_rules(tmp_path):
+    """compile_multifunction stages like compile(): a non-package is never
+    replaced, a package is, a failure keeps the old package, and no
+    staging folder is left behind."""
+    functions = {"sin": (jnp.sin, (X,)), "cos": (jnp.cos, (X,))}
+    notes = tmp_path / "notes.mlpackage"
+    notes.write_text("mine")
+    with pytest.raises(hlo_coreml.CompileError, match="not a Core ML package"):
+        hlo_coreml.compile_multifunction(functions, output_path=notes)
+    assert notes.read_text() == "mine"
+
+    out = tmp_path / "m.mlpackage"
+    hlo_coreml.compile_multifunction(functions, output_path=out, compute_precision="fp32")
+    hlo_coreml.compile_multifunction(
+        {"tan": (jnp.tan, (X,)), "cos": (jnp.cos, (X,))}, output_path=out, compute_precision="fp32"
+    )
+    (got,) = hlo_coreml.run(str(out), {"x": X}, function_name="tan").values()
+    np.testing.assert_allclose(got, jax_reference(jnp.tan, X)[0], rtol=1e-5, atol=1e-6)
+    before = sorted(os.listdir(out))
+    with pytest.raises(hlo_coreml.CompileError):
+        hlo_coreml.compile_multifunction(functions, output_path=out, outputs=["a", "b"])
+    assert sorted(os.listdir(out)) == before
+    assert sorted(os.listdir(tmp_path)) == ["m.mlpackage", "notes.mlpackage"]
+
+
 def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
