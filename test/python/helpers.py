@@ -256,3 +256,21 @@ def mil_op_types(model) -> list[str]:
     """The op types of the compiled program's main function, in order."""
     prog = model._mil_program
     return [op.op_type for op in prog.functions["main"].operations]
+
+
+def mil_program(fn, inputs, opset=None):
+    """A one-function MIL program (coremltools' builder) whose inputs are
+    `inputs` (name -> array, for shapes and dtypes) and whose outputs are
+    `fn(**input vars)` (one var or a list). For interpreter tests."""
+    import coremltools as ct
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil import Function, Program
+    from coremltools.converters.mil.mil.types.type_mapping import numpy_type_to_builtin_type
+
+    specs = {n: mb.TensorSpec(shape=a.shape, dtype=numpy_type_to_builtin_type(a.dtype)) for n, a in inputs.items()}
+    with Function(specs, opset_version=opset or ct.target.iOS17) as func:
+        out = fn(**{n: func.inputs[n] for n in inputs})
+        func.set_outputs(list(out) if isinstance(out, (list, tuple)) else [out])
+    program = Program()
+    program.add_function("main", func)
+    return program

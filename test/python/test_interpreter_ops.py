@@ -13,10 +13,10 @@ torch = pytest.importorskip("torch")
 
 import torch.nn.functional as F  # noqa: E402
 from coremltools.converters.mil import Builder as mb  # noqa: E402
-from coremltools.converters.mil.mil import Function, Program, types  # noqa: E402
-from coremltools.converters.mil.mil.types.type_mapping import numpy_type_to_builtin_type  # noqa: E402
+from coremltools.converters.mil.mil import types  # noqa: E402
 
 from hlo_coreml.interpreter import Interpreter, InterpreterError, run  # noqa: E402
+from helpers import mil_program  # noqa: E402
 
 IOS15, IOS16, IOS17, IOS18 = ct.target.iOS15, ct.target.iOS16, ct.target.iOS17, ct.target.iOS18
 rng = np.random.default_rng(7)
@@ -28,13 +28,7 @@ def f32(*shape):
 
 def build(fn, inputs, opset=IOS17):
     """Program whose inputs are ``inputs`` (name -> array) and body ``fn(**vars)``."""
-    specs = {n: mb.TensorSpec(shape=a.shape, dtype=numpy_type_to_builtin_type(a.dtype)) for n, a in inputs.items()}
-    with Function(specs, opset_version=opset) as func:
-        out = fn(**{n: func.inputs[n] for n in inputs})
-        func.set_outputs(list(out) if isinstance(out, (list, tuple)) else [out])
-    prog = Program()
-    prog.add_function("main", func)
-    return prog
+    return mil_program(fn, inputs, opset)
 
 
 def run1(fn, inputs, opset=IOS17):

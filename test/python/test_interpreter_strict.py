@@ -12,22 +12,16 @@ import pytest
 ct = pytest.importorskip("coremltools")
 
 from coremltools.converters.mil import Builder as mb  # noqa: E402
-from coremltools.converters.mil.mil import Function, Program  # noqa: E402
-from coremltools.converters.mil.mil.types.type_mapping import numpy_type_to_builtin_type  # noqa: E402
 
 from hlo_coreml.interpreter import InterpreterError, UnderspecifiedBehaviourError, run  # noqa: E402
+from helpers import mil_program  # noqa: E402
 
 IOS17 = ct.target.iOS17
 
 
 def build(fn, inputs, opset=IOS17):
-    specs = {n: mb.TensorSpec(shape=a.shape, dtype=numpy_type_to_builtin_type(a.dtype)) for n, a in inputs.items()}
-    with Function(specs, opset_version=opset) as func:
-        out = fn(**{n: func.inputs[n] for n in inputs})
-        func.set_outputs(list(out) if isinstance(out, (list, tuple)) else [out])
-    prog = Program()
-    prog.add_function("main", func)
-    return prog
+    """Program whose inputs are ``inputs`` (name -> array) and body ``fn(**vars)``."""
+    return mil_program(fn, inputs, opset)
 
 
 def strict(fn, inputs):
