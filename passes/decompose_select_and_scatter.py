@@ -15,7 +15,7 @@ from hlo_coreml.ir_utils import i64_array
 
 from .elementwise_regions import apply_region, region_problem
 from .registry import ModulePass, register_pass
-from .scatter_points import scatter_body
+from .scatter_points import element_scatter_dims, scatter_body
 
 
 @register_pass
@@ -163,14 +163,7 @@ def decompose_select_and_scatter(op, rewriter) -> bool:
             parts.append(stablehlo.ReshapeOp(comp, index).result)
         indices = stablehlo.ConcatenateOp(parts, rank, results=[ir.RankedTensorType.get(sshape + [rank], i32)]).result
         base = stablehlo.BroadcastInDimOp(operand.type, init, []).result
-        dims = stablehlo.ScatterDimensionNumbers.get(
-            update_window_dims=[],
-            inserted_window_dims=list(range(rank)),
-            input_batching_dims=[],
-            scatter_indices_batching_dims=[],
-            scattered_dims_to_operand_dims=list(range(rank)),
-            index_vector_dim=rank,
-        )
+        dims = element_scatter_dims(rank, index_vector_dim=rank)
         scatter = stablehlo.ScatterOp([operand.type], [base], indices, [source], dims)
         scatter_body(scatter, _scatter_mode(op), element)
     rewriter.replace_op(op, [scatter.results[0]])

@@ -68,6 +68,19 @@ def body_modes(op) -> list[str] | None:
     return modes
 
 
+def element_scatter_dims(rank: int, index_vector_dim: int):
+    """Scatter dimension numbers writing single elements: every operand dim
+    is indexed (index i addresses operand dim i), updates have no window."""
+    return stablehlo.ScatterDimensionNumbers.get(
+        update_window_dims=[],
+        inserted_window_dims=list(range(rank)),
+        input_batching_dims=[],
+        scatter_indices_batching_dims=[],
+        scattered_dims_to_operand_dims=list(range(rank)),
+        index_vector_dim=index_vector_dim,
+    )
+
+
 def _is_bool(value) -> bool:
     element = ir.RankedTensorType(value.type).element_type
     return isinstance(element, ir.IntegerType) and element.width == 1
@@ -211,14 +224,7 @@ def point_scatter(op, mode: str, d, build):
     m = math.prod(full)
     points = build.reshape(points, [m, rank])
     u = build.reshape(u, [m])
-    dims = stablehlo.ScatterDimensionNumbers.get(
-        update_window_dims=[],
-        inserted_window_dims=list(range(rank)),
-        input_batching_dims=[],
-        scatter_indices_batching_dims=[],
-        scattered_dims_to_operand_dims=list(range(rank)),
-        index_vector_dim=1,
-    )
+    dims = element_scatter_dims(rank, index_vector_dim=1)
     scatter = stablehlo.ScatterOp([x.type], [x], points, [u], dims)
     build.body(scatter, mode, element)
     build.mark(scatter)
