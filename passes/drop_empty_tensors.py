@@ -16,7 +16,7 @@ import numpy as np
 
 from hlo_coreml._mlir import ir, stablehlo
 
-from .fold_dynamic_slices import make_constant, shape_of, tensor_type
+from .ir_build import make_constant, shape_of, tensor_type
 from .registry import ModulePass, register_pass, walk_functions
 
 

@@ -18,7 +18,7 @@ from hlo_coreml.emit.ops_indexing import (
 )
 from hlo_coreml.ir_utils import constant_value
 
-from .fold_dynamic_slices import static_value
+from .static_eval import static_value
 from .scatter_bodies import gather_apply_set, negate_subtract, repeat_apply
 from .scatter_points import bool_via_i32, point_scatter, scatter_body, split_variadic
 from .registry import ModulePass, register_pass

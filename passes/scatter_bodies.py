@@ -39,7 +39,7 @@ from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.ir_utils import constant_value
 
 from .elementwise_regions import apply_region, region_problem
-from .fold_dynamic_slices import static_value
+from .static_eval import static_value
 
 # Updates whose body ignores the update value and may repeat: applied up to
 # this many times (the number of update windows) to the whole operand.

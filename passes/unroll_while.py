@@ -10,7 +10,9 @@ import numpy as np
 
 from hlo_coreml._mlir import ir, stablehlo
 
-from .fold_dynamic_slices import EVALUABLE, apply_folds, evaluate_op, make_constant, static_value, tensor_type
+from .fold_dynamic_slices import apply_folds
+from .ir_build import make_constant, tensor_type
+from .static_eval import EVALUABLE, evaluate_op, static_value
 from .registry import ModulePass, register_pass
 
 # Unrolling an outer loop may make inner trip counts static; each round

@@ -9,7 +9,7 @@ from hlo_coreml._mlir import ir, rewrite
 
 from hlo_coreml.emit.ops_indexing import gather_is_canonical, scatter_is_canonical
 
-from ..fold_dynamic_slices import reshape, shape_of, tensor_type
+from ..ir_build import reshape, shape_of, tensor_type
 from ..registry import ModulePass, register_pass, walk_functions
 from .composites import composite_targets, erase_unused_decompositions, flatten_composite
 from .common import _FALLBACK, _TERMINATORS, ELEMENTWISE, RankProblem, _describe, _high, _rank

@@ -21,7 +21,7 @@ import math
 
 from hlo_coreml._mlir import func, inlined_func_call, ir
 
-from ..fold_dynamic_slices import ranked, reshape, shape_of, tensor_type
+from ..ir_build import ranked, reshape, shape_of, tensor_type
 from ..registry import walk_functions
 
 # Composites that apply elementwise to their single operand.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from hlo_coreml._mlir import ir, stablehlo
 
-from ..fold_dynamic_slices import ranked, reshape, shape_of, tensor_type
+from ..ir_build import ranked, reshape, shape_of, tensor_type
 from .common import _collapsed, _i64s
 
 if TYPE_CHECKING:

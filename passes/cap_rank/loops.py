@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hlo_coreml._mlir import ir
 
-from ..fold_dynamic_slices import reshape, shape_of
+from ..ir_build import reshape, shape_of
 from .signature import interface_shape
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hlo_coreml._mlir import ir, stablehlo
 
-from ..fold_dynamic_slices import shape_of
+from ..ir_build import shape_of
 from .common import ELEMENTWISE, _i64s
 
 

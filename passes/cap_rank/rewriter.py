@@ -9,7 +9,7 @@ import numpy as np
 
 from hlo_coreml._mlir import ir, stablehlo
 
-from ..fold_dynamic_slices import attr_array, ranked, reshape, shape_of, tensor_type
+from ..ir_build import attr_array, ranked, reshape, shape_of, tensor_type
 from .common import RankProblem, _collapsed, _describe, _groups, _i64s
 from .fallback import _FALLBACKS, permute
 from .plan import _broadcast_kinds, _dot_dims, _indexing_layout, _Plan

@@ -9,7 +9,7 @@ import math
 
 from hlo_coreml._mlir import func, ir
 
-from ..fold_dynamic_slices import reshape, shape_of
+from ..ir_build import reshape, shape_of
 
 # The shape an argument / result of @main had before its leading dims were
 # merged (a DenseI64ArrayAttr in its arg_attrs / res_attrs); emit/program.py

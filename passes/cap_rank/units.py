@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hlo_coreml._mlir import inlined_func_call, ir, stablehlo
 
-from ..fold_dynamic_slices import ranked, reshape, shape_of, tensor_type
+from ..ir_build import ranked, reshape, shape_of, tensor_type
 from .common import _i64s, _nonunit, _replace
 
 
