@@ -1,6 +1,6 @@
 """hlo-coreml-decompose-linalg: Cholesky factorizations, triangular solves and
-(JAX's LAPACK getrf) LU factorizations of small static matrices, unrolled
-into slices, matmuls and elementwise ops."""
+(JAX's LAPACK getrf) LU factorizations of small static real or complex
+matrices, unrolled into slices, matmuls and elementwise ops."""
 
 from __future__ import annotations
 
@@ -13,16 +13,20 @@ from hlo_coreml.element_types import shape_of
 from .linalg_lu import OPS_PER_STEP as _LU_OPS_PER_STEP
 from .linalg_lu import lu
 from .linalg_helpers import (
-    batched_constant,
     broadcast,
-    constant,
+    conj,
     element_of,
     first_failure_info,
+    is_complex,
+    mask,
     outer,
+    real_part,
+    reduce,
     reshape,
     select_triangle,
     slice_,
     tensor_type,
+    to_element,
     transpose_last_two,
 )
 from .registry import ModulePass, register_pass, walk_functions
@@ -68,7 +72,7 @@ class DecomposeLinalgPass(ModulePass):
     LAPACK custom calls `lapack_?potrf_ffi` / `lapack_?trsm_ffi` that JAX
     emits for them on CPU), and JAX's LU call `lapack_?getrf_ffi` (from
     `lax.linalg.lu`, `jnp.linalg.solve` / `inv` / `det` / `slogdet`), whose
-    matrices are static, real (f16/f32) and of
+    matrices are static, f16/f32 or complex<f32>, and of
     order n <= `max-size` (default 32) into n unrolled steps of `slice`,
     `rsqrt`/`divide`, `multiply`, `dot_general` (outer products, rank 1) and
     `subtract`, vectorized over batch dims and right-hand sides:
@@ -100,6 +104,16 @@ class DecomposeLinalgPass(ModulePass):
       1-based, else 0); the permutation JAX computes from ipiv afterwards
       is ordinary StableHLO (a static while loop of dynamic slices and
       scatters, unrolled by hlo-coreml-unroll-while).
+    - complex matrices (LAPACK's c/z calls, `stablehlo.*` on complex<f32>)
+      take the same steps in complex ops that hlo-coreml-split-complex,
+      which runs next, splits into real and imaginary parts: cholesky is
+      Hermitian (S -= l_j l_j^H, pivots are the real parts of the diagonal,
+      the factor's diagonal is real, as LAPACK's ?potrf); ADJOINT
+      (trans_x = 'C') conjugates A^T once (conj = complex(real, -imag));
+      getrf picks pivots by |re| + |im| (BLAS icamax, as ?getrf) and tests
+      pivots against 0 in both parts. Real scalars enter the complex
+      arithmetic through `convert` (imaginary part zero, which split-complex
+      tracks and skips).
 
     ```mlir
     %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<2x2xf32>) -> tensor<2x2xf32>
@@ -111,14 +125,15 @@ class DecomposeLinalgPass(ModulePass):
     ```
 
     Afterwards no `cholesky`, `triangular_solve` or LAPACK potrf/trsm/getrf
-    call remains. Instances this pass cannot unroll (n > max-size, complex
-    element types, dynamic shapes) are reported at their location with the
-    reason and what to do instead, and the pass fails.
+    call remains. Instances this pass cannot unroll (n > max-size, element
+    types other than f16/f32/complex<f32>, dynamic shapes) are reported at
+    their location with the reason and what to do instead, and the pass
+    fails.
     """
 
     name: ClassVar[str] = "hlo-coreml-decompose-linalg"
     summary: ClassVar[str] = (
-        f"cholesky / triangular_solve (and JAX's LAPACK potrf/trsm/getrf calls) of static real n <= {MAX_SIZE} "
+        f"cholesky / triangular_solve (and JAX's LAPACK potrf/trsm/getrf calls) of static real or complex n <= {MAX_SIZE} "
         "matrices into n unrolled steps of slices, outer-product matmuls and elementwise ops"
     )
     max_size: int = MAX_SIZE
@@ -168,13 +183,12 @@ class DecomposeLinalgPass(ModulePass):
             return f"{what} with a dynamic shape is not supported by Core ML: hlo-coreml-decompose-linalg unrolls only static shapes. Export with concrete shapes"
         a = ir.RankedTensorType(op.operands[0].type)
         element = a.element_type
-        if isinstance(element, ir.ComplexType):
+        part = ir.ComplexType(element).element_type if isinstance(element, ir.ComplexType) else element
+        if not (isinstance(part, ir.F32Type) or isinstance(part, ir.F16Type)):
             return (
-                f"{what} on complex matrices is not supported by Core ML: hlo-coreml-decompose-linalg "
-                f"unrolls real (f16/f32) matrices only. {hint}"
+                f"{what} on {element} is not supported by Core ML: hlo-coreml-decompose-linalg unrolls "
+                f"f16/f32 (and complex<f32>) matrices only. {hint}"
             )
-        if not (isinstance(element, ir.F32Type) or isinstance(element, ir.F16Type)):
-            return f"{what} on {element} is not supported by Core ML: hlo-coreml-decompose-linalg unrolls f16/f32 matrices only. {hint}"
         n = a.shape[-1]
         if a.rank < 2 or a.shape[-2] != n:
             return (
@@ -196,33 +210,39 @@ class DecomposeLinalgPass(ModulePass):
 
 def cholesky(a, lower: bool, with_info: bool = False, keep_other_triangle: bool = False):
     """The unrolled factorization of `a` [B.., n, n] (see the pass
-    docstring); returns (factor, info or None)."""
+    docstring); returns (factor, info or None). Complex `a` is Hermitian:
+    A = L L^H (U^H U), pivots are the real parts of the diagonal, as LAPACK's
+    ?potrf, and the factor's diagonal is real."""
     shape = list(shape_of(a))
     n = shape[-1]
     element = element_of(a)
+    complex_ = is_complex(a)
     # Lower: work with columns S[:, j] ([B.., n, 1]); upper: rows ([B.., 1, n]).
     vec_axis = -1 if lower else -2
     s = a
     vectors, pivots = [], []
     for j in range(n):
         vec = slice_(s, {vec_axis: (j, j + 1)})
-        pivot = slice_(vec, {-2 if lower else -1: (j, j + 1)})
+        pivot = real_part(slice_(vec, {-2 if lower else -1: (j, j + 1)}))
         pivots.append(pivot)
-        scale = stablehlo.RsqrtOp(pivot).result
+        scale = to_element(stablehlo.RsqrtOp(pivot).result, element)
         v = stablehlo.MulOp(vec, broadcast(scale, shape_of(vec))).result
         vectors.append(v)
         if j + 1 < n:
             flipped = [*shape[:-2], *reversed(shape_of(v)[-2:])]
-            w = reshape(v, flipped)
+            w = conj(reshape(v, flipped))
             update = outer(v, w) if lower else outer(w, v)
             s = stablehlo.SubtractOp(s, update).result
     factor = vectors[0] if n == 1 else stablehlo.ConcatenateOp(vectors, len(shape) + vec_axis).result
+    if complex_:
+        # The diagonal is real (LAPACK ignores the imaginary parts of A's).
+        factor = stablehlo.SelectOp(mask(shape, "eye"), to_element(real_part(factor), element), factor).result
     triangle = "lower" if lower else "upper"
     if n > 1:
         factor = select_triangle(factor, triangle, a if keep_other_triangle else None)
     info = None
     if with_info:
-        info = first_failure_info(pivots, shape[:-2], element)
+        info = first_failure_info(pivots, shape[:-2], element_of(pivots[0]))
     return factor, info
 
 
@@ -239,27 +259,24 @@ def _rewrite_cholesky(op, rewriter):
 # -- triangular solve ----------------------------------------------------------
 
 
-def triangular_solve(a, b, left_side: bool, lower: bool, unit_diagonal: bool, transpose: bool):
+def triangular_solve(
+    a, b, left_side: bool, lower: bool, unit_diagonal: bool, transpose: bool, conjugate: bool = False
+):
     """X with op(A) X = B (left_side) or X op(A) = B, unrolled (see the pass
-    docstring). a [B.., n, n], b [B.., n, m] (left) or [B.., m, n]."""
+    docstring). a [B.., n, n], b [B.., n, m] (left) or [B.., m, n]; op(A) is
+    A, A^T (`transpose`) or A^H (`transpose` and `conjugate`)."""
     shape = list(shape_of(a))
     n = shape[-1]
     b_shape = list(shape_of(b))
     # T = op(A), triangular on the `lower_t` side; only its strict triangle is read.
-    t = transpose_last_two(a) if transpose else a
+    t = transpose_last_two(a, conjugate) if transpose else a
     lower_t = lower != transpose
     strict = select_triangle(t, "strict_lower" if lower_t else "strict_upper")
     r = b
     if not unit_diagonal:
-        diag_matrix = select_triangle(a, "eye")
         element = element_of(a)
-        scalar = tensor_type([], element)
-        zero = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(scalar, ir.FloatAttr.get(element, 0.0))).result
-        reduce = stablehlo.ReduceOp([tensor_type(shape[:-1], element)], [diag_matrix], [zero], [len(shape) - 1])
-        block = reduce.regions[0].blocks.append(scalar, scalar)
-        with ir.InsertionPoint(block):
-            stablehlo.ReturnOp([stablehlo.AddOp(block.arguments[0], block.arguments[1]).result])
-        d = reduce.results[0]  # [B.., n]
+        # diag(op(A)) (conjugated for the adjoint) as [B.., n].
+        d = reduce(select_triangle(t, "eye"), -1, 0.0, stablehlo.AddOp)
         batch = list(range(len(shape) - 2))
         # Scale by the diagonal entry of the row (left) / column (right) that is being solved.
         axis = len(shape) - 2 if left_side else len(shape) - 1
@@ -282,15 +299,17 @@ def triangular_solve(a, b, left_side: bool, lower: bool, unit_diagonal: bool, tr
     return r
 
 
-def _transpose_flag(op) -> bool:
+def _transpose_flags(op) -> tuple[bool, bool]:
+    """(transpose, conjugate) of a triangular_solve's `transpose_a`."""
     value = stablehlo.TransposeAttr(op.attributes["transpose_a"]).value
-    return value in ("TRANSPOSE", "ADJOINT")
+    return value in ("TRANSPOSE", "ADJOINT"), value == "ADJOINT"
 
 
 def _rewrite_triangular_solve(op, rewriter):
     if DecomposeLinalgPass().refusal(op.operation) is not None:
         return True
     attrs = op.attributes
+    transpose, conjugate = _transpose_flags(op)
     with rewriter.ip, op.location:
         x = triangular_solve(
             op.operands[0],
@@ -298,7 +317,8 @@ def _rewrite_triangular_solve(op, rewriter):
             left_side=ir.BoolAttr(attrs["left_side"]).value,
             lower=ir.BoolAttr(attrs["lower"]).value,
             unit_diagonal=ir.BoolAttr(attrs["unit_diagonal"]).value,
-            transpose=_transpose_flag(op),
+            transpose=transpose,
+            conjugate=conjugate,
         )
     rewriter.replace_op(op, [x])
     return False
@@ -359,6 +379,7 @@ def _rewrite_lapack(op, rewriter):
                 lower=config["uplo"] == "L",
                 unit_diagonal=config["diag"] == "U",
                 transpose=config["trans_x"] in ("T", "C"),
+                conjugate=config["trans_x"] == "C",
             )
             results = [x]
         # ipiv / info are i32 (JAX's FFI declares them so, also with x64).

@@ -30,9 +30,55 @@ def slice_(value, axis_ranges: dict[int, tuple[int, int]]):
     return stablehlo.SliceOp(value, begin, end, [1] * rank).result
 
 
+def is_complex(value) -> bool:
+    return isinstance(element_of(value), ir.ComplexType)
+
+
+def part_element(element):
+    """The element type of the parts of a complex `element` (else itself)."""
+    return ir.ComplexType(element).element_type if isinstance(element, ir.ComplexType) else element
+
+
+def to_element(value, element):
+    """A real `value` as `element`: itself when the types agree, else a
+    `stablehlo.convert` (real -> complex: imaginary part zero, which
+    hlo-coreml-split-complex tracks as zero and skips work on)."""
+    if element_of(value) == element:
+        return value
+    return stablehlo.ConvertOp(tensor_type(shape_of(value), element), value).result
+
+
+def real_part(value):
+    """real(value) for a complex value; the value itself when real."""
+    if not is_complex(value):
+        return value
+    return stablehlo.RealOp(value).result
+
+
+def conj(value):
+    """The complex conjugate complex(real, -imag); a real value unchanged."""
+    if not is_complex(value):
+        return value
+    imag = stablehlo.ImagOp(value).result
+    return stablehlo.ComplexOp(stablehlo.RealOp(value).result, stablehlo.NegOp(imag).result).result
+
+
+def magnitude_1(value):
+    """|x| for a real value; |re x| + |im x| for a complex one (BLAS icamax's
+    measure, by which LAPACK's complex LU picks its pivots)."""
+    if not is_complex(value):
+        return stablehlo.AbsOp(value).result
+    re = stablehlo.AbsOp(stablehlo.RealOp(value).result).result
+    im = stablehlo.AbsOp(stablehlo.ImagOp(value).result).result
+    return stablehlo.AddOp(re, im).result
+
+
 def constant(array: np.ndarray, element) -> ir.Value:
     """A stablehlo.constant of `array` (a splat when all its elements are
-    equal) with element type `element` (i1, i32, f16 or f32)."""
+    equal) with element type `element` (i1, i32, f16, f32, or complex of
+    f16/f32: a real constant converted, imaginary part zero)."""
+    if isinstance(element, ir.ComplexType):
+        return to_element(constant(np.real(array), part_element(element)), element)
     t = tensor_type(array.shape, element)
     if isinstance(element, ir.IntegerType) and ir.IntegerType(element).width == 1:
         array, make = array.astype(np.bool_), lambda x: ir.BoolAttr.get(bool(x))
@@ -108,10 +154,12 @@ def reshape(value, shape):
     return stablehlo.ReshapeOp(tensor_type(shape, element_of(value)), value).result
 
 
-def transpose_last_two(value):
+def transpose_last_two(value, conjugate: bool = False):
+    """The transpose of the last two dims (the adjoint with `conjugate`)."""
     rank = len(shape_of(value))
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
-    return stablehlo.TransposeOp(value, perm).result
+    out = stablehlo.TransposeOp(value, perm).result
+    return conj(out) if conjugate else out
 
 
 def first_failure_info(pivots, batch, element, ok_direction: str = "GT"):

@@ -4,7 +4,8 @@ JAX's CPU call `lapack_?getrf_ffi` (what `lax.linalg.lu`, `jnp.linalg.solve`,
 `inv`, `det`, `slogdet` and `jax.scipy.linalg.lu_factor` export to).
 
 The unrolled form follows LAPACK's semantics (not its blocking): for column
-j, the pivot row is the first row r >= j with the largest |A[r, j]|; rows j
+j, the pivot row is the first row r >= j with the largest |A[r, j]| (|re| + |im| for
+complex matrices: BLAS icamax, which cgetrf uses); rows j
 and r are swapped across the whole matrix (the L columns already computed
 included); unless the pivot is exactly zero the entries below it are divided
 by it (a zero pivot leaves them, all zeros then, in place); the trailing
@@ -41,6 +42,7 @@ from .linalg_helpers import (
     constant,
     element_of,
     first_failure_info,
+    magnitude_1,
     outer,
     reduce,
     reshape,
@@ -58,14 +60,14 @@ def _compare(lhs, rhs, direction: str):
 
 def _first_max_row(column, batch):
     """The index (i32 [B.., 1]) of the first row of `column` [B.., m, 1]
-    holding its largest magnitude."""
+    holding its largest magnitude (|re| + |im| for complex, as LAPACK)."""
     nb = len(batch)
     m = shape_of(column)[-2]
     i32 = ir.IntegerType.get_signless(32)
-    magnitude = stablehlo.AbsOp(column).result
+    magnitude = magnitude_1(column)
     largest = reduce(magnitude, nb, -np.inf, stablehlo.MaxOp)  # [B.., 1]
     largest = stablehlo.BroadcastInDimOp(
-        tensor_type([*batch, m, 1], element_of(column)), largest, [*range(nb), nb + 1]
+        tensor_type([*batch, m, 1], element_of(magnitude)), largest, [*range(nb), nb + 1]
     ).result
     smaller = _compare(magnitude, largest, "LT")
     index = stablehlo.SelectOp(

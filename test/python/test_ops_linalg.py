@@ -9,7 +9,8 @@ lowered here, never run), as are the StableHLO ops written by hand with
 and a small Gaussian-process posterior mean; LU (`lapack_sgetrf_ffi`:
 `lax.linalg.lu`, `lu_factor` / `lu_solve`, `jnp.linalg.solve`, `inv`, `det`,
 `slogdet`) including pivoting, zero and singular matrices; the MIL op
-counts; and the refusals that remain (n above the limit, complex matrices).
+counts; and the refusal that remains (n above the limit). Complex matrices:
+test_complex_linalg.py.
 
 Matrices are well conditioned (A = B B^T + n I, triangular factors of
 those), so fp32 results agree with LAPACK's to ~1e-5 relative; the
@@ -423,18 +424,6 @@ def test_lu_above_the_limit_refused(fn):
     message = str(info.value)
     assert f"'stablehlo.custom_call' @lapack_sgetrf_ffi (JAX's LAPACK LU factorization) of a {n}x{n} matrix" in message
     assert f"n <= {MAX_SIZE}" in message and "outside the model" in message and "max-size=33" in message
-
-
-def test_lu_complex_refused():
-    a = (general(n=4) + 0j).astype(np.complex64)
-    with pytest.raises(hlo_coreml.LegalizationError, match="lapack_cgetrf_ffi.*on complex matrices is not supported"):
-        hlo_coreml.compile(jnp.linalg.det, a)
-
-
-def test_complex_refused():
-    a = (spd(n=3) + 0j).astype(np.complex64)
-    with pytest.raises(hlo_coreml.LegalizationError, match="on complex matrices is not supported"):
-        hlo_coreml.compile(jnp.linalg.cholesky, a)
 
 
 def test_x64_lapack_d_calls():

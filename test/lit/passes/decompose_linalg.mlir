@@ -259,3 +259,112 @@ func.func @lapack_getrf_1x1(%a: tensor<1x1xf32>) -> (tensor<1x1xf32>, tensor<1xi
   %0:3 = stablehlo.custom_call @lapack_sgetrf_ffi(%a) {mhlo.backend_config = {}} : (tensor<1x1xf32>) -> (tensor<1x1xf32>, tensor<1xi32>, tensor<i32>)
   return %0#0, %0#1, %0#2 : tensor<1x1xf32>, tensor<1xi32>, tensor<i32>
 }
+
+// -----
+
+// Complex (Hermitian) Cholesky, A = L L^H: the pivot is the real part of
+// S[j, j] (LAPACK ignores the imaginary parts of the diagonal), its rsqrt is
+// converted to complex (imaginary part zero), the update is l_j conj(l_j)^T
+// (conj as complex(real, -imag)), and one select makes the factor's
+// diagonal real before the triangle mask.
+// CHECK-LABEL: func.func @cholesky_complex_2x2(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x2xcomplex<f32>>)
+// CHECK-DAG:     %[[EYE:.*]] = stablehlo.constant dense<{{\[\[}}true, false], [false, true]]> : tensor<2x2xi1>
+// CHECK:         %[[C0:.*]] = stablehlo.slice %[[A]] [0:2, 0:1]
+// CHECK-NEXT:    %[[P0:.*]] = stablehlo.slice %[[C0]] [0:1, 0:1]
+// CHECK-NEXT:    %[[RE0:.*]] = stablehlo.real %[[P0]] : (tensor<1x1xcomplex<f32>>) -> tensor<1x1xf32>
+// CHECK-NEXT:    %[[R0:.*]] = stablehlo.rsqrt %[[RE0]] : tensor<1x1xf32>
+// CHECK-NEXT:    %[[R0C:.*]] = stablehlo.convert %[[R0]] : (tensor<1x1xf32>) -> tensor<1x1xcomplex<f32>>
+// CHECK-NEXT:    %[[B0:.*]] = stablehlo.broadcast_in_dim %[[R0C]]
+// CHECK-NEXT:    %[[L0:.*]] = stablehlo.multiply %[[C0]], %[[B0]] : tensor<2x1xcomplex<f32>>
+// CHECK-NEXT:    %[[L0T:.*]] = stablehlo.reshape %[[L0]] : (tensor<2x1xcomplex<f32>>) -> tensor<1x2xcomplex<f32>>
+// CHECK-NEXT:    %[[IM:.*]] = stablehlo.imag %[[L0T]]
+// CHECK-NEXT:    %[[RE:.*]] = stablehlo.real %[[L0T]]
+// CHECK-NEXT:    %[[NEG:.*]] = stablehlo.negate %[[IM]]
+// CHECK-NEXT:    %[[CONJ:.*]] = stablehlo.complex %[[RE]], %[[NEG]]
+// CHECK-NEXT:    %[[OUTER:.*]] = stablehlo.dot_general %[[L0]], %[[CONJ]], contracting_dims = [1] x [0] : (tensor<2x1xcomplex<f32>>, tensor<1x2xcomplex<f32>>) -> tensor<2x2xcomplex<f32>>
+// CHECK-NEXT:    stablehlo.subtract %[[A]], %[[OUTER]]
+// CHECK:         %[[L:.*]] = stablehlo.concatenate %[[L0]], %{{.*}}, dim = 1
+// CHECK-NEXT:    %[[LRE:.*]] = stablehlo.real %[[L]]
+// CHECK-NEXT:    %[[LREC:.*]] = stablehlo.convert %[[LRE]] : (tensor<2x2xf32>) -> tensor<2x2xcomplex<f32>>
+// CHECK-NEXT:    %[[REALDIAG:.*]] = stablehlo.select %[[EYE]], %[[LREC]], %[[L]]
+// CHECK:         %[[OUT:.*]] = stablehlo.select %{{.*}}, %[[REALDIAG]], %{{.*}} : tensor<2x2xi1>, tensor<2x2xcomplex<f32>>
+// CHECK-NEXT:    return %[[OUT]]
+// CHECK-NOT:     stablehlo.cholesky
+func.func @cholesky_complex_2x2(%a: tensor<2x2xcomplex<f32>>) -> tensor<2x2xcomplex<f32>> {
+  %0 = "stablehlo.cholesky"(%a) {lower = true} : (tensor<2x2xcomplex<f32>>) -> tensor<2x2xcomplex<f32>>
+  return %0 : tensor<2x2xcomplex<f32>>
+}
+
+// -----
+
+// Complex ADJOINT: op(A) = conj(A^T); the diagonal it divides by is op(A)'s
+// (conjugated), summed out of an eye-masked select in complex.
+// CHECK-LABEL: func.func @solve_adjoint_complex(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x2xcomplex<f32>>, %[[B:.*]]: tensor<2x1xcomplex<f32>>)
+// CHECK:         %[[AT:.*]] = stablehlo.transpose %[[A]], dims = [1, 0]
+// CHECK-NEXT:    %[[IM:.*]] = stablehlo.imag %[[AT]]
+// CHECK-NEXT:    %[[RE:.*]] = stablehlo.real %[[AT]]
+// CHECK-NEXT:    %[[NEG:.*]] = stablehlo.negate %[[IM]]
+// CHECK-NEXT:    %[[T:.*]] = stablehlo.complex %[[RE]], %[[NEG]]
+// CHECK:         %[[STRICT:.*]] = stablehlo.select %{{.*}}, %[[T]], %{{.*}}
+// CHECK:         %[[DM:.*]] = stablehlo.select %{{.*}}, %[[T]], %{{.*}}
+// CHECK:         %[[D:.*]] = stablehlo.reduce(%[[DM]] init: %{{.*}}) applies stablehlo.add across dimensions = [1] : (tensor<2x2xcomplex<f32>>, tensor<complex<f32>>) -> tensor<2xcomplex<f32>>
+// CHECK:         stablehlo.divide %[[STRICT]], %{{.*}} : tensor<2x2xcomplex<f32>>
+// CHECK:         %[[R:.*]] = stablehlo.divide %[[B]], %{{.*}} : tensor<2x1xcomplex<f32>>
+// CHECK:         stablehlo.subtract %[[R]], %{{.*}} : tensor<2x1xcomplex<f32>>
+// CHECK-NOT:     stablehlo.triangular_solve
+func.func @solve_adjoint_complex(%a: tensor<2x2xcomplex<f32>>, %b: tensor<2x1xcomplex<f32>>) -> tensor<2x1xcomplex<f32>> {
+  %0 = "stablehlo.triangular_solve"(%a, %b) {left_side = true, lower = true, unit_diagonal = false, transpose_a = #stablehlo<transpose ADJOINT>} : (tensor<2x2xcomplex<f32>>, tensor<2x1xcomplex<f32>>) -> tensor<2x1xcomplex<f32>>
+  return %0 : tensor<2x1xcomplex<f32>>
+}
+
+// -----
+
+// JAX's complex LAPACK trsm with trans_x = C (67) is the adjoint as well.
+// CHECK-LABEL: func.func @lapack_ctrsm_adjoint(
+// CHECK:         stablehlo.transpose
+// CHECK-NEXT:    stablehlo.imag
+// CHECK-NOT:     custom_call
+func.func @lapack_ctrsm_adjoint(%a: tensor<3x3xcomplex<f32>>, %b: tensor<3x1xcomplex<f32>>) -> tensor<3x1xcomplex<f32>> {
+  %0 = stablehlo.custom_call @lapack_ctrsm_ffi(%a, %b) {mhlo.backend_config = {diag = 78 : ui8, side = 76 : ui8, trans_x = 67 : ui8, uplo = 76 : ui8}} : (tensor<3x3xcomplex<f32>>, tensor<3x1xcomplex<f32>>) -> tensor<3x1xcomplex<f32>>
+  return %0 : tensor<3x1xcomplex<f32>>
+}
+
+// -----
+
+// JAX's complex LAPACK potrf: the pivots (and so info) are real.
+// CHECK-LABEL: func.func @lapack_cpotrf(
+// CHECK:         stablehlo.compare GT, {{.*}} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xi1>
+// CHECK:         return {{.*}} : tensor<2x2xcomplex<f32>>, tensor<i32>
+// CHECK-NOT:     custom_call
+func.func @lapack_cpotrf(%a: tensor<2x2xcomplex<f32>>) -> (tensor<2x2xcomplex<f32>>, tensor<i32>) {
+  %0:2 = stablehlo.custom_call @lapack_cpotrf_ffi(%a) {mhlo.backend_config = {uplo = 76 : ui8}} : (tensor<2x2xcomplex<f32>>) -> (tensor<2x2xcomplex<f32>>, tensor<i32>)
+  return %0#0, %0#1 : tensor<2x2xcomplex<f32>>, tensor<i32>
+}
+
+// -----
+
+// Complex LU (lapack_cgetrf_ffi): the pivot search measures |re| + |im|
+// (BLAS icamax, as LAPACK's cgetrf); the row is extracted with a complex
+// select + sum; a zero pivot is one whose both parts are 0 (compare EQ on
+// complex); info compares the complex pivots NE 0.
+// CHECK-LABEL: func.func @lapack_cgetrf_2x2(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x2xcomplex<f32>>)
+// CHECK:         %[[C0:.*]] = stablehlo.slice %[[A]] [0:2, 0:1]
+// CHECK-NEXT:    %[[RE:.*]] = stablehlo.real %[[C0]]
+// CHECK-NEXT:    %[[ARE:.*]] = stablehlo.abs %[[RE]] : tensor<2x1xf32>
+// CHECK-NEXT:    %[[IM:.*]] = stablehlo.imag %[[C0]]
+// CHECK-NEXT:    %[[AIM:.*]] = stablehlo.abs %[[IM]] : tensor<2x1xf32>
+// CHECK-NEXT:    %[[MAG:.*]] = stablehlo.add %[[ARE]], %[[AIM]] : tensor<2x1xf32>
+// CHECK-NEXT:    stablehlo.reduce(%[[MAG]] init: %{{.*}}) applies stablehlo.maximum
+// CHECK:         stablehlo.reduce(%{{.*}} init: %{{.*}}) applies stablehlo.add across dimensions = [0] : (tensor<2x2xcomplex<f32>>, tensor<complex<f32>>) -> tensor<2xcomplex<f32>>
+// CHECK:         stablehlo.compare EQ, {{.*}} : (tensor<1x1xcomplex<f32>>, tensor<1x1xcomplex<f32>>) -> tensor<1x1xi1>
+// CHECK:         stablehlo.divide {{.*}} : tensor<1x1xcomplex<f32>>
+// CHECK:         stablehlo.compare NE, {{.*}} : (tensor<2xcomplex<f32>>, tensor<2xcomplex<f32>>) -> tensor<2xi1>
+// CHECK:         return {{.*}} : tensor<2x2xcomplex<f32>>, tensor<2xi32>, tensor<i32>
+// CHECK-NOT:     custom_call
+func.func @lapack_cgetrf_2x2(%a: tensor<2x2xcomplex<f32>>) -> (tensor<2x2xcomplex<f32>>, tensor<2xi32>, tensor<i32>) {
+  %0:3 = stablehlo.custom_call @lapack_cgetrf_ffi(%a) {mhlo.backend_config = {}} : (tensor<2x2xcomplex<f32>>) -> (tensor<2x2xcomplex<f32>>, tensor<2xi32>, tensor<i32>)
+  return %0#0, %0#1, %0#2 : tensor<2x2xcomplex<f32>>, tensor<2xi32>, tensor<i32>
+}
