@@ -11,6 +11,7 @@ from hlo_coreml.emit.ops_indexing import gather_is_canonical, scatter_is_canonic
 
 from ..ir_build import reshape, shape_of, tensor_type
 from ..registry import ModulePass, register_pass, walk_functions
+from .conv import split_convolution
 from .composites import composite_targets, erase_unused_decompositions, flatten_composite
 from .common import _FALLBACK, _TERMINATORS, ELEMENTWISE, RankProblem, _describe, _high, _rank
 from .plan import _RULES, _Plan
@@ -43,7 +44,8 @@ class CapRankPass(ModulePass):
       joins the block before it; the block's start is its leading dim's,
       clamped, times the block's inner size);
       `concatenate`: the joined dim leads its block; `iota`: its dim stands
-      alone; `dot_general`: runs of batch, contracting and free dims;
+      alone; `reverse`: runs of reversed and of kept dims; `dot_general`:
+      runs of batch, contracting and free dims;
     - `sort`: every dim but the sorted one collapses (all operands alike);
       `gather` / `scatter` in the canonical layout of
       hlo-coreml-legalize-gather-scatter (operand [D_0..D_{K-1}, R...],
@@ -56,6 +58,14 @@ class CapRankPass(ModulePass):
       flattened to 1-D and `chlo.top_k` on [rows, last dim], each with a
       decomposition of those types (cap_rank/composites.py), so they keep
       their MIL op; other composites are replaced by their decomposition.
+
+    A `convolution` of rank > 5 (4+ spatial dims) is first rewritten
+    (cap_rank/conv.py) into rank-5 convolutions: the spatial dim with the
+    smallest kernel joins the batch dim ([N, X_d, C, ..] -> [N * Y_d, C, ..],
+    after padding / dilating X_d explicitly), one convolution per kernel tap
+    of that dim on a strided slice, summed; the transposes, pads, slices and
+    reshapes around them are capped like any other op (rank 7 is peeled
+    twice).
 
     When a transpose, broadcast or reduction would still need more than five
     dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it is
@@ -86,7 +96,8 @@ class CapRankPass(ModulePass):
     in the bodies of composite decompositions (never emitted); a
     decomposition no composite refers to any more is erased. Where
     no rewrite exists (a rank-6 value captured by a loop body from outside,
-    an op such as `convolution` on a rank-6 value, a gather /
+    an op such as `reduce_window` on a rank-6 value, a convolution with a
+    dynamic shape, a gather /
     scatter indexing more than five dims, or one not in canonical layout)
     the pass reports the op, its location, the rank and the shape.
     """
@@ -147,6 +158,9 @@ def cap_block(block, max_rank: int) -> bool:
     ops = [op for op in block.operations if _high(op, max_rank)]
     if not ops:
         return False
+    convolutions = [op for op in ops if op.operation.name == "stablehlo.convolution"]
+    if any([split_convolution(op, max_rank) for op in convolutions]):
+        ops = [op for op in block.operations if _high(op, max_rank)]
     for op in ops:
         if op.operation.name == "stablehlo.composite":
             # chlo.asin / chlo.top_k on rank 6: the same composite on a flat

@@ -359,3 +359,19 @@ func.func @main(%x: tensor<720xf32>, %i: tensor<i32>) -> (tensor<360xf32>, tenso
   %4 = stablehlo.reshape %2 : (tensor<4x2x3x2x5x3xf32>) -> tensor<720xf32>
   return %3, %4 : tensor<360xf32>, tensor<720xf32>
 }
+
+// -----
+
+// reverse: adjacent dims that are both reversed (1, 2) or both kept
+// collapse; reversing every dim of a row-major block reverses its
+// flattened index.
+// CHECK-LABEL: func.func @reverse_runs(
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %{{.*}} : (tensor<1440xf32>) -> tensor<2x6x4x5x6xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reverse %[[A]], dims = [1, 3] : tensor<2x6x4x5x6xf32>
+// CHECK-NEXT:    stablehlo.reshape %[[R]] : (tensor<2x6x4x5x6xf32>) -> tensor<1440xf32>
+func.func @reverse_runs(%x: tensor<1440xf32>) -> tensor<1440xf32> {
+  %0 = stablehlo.reshape %x : (tensor<1440xf32>) -> tensor<2x2x3x4x5x6xf32>
+  %1 = stablehlo.reverse %0, dims = [1, 2, 4] : tensor<2x2x3x4x5x6xf32>
+  %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x6xf32>) -> tensor<1440xf32>
+  return %2 : tensor<1440xf32>
+}
