@@ -3,6 +3,7 @@
 from . import dot_general_to_matmul, inline_calls, inline_composites, narrow_types, verify_legal  # noqa: F401  (registration)
 from . import cap_rank, fold_dynamic_slices, unroll_while  # noqa: F401  (registration; loops, rank)
 from . import split_complex  # noqa: F401  (registration; complex -> real pairs)
+from . import raise_complex_expansions  # noqa: F401  (registration; complex<f64> log1p expansion -> the op)
 from . import remove_tuples  # noqa: F401  (registration; tuples, barriers, shape assertions)
 from . import widen_small_ints  # noqa: F401  (registration; i8/i16/ui8/ui16/ui32 -> i32)
 from . import legalize_gather_scatter  # noqa: F401  (registration; gather/scatter/dynamic slices)

@@ -39,6 +39,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-drop-empty-tensors",
     "hlo-coreml-legalize-int-conv",
     "hlo-coreml-fold-dequantize",
+    "hlo-coreml-raise-complex-expansions",
     "hlo-coreml-narrow-types",
     "hlo-coreml-widen-bf16",
     "hlo-coreml-widen-small-ints",

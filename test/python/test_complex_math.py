@@ -143,12 +143,37 @@ def test_complex_iota():
 def test_complex128_under_x64():
     with enable_x64():
         z = spread(7).astype(np.complex128)
-        # (jnp.log1p of complex128 is JAX's own f64 expansion, with constants
-        # past f32's range: narrow-types refuses it; see docs/coverage.md.)
-        fn = lambda z: (jnp.sin(z), jnp.tanh(z), jnp.expm1(z), jnp.log(z), jnp.sqrt(z), jax.nn.sigmoid(z))  # noqa: E731
+        fn = lambda z: (  # noqa: E731
+            jnp.sin(z), jnp.tanh(z), jnp.expm1(z), jnp.log(z), jnp.sqrt(z), jax.nn.sigmoid(z), jnp.log1p(z)
+        )
         z = z[np.all([np.isfinite(e) for e in jax_reference(fn, z)], axis=0)]
         model = check(fn, z, rtol=2e-5, scale_tol=1e-6)
-    assert [s.io_dtype for s in model.hlo_coreml_interface.outputs] == ["f32"] * 12
+    assert [s.io_dtype for s in model.hlo_coreml_interface.outputs] == ["f32"] * 14
+
+
+def test_complex128_log1p_under_x64():
+    # A serialized jax.export artifact carries complex128 log1p as
+    # StableHLO's f64 expansion (constants up to 1.8e308);
+    # hlo-coreml-raise-complex-expansions raises it back to log_plus_one,
+    # lowered like complex64. Points on each branch of that expansion: tiny
+    # z, |1 + z| = 1 (cancellation), |1 + z| < 0.2, and |z| past 1e19 (where
+    # |1 + z|^2 would overflow f32).
+    z = np.concatenate([
+        spread(8),
+        np.array([1e-8 + 2e-8j, -3e-7 + 1e-9j, -0.5 + 0.8660254j, -1.5 + 0.8660254j, -1 + 1e-3j,
+                  -0.95 - 0.1j, 3e25 - 1e25j, -1e30 + 1j, 2e37 + 2e37j, 1e20j], np.complex64),
+    ]).astype(np.complex128)
+    with enable_x64():
+        (expected,) = jax_reference(jnp.log1p, z)
+        z, expected = z[np.isfinite(expected)], expected[np.isfinite(expected)]  # log1p(-1) = -inf
+        assert z.size > 100
+        model = hlo_coreml.compile(jnp.log1p, z, compute_precision="fp32")
+        (got,) = outputs_of(model, hlo_coreml.run(model, feeds_for(model, [z])))
+    # Relative to each element's magnitude: log1p keeps relative accuracy near 0.
+    error = np.abs(got.reshape(expected.shape) - expected) / np.maximum(np.abs(expected), 1e-30)
+    assert error.max() < 2e-5, (z[error.argmax()], got.reshape(-1)[error.argmax()], expected[error.argmax()])
+    ops = [op.op_type for op in model._mil_program.functions["main"].operations]
+    assert "log" in ops  # split-complex's own log1p, not an f64 algorithm
 
 
 REAL_OF_REAL = """
