@@ -122,6 +122,7 @@ def _crop_negative(ctx, x, padding, spatial):
     check=_conv_check,
     doc=(
         "`conv` (1-3 spatial dims, any layout via `transpose`, strides, padding (negative: `slice_by_index`), "
+        "4+ spatial dims split by hlo-coreml-cap-rank into one 3-D conv per kernel tap of one dim, summed, "
         "kernel dilation, window reversal, feature groups; batch groups as feature groups over a re-laid batch); "
         "input (lhs) dilation: `conv_transpose` when window strides are 1 and padding <= dilated kernel - 1, "
         "else zero insertion + `conv`; a non-constant dilated kernel gets its zeros inserted explicitly. Integer "

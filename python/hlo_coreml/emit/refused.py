@@ -68,16 +68,16 @@ REFUSED: dict[str, str] = {
         "is a gradient (training); Core ML models run inference only. Export the forward function"
     ),
     # linear algebra without a MIL counterpart: hlo-coreml-decompose-linalg
-    # unrolls small static real instances (REWRITTEN below); these texts are
+    # unrolls small static real and complex instances (REWRITTEN below); these texts are
     # for the ones left, when verify-legal meets them.
     "stablehlo.cholesky": (
         "has no Core ML counterpart (no matrix factorizations in MIL); hlo-coreml-decompose-linalg "
-        "unrolls it only for static real (f16/f32) matrices of order n <= 32. Compute the "
+        "unrolls it only for static f16/f32/complex matrices of order n <= 32. Compute the "
         "factorization outside the model, or pass its result in as an input"
     ),
     "stablehlo.triangular_solve": (
         "has no Core ML counterpart (no triangular solves in MIL); hlo-coreml-decompose-linalg "
-        "unrolls it only for static real (f16/f32) matrices of order n <= 32. Solve outside the "
+        "unrolls it only for static f16/f32/complex matrices of order n <= 32. Solve outside the "
         "model, or pass the inverse in and use a matmul"
     ),
     # quantization
@@ -111,21 +111,24 @@ REWRITTEN: dict[str, str] = {
         "JAX's LAPACK Cholesky / triangular solve on CPU (`lapack_?potrf_ffi`, `lapack_?trsm_ffi`; "
         "unrolled by hlo-coreml-decompose-linalg like the ops below) and LU (`lapack_?getrf_ffi`, "
         "from `jnp.linalg.solve` / `inv` / `det` / `slogdet`, `lax.linalg.lu`: unrolled for static "
-        "real square matrices of order n <= 32 into n pivot-search / row-swap / rank-1-update steps of "
-        "`abs`, `reduce_max`/`reduce_min`, `select`, `reduce_sum`, `real_div`, `matmul`, `sub`, "
-        "LAPACK's partial pivoting and 1-based ipiv/info); any other target is refused with its name"
+        "real or complex square matrices of order n <= 32 into n pivot-search / row-swap / rank-1-update "
+        "steps of `abs`, `reduce_max`/`reduce_min`, `select`, `reduce_sum`, `real_div`, `matmul`, `sub`, "
+        "LAPACK's partial pivoting (|re| + |im| for complex) and 1-based ipiv/info); the complex "
+        "(`c`/`z`) calls are unrolled in complex ops that hlo-coreml-split-complex splits; any other "
+        "target is refused with its name"
     ),
     "stablehlo.cholesky": (
-        "unrolled by hlo-coreml-decompose-linalg for static f16/f32 matrices of order n <= 32 "
-        "(`max-size`): n column steps of slices, `rsqrt`, `mul`, an outer-product `matmul` and `sub`, "
-        "then `concat` + `select` (the other triangle is 0; NaN for a non-positive-definite input). "
-        "Larger, complex or dynamic ones are refused: factor outside the model"
+        "unrolled by hlo-coreml-decompose-linalg for static f16/f32 and complex (Hermitian) matrices of "
+        "order n <= 32 (`max-size`): n column steps of slices, `rsqrt`, `mul`, an outer-product `matmul` "
+        "and `sub`, then `concat` + `select` (the other triangle is 0; NaN for a non-positive-definite "
+        "input); complex ones in complex ops split by hlo-coreml-split-complex. Larger or dynamic ones "
+        "are refused: factor outside the model"
     ),
     "stablehlo.triangular_solve": (
-        "unrolled by hlo-coreml-decompose-linalg for static f16/f32 matrices of order n <= 32 "
-        "(`max-size`), every left_side / lower / transpose_a / unit_diagonal and batch dims: the "
-        "diagonal divided out once, then n - 1 substitution steps of slices, an outer-product "
-        "`matmul` and `sub`. Larger, complex or dynamic ones are refused: solve outside the model"
+        "unrolled by hlo-coreml-decompose-linalg for static f16/f32 and complex matrices of order "
+        "n <= 32 (`max-size`), every left_side / lower / transpose_a (ADJOINT too) / unit_diagonal and "
+        "batch dims: the diagonal divided out once, then n - 1 substitution steps of slices, an "
+        "outer-product `matmul` and `sub`. Larger or dynamic ones are refused: solve outside the model"
     ),
     "stablehlo.reduce_precision": (
         "expanded by hlo-coreml-expand-reduce-precision (any exponent/mantissa width, f32/f16/bf16): "
