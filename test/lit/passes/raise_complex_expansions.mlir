@@ -263,3 +263,21 @@ func.func @complex64_left_expanded(%z: tensor<3xcomplex<f32>>) -> tensor<3xcompl
   %0 = stablehlo.log_plus_one %z : tensor<3xcomplex<f32>>
   return %0 : tensor<3xcomplex<f32>>
 }
+
+// -----
+
+// A complex constant inside a candidate (the bindings cannot read complex
+// attributes): no match, no crash.
+// CHECK-LABEL: func.func @complex_constant_inside(
+// CHECK:         stablehlo.constant dense<(1.000000e+00,2.000000e+00)>
+// CHECK:         stablehlo.complex
+func.func @complex_constant_inside(%z: tensor<3xcomplex<f64>>) -> tensor<3xcomplex<f64>> {
+  %c = stablehlo.constant dense<(1.0, 2.0)> : tensor<3xcomplex<f64>>
+  %w = stablehlo.add %z, %c : tensor<3xcomplex<f64>>
+  %re = stablehlo.real %z : (tensor<3xcomplex<f64>>) -> tensor<3xf64>
+  %re2 = stablehlo.real %w : (tensor<3xcomplex<f64>>) -> tensor<3xf64>
+  %im = stablehlo.imag %z : (tensor<3xcomplex<f64>>) -> tensor<3xf64>
+  %s = stablehlo.add %re2, %re : tensor<3xf64>
+  %r = stablehlo.complex %s, %im : tensor<3xcomplex<f64>>
+  return %r : tensor<3xcomplex<f64>>
+}
