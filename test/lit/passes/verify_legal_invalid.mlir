@@ -122,7 +122,7 @@ func.func @main(%arg0: tensor<2x8x3xf32>, %arg1: tensor<8x3x4xf32>) -> tensor<8x
 // say why (the reasons of hlo_coreml/emit/refused.py). The cholesky is one
 // the pipeline would unroll (hlo-coreml-decompose-linalg); run alone,
 // verify-legal refuses it with the limit.
-// ERR: verify_legal_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cholesky' is not supported by Core ML: it has no Core ML counterpart (no matrix factorizations in MIL); hlo-coreml-decompose-linalg unrolls it only for static real (f16/f32) matrices of order n <= 32
+// ERR: verify_legal_invalid.mlir:[[# @LINE + 6]]:8: error: 'stablehlo.cholesky' is not supported by Core ML: it has no Core ML counterpart (no matrix factorizations in MIL); hlo-coreml-decompose-linalg unrolls it only for static f16/f32/complex matrices of order n <= 32
 // ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 8]]:8: error: 'stablehlo.map' is not supported by Core ML: it applies a body hlo-coreml-inline-map cannot inline
 // ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 14]]:8: error: 'stablehlo.custom_call' with target 'my_kernel' is not supported by Core ML
 // ERR-NEXT: verify_legal_invalid.mlir:[[# @LINE + 15]]:8: error: 'stablehlo.replica_id' is not supported by Core ML: it is a multi-device (collective) op
