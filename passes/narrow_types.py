@@ -172,7 +172,7 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
     element = old_type.element_type
     if isinstance(element, ir.ComplexType):
         # Before `op.attributes["value"]`: the bindings cannot return a
-        # complex DenseElementsAttr (see split_complex_constants).
+        # complex DenseElementsAttr (see split_complex/constants.py).
         return _narrow_complex_constant(op, new_type)
     attr = op.attributes["value"]
     if not isinstance(attr, ir.DenseElementsAttr):
@@ -214,7 +214,7 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
 
 def _narrow_complex_constant(op, new_type: ir.RankedTensorType) -> ir.Attribute | None:
     """complex<f64> -> complex<f32>, each part range-checked like f64."""
-    from .split_complex_constants import complex_attr, complex_constant_parts
+    from .split_complex.constants import complex_attr, complex_constant_parts
 
     try:
         [(real, imag)] = complex_constant_parts([op])
