@@ -1,8 +1,9 @@
 // RUN: hlo-coreml-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(stablehlo-complex-math-expander),hlo-coreml-prepare,hlo-coreml-raise-complex-expansions)' | filecheck %s
 
-// StableHLO's expansion of complex<f64> log_plus_one (what a serialized
-// jax.export artifact carries) is raised back to the op; it is recognized
-// only when it is exactly that expansion.
+// StableHLO's expansions of complex<f64> log_plus_one, log, sqrt and
+// exponential (what a serialized jax.export artifact carries) are raised
+// back to the op; each is recognized only when it is exactly that
+// expansion.
 
 // The expander's output (here made by the expander itself) goes back to
 // one log_plus_one; none of its f64 constants are left.
@@ -13,6 +14,22 @@
 func.func @expanded_here(%z: tensor<3xcomplex<f64>>) -> tensor<3xcomplex<f64>> {
   %0 = stablehlo.log_plus_one %z : tensor<3xcomplex<f64>>
   return %0 : tensor<3xcomplex<f64>>
+}
+
+// -----
+
+// log, sqrt and exponential likewise; each is told apart from the others.
+// CHECK-LABEL: func.func @log_sqrt_exp(
+// CHECK-SAME:    %[[Z:.*]]: tensor<2x3xcomplex<f64>>)
+// CHECK-NEXT:    %[[L:.*]] = stablehlo.log %[[Z]] : tensor<2x3xcomplex<f64>>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.sqrt %[[L]] : tensor<2x3xcomplex<f64>>
+// CHECK-NEXT:    %[[E:.*]] = stablehlo.exponential %[[S]] : tensor<2x3xcomplex<f64>>
+// CHECK-NEXT:    return %[[E]]
+func.func @log_sqrt_exp(%z: tensor<2x3xcomplex<f64>>) -> tensor<2x3xcomplex<f64>> {
+  %0 = stablehlo.log %z : tensor<2x3xcomplex<f64>>
+  %1 = stablehlo.sqrt %0 : tensor<2x3xcomplex<f64>>
+  %2 = stablehlo.exponential %1 : tensor<2x3xcomplex<f64>>
+  return %2 : tensor<2x3xcomplex<f64>>
 }
 
 // -----
