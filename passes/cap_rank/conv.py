@@ -36,18 +36,24 @@ from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.ir_utils import i64_array, int_attr
 
 from ..fold_dynamic_slices import element_of, ranked, reshape, shape_of, slice_, transpose
-from .common import _rank
+from .common import RankProblem, _describe, _rank
 
 
 def split_convolution(op, max_rank: int) -> bool:
     """Rewrite `op` (a `stablehlo.convolution`) of rank > `max_rank` into
     convolutions of rank <= `max_rank`; False (nothing changed) if it is
-    not one or a shape is dynamic."""
+    not one. RankProblem if a shape is dynamic."""
     if op.operation.name != "stablehlo.convolution" or _rank(op.operands[0]) <= max_rank:
         return False
     values = [*op.operands, *op.results]
     if not all(ir.RankedTensorType(v.type).has_static_shape for v in values):
-        return False
+        dynamic = next(v for v in values if not ir.RankedTensorType(v.type).has_static_shape)
+        raise RankProblem(
+            op,
+            f"'stablehlo.convolution' on a value of {_describe(dynamic)} is not supported: Core ML's conv "
+            "has at most 3 spatial dims, and hlo-coreml-cap-rank splits a convolution with more only when "
+            "its shapes are static (specialize the dynamic dims)",
+        )
     with ir.InsertionPoint(op.operation), op.location:
         result = _peel(op, op.operands[0], op.operands[1], max_rank)
     op.results[0].replace_all_uses_with(result)

@@ -66,3 +66,14 @@ func.func @main(%t: tensor<2x360xf32>, %i: tensor<4x6xi32>, %u: tensor<4xf32>) -
   %1 = stablehlo.reshape %0 : (tensor<2x3x4x5x2x3xf32>) -> tensor<2x360xf32>
   return %1 : tensor<2x360xf32>
 }
+
+// -----
+
+// A convolution with 4 spatial dims is split into 3-D ones only when its
+// shapes are static.
+// ERR: cap_rank_invalid.mlir:[[# @LINE + 3]]:8: error: 'stablehlo.convolution' on a value of rank 6 (tensor<2x3x5x4x4x?xf32>) is not supported: Core ML's conv has at most 3 spatial dims, and hlo-coreml-cap-rank splits a convolution with more only when its shapes are static (specialize the dynamic dims)
+func.func @main(%x: tensor<2x3x5x4x4x?xf32>, %w: tensor<4x3x2x3x1x2xf32>) -> tensor<2x4x4x2x4x?xf32> {
+  // expected-error@+1 {{'stablehlo.convolution' on a value of rank 6 (tensor<2x3x5x4x4x?xf32>) is not supported}}
+  %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, f, 0, 1, 2, 3]x[o, i, 0, 1, 2, 3]->[b, f, 0, 1, 2, 3], window = {} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<2x3x5x4x4x?xf32>, tensor<4x3x2x3x1x2xf32>) -> tensor<2x4x4x2x4x?xf32>
+  return %0 : tensor<2x4x4x2x4x?xf32>
+}
