@@ -218,3 +218,12 @@ def test_complex128_under_x64():
         ccheck(lambda a, b: jsl.cho_solve(jsl.cho_factor(a), b), a, b)
         ccheck(jnp.linalg.solve, g, b)
         ccheck(lambda a, b: jsl.solve_triangular(a, b, lower=False, trans="C"), np.triu(g) + 3 * np.eye(5), b)
+
+
+def test_fp16_compute_precision():
+    # compute_precision fp16 (the default): every step rounds to fp16.
+    for fn, args in ((jnp.linalg.cholesky, (hpd(2, n=6, seed=29),)), (jnp.linalg.solve, (cgeneral(n=6, seed=30), cnormal(6, 2, seed=31)))):
+        (expected,) = jax_reference(fn, *args)
+        model = hlo_coreml.compile(fn, *args)
+        (got,) = outputs_of(model, hlo_coreml.run(model, feeds_for(model, list(args))))
+        assert np.abs(got.reshape(expected.shape) - expected).max() < 1e-2 * np.abs(expected).max()
