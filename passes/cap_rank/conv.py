@@ -156,9 +156,10 @@ def _peel(op, lhs, rhs, max_rank: int) -> ir.Value:
         total = value if total is None else stablehlo.AddOp(total, value).result
     # [N' * Y_d, O, Y..] -> [N', Y_d, O, Y..] -> the result's layout.
     canonical = reshape(total, [n_out, y_d, o, *y_rest])
-    axis = {dims.output_batch_dimension: 0, list(dims.output_spatial_dimensions)[d]: 1, dims.output_feature_dimension: 2}
+    spatial_out = list(dims.output_spatial_dimensions)
+    axis = {dims.output_batch_dimension: 0, spatial_out[d]: 1, dims.output_feature_dimension: 2}
     for j, i in enumerate(rest):
-        axis[list(dims.output_spatial_dimensions)[i]] = 3 + j
+        axis[spatial_out[i]] = 3 + j
     return transpose(canonical, [axis[p] for p in range(len(out_shape))])
 
 

@@ -222,7 +222,11 @@ def test_complex128_under_x64():
 
 def test_fp16_compute_precision():
     # compute_precision fp16 (the default): every step rounds to fp16.
-    for fn, args in ((jnp.linalg.cholesky, (hpd(2, n=6, seed=29),)), (jnp.linalg.solve, (cgeneral(n=6, seed=30), cnormal(6, 2, seed=31)))):
+    cases = (
+        (jnp.linalg.cholesky, (hpd(2, n=6, seed=29),)),
+        (jnp.linalg.solve, (cgeneral(n=6, seed=30), cnormal(6, 2, seed=31))),
+    )
+    for fn, args in cases:
         (expected,) = jax_reference(fn, *args)
         model = hlo_coreml.compile(fn, *args)
         (got,) = outputs_of(model, hlo_coreml.run(model, feeds_for(model, list(args))))

@@ -91,7 +91,8 @@ def test_conv_4_spatial_dims_channels_last_feature_groups():
 def test_conv_4_spatial_dims_batch_groups():
     # batch_group_count: what jax.grad produces for the kernel of a grouped conv.
     x, w = f32(4, 2, 3, 3, 3, 4), f32(6, 2, 2, 2, 1, 2, seed=4)
-    fn = lambda x, w: lax.conv_general_dilated(x, w, (1, 1, 1, 1), [(0, 0), (0, 0), (1, 1), (0, 0)], batch_group_count=2)  # noqa: E731
+    padding = [(0, 0), (0, 0), (1, 1), (0, 0)]
+    fn = lambda x, w: lax.conv_general_dilated(x, w, (1, 1, 1, 1), padding, batch_group_count=2)  # noqa: E731
     check(fn, x, w)
 
 
@@ -139,7 +140,8 @@ def test_window_reversal_against_stablehlo_eval_module():
     x, w = f32(2, 5, 4, 3, 2, 6, seed=9), f32(2, 2, 2, 2, 2, 3, seed=10)
     with make_context():
         module = ir.Module.parse(REVERSED)
-        (expected,) = [np.array(a) for a in stablehlo.eval_module(module, [ir.DenseElementsAttr.get(a) for a in (x, w)])]
+        results = stablehlo.eval_module(module, [ir.DenseElementsAttr.get(a) for a in (x, w)])
+        (expected,) = [np.array(a) for a in results]
     model = hlo_coreml.compile(REVERSED, compute_precision="fp32")
     names = [s.name for s in model.hlo_coreml_interface.inputs]
     [out] = [s.name for s in model.hlo_coreml_interface.outputs]
