@@ -35,7 +35,7 @@ import numpy as np
 from hlo_coreml._mlir import ir, stablehlo
 from hlo_coreml.ir_utils import i64_array, int_attr
 
-from ..fold_dynamic_slices import element_of, ranked, reshape, shape_of, slice_, transpose
+from ..ir_build import element_of, ranked, reshape, shape_of, slice_, transpose
 from .common import RankProblem, _describe, _rank
 
 
