@@ -131,3 +131,20 @@ def test_register_pass_refuses_bad_names_and_duplicates():
     with pytest.raises(ValueError, match="registered twice"):
         register_pass(Duplicate)
     assert PASS_REGISTRY["hlo-coreml-narrow-types"] is existing
+
+
+def test_every_package_is_installed():
+    """A non-editable install copies only the packages pyproject lists: a
+    new sub-package (a pass split into a package) must be listed there."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    found = set()
+    for name, folder in config["package-dir"].items():
+        root = REPO / folder
+        for init in root.rglob("__init__.py"):
+            parts = init.parent.relative_to(root).parts
+            found.add(".".join((name, *parts)))
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert listed - found == set(), "pyproject.toml lists packages that do not exist"
