@@ -102,7 +102,9 @@ model = hlo_coreml.compile_multifunction(
 `hlo-coreml inspect` shows the package: its size, its functions, and per
 function the inputs, outputs, states and ops (here the decode function;
 `--function prefill` for the other). Attention is one
-`scaled_dot_product_attention` per layer.""",
+`scaled_dot_product_attention` per layer, reading the cache as it is: the
+model's `jnp.repeat` of K/V heads is folded away (the one `tile` repeats
+the boolean mask; see "Grouped-query attention" below).""",
         """\
 from hlo_coreml.cli import main
 main(["inspect", f"{workdir}/llm.mlpackage", "--function", "decode"])
@@ -268,17 +270,21 @@ at its `pos`), or add one prefill function per length to the same package.
 
 ## Grouped-query attention
 
-Core ML's `scaled_dot_product_attention` takes key and value with the
-query's batch dimensions (no broadcast of K/V heads is documented). Written
-the common way, repeating each K/V head for its group of query heads
-(`jnp.repeat`, the zoo's `gqa="repeat"`), the converted program therefore
-materializes the repeated K/V: one fp32 `tile` of the cache's size times the
-group size per layer for K and for V. The zoo model instead stacks a
-group's query heads as extra query rows of their K/V head (`q` reshaped to
-`[B, kv_heads, group * T, head_dim]`, the `[T, S]` mask tiled `group`
-times): the same attention, one fused op per layer, and only the small
-boolean mask is tiled. Both forms give bit-identical results in JAX
-(`test_gqa_forms_agree`); write GQA this way when converting.
+The zoo model repeats each K/V head for its group of query heads the common
+way, `jnp.repeat(k, group, axis=1)`. Converted literally, that would be one
+fp32 `tile` of the cache's size times the group size per layer for K and
+for V; Core ML's `scaled_dot_product_attention` cannot broadcast it away,
+since its definition requires key and value with the query's batch
+dimensions (only the mask broadcasts). The pass `hlo-coreml-fold-kv-repeat`
+therefore folds the repeat into the query instead: a group's query heads
+become extra query rows of their K/V head (`q` reshaped to
+`[B, kv_heads, group * T, head_dim]`, the `[T, S]` mask likewise), the
+attention reads the cache as it is, and the result is reshaped back. The
+same holds for the two matmuls of attention below iOS18. The package above
+has no float `tile` at all; only the small boolean mask is tiled (once,
+shared by the layers). Writing the grouped form by hand (the zoo's
+`gqa="grouped"`) gives the same program; both forms give bit-identical
+results in JAX (`test_gqa_forms_agree`).
 
 ## What is not covered
 
