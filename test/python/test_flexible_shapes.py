@@ -378,3 +378,27 @@ def test_two_inputs_sharing_the_batch_symbol(tmp_path):
     two = lambda n: [RNG.standard_normal((n, 4)).astype(np.float32) for _ in range(2)]  # noqa: E731
     for n in (1, 3, 8):
         _check_numerics(path, f, lambda _n, a=two(n): a, ["x", "y"], sizes=(n,))
+
+
+def _rotate_half(x):
+    """RoPE's rotate-half on x [1, s, heads, 16]: slices of the static last
+    dim of an operand with a `?` dim export as dynamic_gather."""
+    x1, x2 = x[..., :8], x[..., 8:]
+    angles = jnp.arange(x.shape[1], dtype=jnp.float32)[None, :, None, None] * 0.1
+    return x * jnp.cos(angles) + jnp.concatenate([-x2, x1], axis=-1) * jnp.sin(angles)
+
+
+def test_window_of_an_operand_with_dynamic_dims(tmp_path):
+    s = jax.export.symbolic_shape("s", constraints=["s <= 32"])[0]
+    exported = jax.export.export(jax.jit(_rotate_half))(jax.ShapeDtypeStruct((1, s, 4, 16), jnp.float32))
+    assert "dynamic_gather" in exported.mlir_module()
+    path = str(tmp_path / "rope.mlpackage")
+    model = hlo_coreml.compile(exported, flexible={"x": (1, ct.RangeDim(1, 32, default=4), 4, 16)},
+                               compute_precision="fp32", output_path=path)
+    assert "slice_by_size" in mil_op_types(model)
+    for seq in (1, 5, 32):
+        x = RNG.standard_normal((1, seq, 4, 16)).astype(np.float32)
+        got = list(hlo_coreml.run(path, {"x": x}).values())[0]
+        want = jax_reference(_rotate_half, x)[0]
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
