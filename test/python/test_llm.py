@@ -271,3 +271,39 @@ def test_gqa_repeat_numerics(target, kv_heads):
             assert ops.count("scaled_dot_product_attention") == llm.cfg["layers"]
         else:
             assert ops.count("matmul") == 2 * llm.cfg["layers"]
+
+
+def _flexible_step_export(llm):
+    """The step exported with a symbolic number of tokens t <= max_seq."""
+    import jax.numpy as jnp
+
+    t = jax.export.symbolic_shape("t", constraints=[f"t <= {llm.cfg['max_seq']}"])[0]
+    k, v = init_cache(llm.cfg)
+    return jax.export.export(jax.jit(llm.step))(
+        jax.ShapeDtypeStruct(k.shape, k.dtype), jax.ShapeDtypeStruct(v.shape, v.dtype),
+        jax.ShapeDtypeStruct((1, t), jnp.int32), jax.ShapeDtypeStruct((1,), jnp.int32))
+
+
+def test_flexible_t_one_function_generates_jax_tokens(llm, tmp_path):
+    # The fallback to two functions: one function whose token input has a
+    # RangeDim length serves prefill (the unpadded prompt) and decode (one
+    # token), the KV cache as states. Greedy decoding equals JAX's.
+    path = str(tmp_path / "flex.mlpackage")
+    model = hlo_coreml.compile(
+        _flexible_step_export(llm), flexible={"tokens": (1, ct.RangeDim(1, llm.cfg["max_seq"], default=8))},
+        minimum_deployment_target="iOS18", compute_precision="fp32", output_path=path,
+        states={"k_cache": "result_1", "v_cache": "result_2"},
+    )
+    ranges = ct.utils.load_spec(path).description.input[0].type.multiArrayType.shapeRange.sizeRanges
+    assert [(r.lowerBound, r.upperBound) for r in ranges] == [(1, 1), (1, llm.cfg["max_seq"])]
+    assert [s.name for s in model.get_spec().description.state] == ["k_cache", "v_cache"]
+    for prompt in PROMPTS:
+        state = hlo_coreml.make_state(path)
+        out = hlo_coreml.run(path, {"tokens": np.array([prompt], np.int32), "pos": np.array([0], np.int32)}, state=state)
+        assert out["result_0"].shape == (1, len(prompt), llm.cfg["vocab"])
+        tokens = [int(np.argmax(out["result_0"][0, -1]))]
+        for i in range(31):
+            out = hlo_coreml.run(path, {"tokens": np.array([[tokens[-1]]], np.int32),
+                                        "pos": np.array([len(prompt) + i], np.int32)}, state=state)
+            tokens.append(int(np.argmax(out["result_0"][0, -1])))
+        assert tokens == llm.generate(prompt, 32), prompt

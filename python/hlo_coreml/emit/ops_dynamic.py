@@ -331,6 +331,13 @@ def _composite_dynamic(op):
     return None
 
 
+def _dus_dynamic(op):
+    """static buffer; one `?` update dim, the last one written partially (a KV cache written at `pos` with a flexible number of tokens)"""
+    from .ops_control import dynamic_update_problem
+
+    return dynamic_update_problem(op)
+
+
 _SHAPE_AGNOSTIC_COMPOSITES = {
     "coreml.softmax", "coreml.log_softmax", "coreml.layer_norm", "coreml.rms_norm", "coreml.l2_norm",
     "coreml.gelu", "coreml.silu", "coreml.sigmoid", "hlo_coreml.linear",
@@ -367,7 +374,9 @@ DYNAMIC_SHAPE_OPS = {
     "stablehlo.composite": _composite_dynamic,
     "stablehlo.reduce": None,
     "stablehlo.convolution": _conv_dynamic,
+    "stablehlo.dynamic_update_slice": _dus_dynamic,
 }
+
 
 
 def dynamic_problem(op) -> str | None:
