@@ -330,7 +330,11 @@ results in JAX (`test_gqa_forms_agree`).
 - Batch > 1 and sampling other than greedy are up to the app (the model
   takes a batch dimension; the cache has one).
 - The ~1.1 B configuration (`build_llm("full")`, TinyLlama's shape) is
-  defined for benchmarks and is never built by the tests.
+  defined for benchmarks and is never built by the tests. Its two-function
+  package per weight format (conversion time and memory, package size
+  against the compressed weight bytes, ops per generated token) is measured
+  by `python tools/bench.py --llm-package full`:
+  [docs/bench/llm.md](bench/llm.md).
 """
 
 

@@ -335,6 +335,9 @@ def write_report(results: dict, out: str) -> None:
     L.append("Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".\n")
     for note in results.get("notes", []):
         L.append(f"> {note}\n")
+    if os.path.exists(os.path.join(out, "llm.md")):
+        L.append("The LLM package benchmark (the 1.1 B Llama as prefill + decode, per weight format) has its own "
+                 "page: [llm.md](llm.md) (`python tools/bench.py --llm-package full`).\n")
     L.append("**Ratio = hlo-coreml / stablehlo-coreml** (below 1: hlo-coreml is faster / smaller). "
              "Time: from reading the cached serialized `jax.export` artifact to the saved `.mlpackage`, "
              "Python imports excluded. Best-run ratio: the fastest run of each (less sensitive to other load on the machine). "
