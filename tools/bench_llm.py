@@ -178,6 +178,7 @@ def run(size: str, schemes, out_dir: str, timeout: float, command: str, machine:
             old = json.load(f)
         if old.get("size") == size:
             results["runs"].update(old.get("runs", {}))
+            results["notes"] = old.get("notes", [])
     workdir = tempfile.mkdtemp(prefix="hlo-coreml-bench-llm-")
     try:
         for scheme in schemes:
@@ -226,6 +227,8 @@ def write_page(results: dict, out_dir: str) -> None:
     if m:
         L.append(f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory')} RAM, shared with other "
                  "work (wall times are noisy; CPU times less so).\n")
+    for note in results.get("notes", []):
+        L.append(f"> {note}\n")
     L.append("## Time and memory\n")
     L.append("Time: the whole `compile_multifunction` call (both functions, compression, the merge that "
              "deduplicates the weights, the save). CPU: the process's CPU time over that call. "
