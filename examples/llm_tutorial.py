@@ -102,7 +102,9 @@ model = hlo_coreml.compile_multifunction(
 `hlo-coreml inspect` shows the package: its size, its functions, and per
 function the inputs, outputs, states and ops (here the decode function;
 `--function prefill` for the other). Attention is one
-`scaled_dot_product_attention` per layer.""",
+`scaled_dot_product_attention` per layer, reading the cache as it is: the
+model's `jnp.repeat` of K/V heads is folded away (the one `tile` repeats
+the boolean mask; see "Grouped-query attention" below).""",
         """\
 from hlo_coreml.cli import main
 main(["inspect", f"{workdir}/llm.mlpackage", "--function", "decode"])
@@ -235,6 +237,60 @@ Core ML does not run on Linux).""",
 print(swift_calls(path))
 """,
     ),
+    (
+        """\
+## 6. One function with a flexible T (the fallback)
+
+Before multifunction packages (iOS18), prefill and decode were one function
+whose token input had a flexible length. hlo-coreml converts that too:
+export `step` with a symbolic number of tokens and give its range at
+conversion (`flexible=`, or `inputs=[..., ct.TensorType(name="tokens",
+shape=(1, ct.RangeDim(1, 64)))]`). The cache update is a
+`dynamic_update_slice` of `t` rows at `pos` (a `scatter` at
+`pos + range_1d(t)`), RoPE's half-splits windows of runtime size. The same
+function then takes the whole prompt, unpadded, and one token per decode
+step:""",
+        """\
+import coremltools as ct, jax.numpy as jnp
+
+t = jax.export.symbolic_shape("t", constraints=["t <= 64"])[0]
+exported = jax.export.export(jax.jit(llm.step))(
+    jax.ShapeDtypeStruct(k_cache.shape, k_cache.dtype), jax.ShapeDtypeStruct(v_cache.shape, v_cache.dtype),
+    jax.ShapeDtypeStruct((1, t), jnp.int32), jax.ShapeDtypeStruct((1,), jnp.int32))
+flex = f"{workdir}/llm-flexible.mlpackage"
+hlo_coreml.compile(exported, flexible={"tokens": (1, ct.RangeDim(1, 64, default=8))},
+                   states={"k_cache": "new_k_cache", "v_cache": "new_v_cache"},
+                   outputs=["logits", "new_k_cache", "new_v_cache"],
+                   minimum_deployment_target="iOS18", compute_precision="fp32", output_path=flex)
+
+prompt = [5, 100, 7, 9, 200]
+state = hlo_coreml.make_state(flex)
+out = hlo_coreml.run(flex, {"tokens": np.array([prompt], np.int32), "pos": np.array([0], np.int32)}, state=state)
+ids = [int(np.argmax(out["logits"][0, -1]))]
+for i in range(31):
+    out = hlo_coreml.run(flex, {"tokens": np.array([[ids[-1]]], np.int32),
+                                "pos": np.array([len(prompt) + i], np.int32)}, state=state)
+    ids.append(int(np.argmax(out["logits"][0, -1])))
+print("same as JAX:", ids == llm.generate(prompt, 32))
+ops = inspect(flex).op_counts
+print({op: ops.get(op, 0) for op in ("scaled_dot_product_attention", "softmax", "matmul", "tile")})
+""",
+    ),
+    (
+        """\
+It is the slower package, which is why the two-function package above is
+the answer for iOS18: with a `?` query length attention is not fused into
+`scaled_dot_product_attention` (softmax and two matmuls per layer), the
+`jnp.repeat` of K/V is materialized (the `tile`s: folding it into the
+query rows needs a static length), and the Neural Engine prefers fixed
+shapes (`hlo-coreml inspect` says so for a `RangeDim` input). To serve
+prompts of several lengths with fixed shapes, prefill in chunks of the
+fixed length (each call at its `pos`) or add one prefill function per
+length to the same package; they share the weights and the states.""",
+        """\
+main(["inspect", flex])
+""",
+    ),
 ]
 
 OUTRO = """\
@@ -251,41 +307,34 @@ tokens to both (teacher forcing) and checks the bound and that every
 different token is such a near-tie. fp32 compute (`compute_precision="fp32"`)
 gives exactly JAX's tokens. K and V pass through the fp16 cache in both.
 
-## One function with a flexible T (the fallback)
-
-Before iOS18's multifunction packages, prefill and decode were one function
-whose token input had a flexible length: export `step` with a symbolic `T`
-(`jax.export.symbolic_shape("1, t", constraints=["t <= 64"])`) and give the
-range at conversion, `inputs=[None, None, ct.TensorType(name="tokens",
-shape=(1, ct.RangeDim(1, 64)))]`. hlo-coreml refuses this model today, with
-a diagnostic per op: the cache update is a `dynamic_update_slice` whose
-update has the dynamic length, and RoPE's half-splits of a dynamic-length
-tensor export as `dynamic_gather`; both need static shapes (see the
-"Shapes" section of the README). Two functions of fixed shapes are what
-Core ML runs best anyway (the Neural Engine prefers fixed shapes); to serve
-prompts of several lengths, prefill in chunks of the fixed length (each call
-at its `pos`), or add one prefill function per length to the same package.
-
 ## Grouped-query attention
 
-Core ML's `scaled_dot_product_attention` takes key and value with the
-query's batch dimensions (no broadcast of K/V heads is documented). Written
-the common way, repeating each K/V head for its group of query heads
-(`jnp.repeat`, the zoo's `gqa="repeat"`), the converted program therefore
-materializes the repeated K/V: one fp32 `tile` of the cache's size times the
-group size per layer for K and for V. The zoo model instead stacks a
-group's query heads as extra query rows of their K/V head (`q` reshaped to
-`[B, kv_heads, group * T, head_dim]`, the `[T, S]` mask tiled `group`
-times): the same attention, one fused op per layer, and only the small
-boolean mask is tiled. Both forms give bit-identical results in JAX
-(`test_gqa_forms_agree`); write GQA this way when converting.
+The zoo model repeats each K/V head for its group of query heads the common
+way, `jnp.repeat(k, group, axis=1)`. Converted literally, that would be one
+fp32 `tile` of the cache's size times the group size per layer for K and
+for V; Core ML's `scaled_dot_product_attention` cannot broadcast it away,
+since its definition requires key and value with the query's batch
+dimensions (only the mask broadcasts). The pass `hlo-coreml-fold-kv-repeat`
+therefore folds the repeat into the query instead: a group's query heads
+become extra query rows of their K/V head (`q` reshaped to
+`[B, kv_heads, group * T, head_dim]`, the `[T, S]` mask likewise), the
+attention reads the cache as it is, and the result is reshaped back. The
+same holds for the two matmuls of attention below iOS18. The package above
+has no float `tile` at all; only the small boolean mask is tiled (once,
+shared by the layers). Writing the grouped form by hand (the zoo's
+`gqa="grouped"`) gives the same program; both forms give bit-identical
+results in JAX (`test_gqa_forms_agree`).
 
 ## What is not covered
 
 - Batch > 1 and sampling other than greedy are up to the app (the model
   takes a batch dimension; the cache has one).
 - The ~1.1 B configuration (`build_llm("full")`, TinyLlama's shape) is
-  defined for benchmarks and is never built by the tests.
+  defined for benchmarks and is never built by the tests. Its two-function
+  package per weight format (conversion time and memory, package size
+  against the compressed weight bytes, ops per generated token) is measured
+  by `python tools/bench.py --llm-package full`:
+  [docs/bench/llm.md](bench/llm.md).
 """
 
 

@@ -16,6 +16,7 @@ from . import decompose_linalg  # noqa: F401  (registration; cholesky, triangula
 from . import decompose_select_and_scatter, expand_reduce_precision, inline_map  # noqa: F401  (registration)
 from . import legalize_int_conv  # noqa: F401  (registration; integer convolution as exact f32)
 from . import fold_dequantize  # noqa: F401  (registration; int4/int8 weights * scale -> hlo_coreml.dequantize)
+from . import fold_kv_repeat  # noqa: F401  (registration; GQA without materialized K/V repeats)
 from .registry import PASS_REGISTRY, ModulePass, register_pass
 
 __all__ = ["PASS_REGISTRY", "ModulePass", "register_pass"]

@@ -5,6 +5,7 @@
     python tools/bench.py --quick                  # small configurations, 1 repeat (~2 min)
     python tools/bench.py --models gpt2 bert --repeats 5
     python tools/bench.py --no-scaling --precision fp32 --out /tmp/bench
+    python tools/bench.py --llm-package full       # only the LLM package page (docs/bench/llm.md)
 
 Needs the [bench] extra (stablehlo-coreml, matplotlib, flax, equinox).
 Each zoo model is exported once with jax.export (cached under .bench-cache/,
@@ -334,6 +335,9 @@ def write_report(results: dict, out: str) -> None:
     L.append("Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".\n")
     for note in results.get("notes", []):
         L.append(f"> {note}\n")
+    if os.path.exists(os.path.join(out, "llm.md")):
+        L.append("The LLM package benchmark (the 1.1 B Llama as prefill + decode, per weight format) has its own "
+                 "page: [llm.md](llm.md) (`python tools/bench.py --llm-package full`).\n")
     L.append("**Ratio = hlo-coreml / stablehlo-coreml** (below 1: hlo-coreml is faster / smaller). "
              "Time: from reading the cached serialized `jax.export` artifact to the saved `.mlpackage`, "
              "Python imports excluded. Best-run ratio: the fastest run of each (less sensitive to other load on the machine). "
@@ -594,6 +598,11 @@ def main(argv=None) -> None:
     p.add_argument("--no-scaling", action="store_true", help="skip the GPT-2 layer-count scaling run")
     p.add_argument("--llm", choices=["small", "full"], default=None,
                    help="also convert the zoo's Llama with constants=params (full: TinyLlama-1.1B shape, ~12 GB RSS)")
+    p.add_argument("--llm-package", choices=["small", "full"], default=None,
+                   help="only the LLM package benchmark (prefill + decode, per weight format): "
+                        "writes <out>/llm.md and llm.json (tools/bench_llm.py)")
+    p.add_argument("--schemes", nargs="+", default=None, help="weight formats for --llm-package "
+                   "(default: fp16 int8 int4-block32 palettize4)")
     p.add_argument("--scaling-layers", type=int, nargs="+", default=list(SCALING_LAYERS))
     p.add_argument("--timeout", type=float, default=1800, help="seconds per conversion")
     p.add_argument("--cache", default=None, help="export cache (default .bench-cache/)")
@@ -607,6 +616,14 @@ def main(argv=None) -> None:
         write_report(results, a.out)
         write_charts(results, a.out)
         print(f"wrote {a.out}/README.md and charts", flush=True)
+        return
+    if a.llm_package:
+        import bench_llm
+
+        command = "python tools/bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        os.makedirs(a.out, exist_ok=True)
+        bench_llm.run(a.llm_package, a.schemes or bench_llm.SCHEMES, a.out, a.timeout, command.strip(), _machine())
+        print(f"wrote {a.out}/llm.md and llm.json", flush=True)
         return
     repeats = a.repeats or (1 if a.quick else 3)
     size = "small" if a.quick else "full"

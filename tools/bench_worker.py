@@ -270,6 +270,15 @@ def cmd_llm(a) -> None:
     _emit(result)
 
 
+def cmd_llm_package(a) -> None:
+    """Prefill + decode in one multifunction package (tools/bench_llm.py)."""
+    _quiet_imports()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_llm import measure_package
+
+    _emit(measure_package(a.size, a.scheme, a.out, a.floor, a.seed))
+
+
 # -- analyze -------------------------------------------------------------------------
 
 _NOT_COMPUTE = {"const", "cast"}
@@ -398,8 +407,14 @@ def main(argv=None) -> None:
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--out", required=True)
     m.add_argument("--floor", action="store_true")
+    lp = sub.add_parser("llm-package")
+    lp.add_argument("--size", default="full")
+    lp.add_argument("--scheme", default="fp16")
+    lp.add_argument("--seed", type=int, default=0)
+    lp.add_argument("--out", required=True)
+    lp.add_argument("--floor", action="store_true")
     a = p.parse_args(argv)
-    {"floor": cmd_floor, "llm": cmd_llm, "export": cmd_export, "convert": cmd_convert, "analyze": cmd_analyze}[a.cmd](a)
+    {"floor": cmd_floor, "llm": cmd_llm, "llm-package": cmd_llm_package, "export": cmd_export, "convert": cmd_convert, "analyze": cmd_analyze}[a.cmd](a)
 
 
 if __name__ == "__main__":

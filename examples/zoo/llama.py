@@ -1,9 +1,10 @@
 """A Llama-shaped decoder LLM with a KV cache, in plain JAX and Flax NNX.
 
 RMSNorm, rotary position embeddings (RoPE, rotate-half form), grouped-query
-attention (GQA, `kv_heads` < `heads`: by default each K/V head attends for
-its group of query heads stacked as extra query rows; `gqa="repeat"`
-repeats K/V per query head with `jnp.repeat` instead),
+attention (GQA, `kv_heads` < `heads`: by default K/V are repeated per query
+head with `jnp.repeat`, the common way, which hlo-coreml-fold-kv-repeat
+converts without materializing the repeat; `gqa="grouped"` writes the
+group's query heads as extra query rows of their K/V head instead),
 SwiGLU MLP, tied or untied embeddings. The KV cache is two fp16 arrays
 `k_cache`, `v_cache` of shape (layers, batch, kv_heads, max_seq, head_dim),
 written with `lax.dynamic_update_slice` at the position input `pos`
@@ -187,12 +188,12 @@ def attention(q, k, v, layer, k_cache, v_cache, pos, cfg):
     visible = key_pos[None, :] <= query_pos[:, None]  # (T, S)
     q = q.transpose(0, 2, 1, 3)  # (B, H, T, Dh); head h uses K/V head h // group
     keys, values = k_cache[layer].astype(jnp.float32), v_cache[layer].astype(jnp.float32)  # (B, Hkv, S, Dh)
-    if cfg.get("gqa", "grouped") == "repeat":
-        # K/V repeated for each query head of their group (materialized)
+    if cfg.get("gqa", "repeat") == "repeat":
+        # K/V repeated for each query head of their group
         keys, values = jnp.repeat(keys, group, axis=1), jnp.repeat(values, group, axis=1)
     else:
-        # the group's query heads as extra query rows of their K/V head:
-        # nothing of the cache's size is repeated, only the (T, S) mask
+        # the group's query heads as extra query rows of their K/V head
+        # (what hlo-coreml-fold-kv-repeat makes of the repeat form)
         q = q.reshape(B, H // group, group * T, Dh)
         visible = jnp.tile(visible, (group, 1))
     scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(Dh))

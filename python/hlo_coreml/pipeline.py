@@ -50,6 +50,7 @@ LEGALIZE_PASSES = [
     "hlo-coreml-dot-general-to-matmul",
     "canonicalize",
     "hlo-coreml-raise-fused-ops",
+    "hlo-coreml-fold-kv-repeat",
     "hlo-coreml-decompose-select-and-scatter",
     "hlo-coreml-legalize-gather-scatter",
     "hlo-coreml-legalize-sort",

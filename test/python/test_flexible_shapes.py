@@ -378,3 +378,63 @@ def test_two_inputs_sharing_the_batch_symbol(tmp_path):
     two = lambda n: [RNG.standard_normal((n, 4)).astype(np.float32) for _ in range(2)]  # noqa: E731
     for n in (1, 3, 8):
         _check_numerics(path, f, lambda _n, a=two(n): a, ["x", "y"], sizes=(n,))
+
+
+def _rotate_half(x):
+    """RoPE's rotate-half on x [1, s, heads, 16]: slices of the static last
+    dim of an operand with a `?` dim export as dynamic_gather."""
+    x1, x2 = x[..., :8], x[..., 8:]
+    angles = jnp.arange(x.shape[1], dtype=jnp.float32)[None, :, None, None] * 0.1
+    return x * jnp.cos(angles) + jnp.concatenate([-x2, x1], axis=-1) * jnp.sin(angles)
+
+
+def test_window_of_an_operand_with_dynamic_dims(tmp_path):
+    s = jax.export.symbolic_shape("s", constraints=["s <= 32"])[0]
+    exported = jax.export.export(jax.jit(_rotate_half))(jax.ShapeDtypeStruct((1, s, 4, 16), jnp.float32))
+    assert "dynamic_gather" in exported.mlir_module()
+    path = str(tmp_path / "rope.mlpackage")
+    model = hlo_coreml.compile(exported, flexible={"x": (1, ct.RangeDim(1, 32, default=4), 4, 16)},
+                               compute_precision="fp32", output_path=path)
+    assert "slice_by_size" in mil_op_types(model)
+    for seq in (1, 5, 32):
+        x = RNG.standard_normal((1, seq, 4, 16)).astype(np.float32)
+        got = list(hlo_coreml.run(path, {"x": x}).values())[0]
+        want = jax_reference(_rotate_half, x)[0]
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def _write_rows(buf, rows, pos):
+    """A KV-cache write: `rows` [2, s, 4] into buf [3, 2, 16, 4] at layer 1,
+    position pos[0] (clamped by StableHLO when it would run past the end),
+    then a read of the whole buffer."""
+    out = jax.lax.dynamic_update_slice(buf, rows[None], (1, 0, pos[0], 0))
+    return out, out.sum(axis=2)
+
+
+def test_dynamic_update_slice_with_a_flexible_update(tmp_path):
+    s = jax.export.symbolic_shape("s", constraints=["s <= 16"])[0]
+    exported = jax.export.export(jax.jit(_write_rows))(
+        jax.ShapeDtypeStruct((3, 2, 16, 4), jnp.float32), jax.ShapeDtypeStruct((2, s, 4), jnp.float32),
+        jax.ShapeDtypeStruct((1,), jnp.int32),
+    )
+    path = str(tmp_path / "dus.mlpackage")
+    model = hlo_coreml.compile(exported, flexible={"rows": (2, ct.RangeDim(1, 16, default=4), 4)},
+                               compute_precision="fp32", output_path=path)
+    assert "scatter" in mil_op_types(model)
+    buf = RNG.standard_normal((3, 2, 16, 4)).astype(np.float32)
+    # (rows, pos): inside, at the end, and past the end (the start clamped to 16 - s)
+    for seq, pos in ((4, 0), (1, 15), (5, 3), (16, 0), (3, 15), (6, -2)):
+        rows = RNG.standard_normal((2, seq, 4)).astype(np.float32)
+        p = np.array([pos], np.int32)
+        out = hlo_coreml.run(path, {"buf": buf, "rows": rows, "pos": p})
+        for got, want in zip(out.values(), jax_reference(_write_rows, buf, rows, p)):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_dynamic_update_slice_into_a_flexible_buffer_is_refused():
+    s = jax.export.symbolic_shape("s", constraints=["s <= 16"])[0]
+    exported = jax.export.export(jax.jit(lambda b, r: jax.lax.dynamic_update_slice(b, r, (0, 1))))(
+        jax.ShapeDtypeStruct((s, 8), jnp.float32), jax.ShapeDtypeStruct((1, 2), jnp.float32))
+    with pytest.raises(hlo_coreml.CompileError, match="dynamic_update_slice.*buffer"):
+        hlo_coreml.compile(exported, flexible={"b": (ct.RangeDim(1, 16), 8)})

@@ -197,22 +197,113 @@ def test_multifunction_errors(llm, tmp_path):
     assert not os.path.exists(tmp_path / "m.mlpackage")
 
 
-def test_gqa_forms_agree_and_grouped_repeats_nothing(llm, fp32_package):
-    # The zoo's default GQA (query heads stacked per K/V head) equals the
-    # jnp.repeat form in JAX, and its package tiles nothing float (only the
-    # boolean mask), while the repeat form tiles K and V in every layer.
-    repeat = build_llm("small", 0, "jax", gqa="repeat")
-    for args in (llm.prefill_args(), llm.decode_args(5, 3)):
-        for a, b in zip(jax.jit(llm.step)(*args), jax.jit(repeat.step)(*args)):
-            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+def _float_tiles(program, function):
     from coremltools.converters.mil.mil import types
 
-    def float_tiles(program, function):
-        return [op for op in program.functions[function].operations
-                if op.op_type == "tile" and op.outputs[0].dtype in (types.fp16, types.fp32)]
+    return [op for op in program.functions[function].operations
+            if op.op_type in ("tile", "repeat") and op.outputs[0].dtype in (types.fp16, types.fp32)]
 
+
+def test_gqa_forms_agree(llm):
+    # The zoo's default GQA (jnp.repeat of K/V heads) equals the grouped
+    # form (query heads stacked per K/V head) in JAX, bit for bit.
+    assert llm.cfg.get("gqa", "repeat") == "repeat"
+    grouped = build_llm("small", 0, "jax", gqa="grouped")
+    for args in (llm.prefill_args(), llm.decode_args(5, 3)):
+        for a, b in zip(jax.jit(llm.step)(*args), jax.jit(grouped.step)(*args)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_gqa_repeat_not_materialized(llm, fp32_package):
+    # The tiny Llama repeats K/V with jnp.repeat (2 query heads per K/V
+    # head); hlo-coreml-fold-kv-repeat folds the repeat into the query rows:
+    # no float tile/repeat in either function, attention reads K/V of
+    # kv_heads heads, and the op count equals the hand-grouped form's.
     program = hlo_coreml.interpreter.load_program(fp32_package)
-    assert not float_tiles(program, "decode") and not float_tiles(program, "prefill")
-    model = hlo_coreml.compile(repeat.step, *repeat.decode_args(), minimum_deployment_target="iOS18",
-                               compute_precision="fp32", states={"k_cache": "result_1", "v_cache": "result_2"})
-    assert len(float_tiles(model._mil_program, "main")) == 2 * llm.cfg["layers"]
+    cfg = llm.cfg
+    for function in ("prefill", "decode"):
+        ops = program.functions[function].operations
+        assert not _float_tiles(program, function), function
+        sdpa = [op for op in ops if op.op_type == "scaled_dot_product_attention"]
+        assert len(sdpa) == cfg["layers"]
+        for op in sdpa:
+            assert op.key.shape[-3:] == (cfg["kv_heads"], cfg["max_seq"], cfg["head_dim"])
+    grouped = build_llm("small", 0, "jax", gqa="grouped")
+    states = {"k_cache": "result_1", "v_cache": "result_2"}
+    counts = []
+    for model_llm in (llm, grouped):
+        model = hlo_coreml.compile(model_llm.step, *model_llm.decode_args(), minimum_deployment_target="iOS18",
+                                   compute_precision="fp32", states=states)
+        counts.append(sum(op.op_type != "const" for op in model._mil_program.functions["main"].operations))
+    assert counts[0] <= counts[1], counts
+
+
+@pytest.mark.parametrize("target", ["iOS18", "iOS17"])
+@pytest.mark.parametrize("kv_heads", [2, 1])
+def test_gqa_repeat_numerics(target, kv_heads):
+    # GQA (2 K/V heads for 4 query heads) and multi-query attention (1),
+    # as SDPA (iOS18) and as two matmuls (iOS17), on a random cache: equal
+    # to JAX, with no float tile in the program.
+    llm = build_llm("small", 0, "jax", kv_heads=kv_heads)
+    rng = np.random.default_rng(kv_heads)
+    for k, v, tokens, pos in (llm.prefill_args(), llm.decode_args(5, 3)):
+        k = rng.standard_normal(k.shape).astype(np.float16)
+        v = rng.standard_normal(v.shape).astype(np.float16)
+        ref = [np.asarray(a) for a in jax.jit(llm.step)(k, v, tokens, pos)]
+        if target == "iOS18":
+            model = hlo_coreml.compile(llm.step, k, v, tokens, pos, minimum_deployment_target=target,
+                                       compute_precision="fp32", states={"k_cache": "result_1", "v_cache": "result_2"})
+            state = {"k_cache": k.copy(), "v_cache": v.copy()}
+            out = hlo_coreml.run(model, {"tokens": tokens, "pos": pos}, state=state)
+            got = [next(iter(out.values())), state["k_cache"], state["v_cache"]]
+        else:
+            model = hlo_coreml.compile(llm.step, k, v, tokens, pos, minimum_deployment_target=target,
+                                       compute_precision="fp32")
+            got = list(hlo_coreml.run(model, {"k_cache": k, "v_cache": v, "tokens": tokens, "pos": pos}).values())
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-5, atol=1e-5)
+        # the caches hold fp16 roundings of fp32 keys/values that may differ
+        # from JAX's in the last fp32 bits: at most one fp16 step apart
+        for a, b in zip(got[1:], ref[1:]):
+            np.testing.assert_allclose(a.astype(np.float32), b.astype(np.float32), rtol=1e-3, atol=1e-6)
+        assert not _float_tiles(model._mil_program, "main")
+        ops = [op.op_type for op in model._mil_program.functions["main"].operations]
+        if target == "iOS18":
+            assert ops.count("scaled_dot_product_attention") == llm.cfg["layers"]
+        else:
+            assert ops.count("matmul") == 2 * llm.cfg["layers"]
+
+
+def _flexible_step_export(llm):
+    """The step exported with a symbolic number of tokens t <= max_seq."""
+    import jax.numpy as jnp
+
+    t = jax.export.symbolic_shape("t", constraints=[f"t <= {llm.cfg['max_seq']}"])[0]
+    k, v = init_cache(llm.cfg)
+    return jax.export.export(jax.jit(llm.step))(
+        jax.ShapeDtypeStruct(k.shape, k.dtype), jax.ShapeDtypeStruct(v.shape, v.dtype),
+        jax.ShapeDtypeStruct((1, t), jnp.int32), jax.ShapeDtypeStruct((1,), jnp.int32))
+
+
+def test_flexible_t_one_function_generates_jax_tokens(llm, tmp_path):
+    # The fallback to two functions: one function whose token input has a
+    # RangeDim length serves prefill (the unpadded prompt) and decode (one
+    # token), the KV cache as states. Greedy decoding equals JAX's.
+    path = str(tmp_path / "flex.mlpackage")
+    model = hlo_coreml.compile(
+        _flexible_step_export(llm), flexible={"tokens": (1, ct.RangeDim(1, llm.cfg["max_seq"], default=8))},
+        minimum_deployment_target="iOS18", compute_precision="fp32", output_path=path,
+        states={"k_cache": "result_1", "v_cache": "result_2"},
+    )
+    ranges = ct.utils.load_spec(path).description.input[0].type.multiArrayType.shapeRange.sizeRanges
+    assert [(r.lowerBound, r.upperBound) for r in ranges] == [(1, 1), (1, llm.cfg["max_seq"])]
+    assert [s.name for s in model.get_spec().description.state] == ["k_cache", "v_cache"]
+    for prompt in PROMPTS:
+        state = hlo_coreml.make_state(path)
+        out = hlo_coreml.run(path, {"tokens": np.array([prompt], np.int32), "pos": np.array([0], np.int32)}, state=state)
+        assert out["result_0"].shape == (1, len(prompt), llm.cfg["vocab"])
+        tokens = [int(np.argmax(out["result_0"][0, -1]))]
+        for i in range(31):
+            out = hlo_coreml.run(path, {"tokens": np.array([[tokens[-1]]], np.int32),
+                                        "pos": np.array([len(prompt) + i], np.int32)}, state=state)
+            tokens.append(int(np.argmax(out["result_0"][0, -1])))
+        assert tokens == llm.generate(prompt, 32), prompt

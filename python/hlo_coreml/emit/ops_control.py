@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..element_types import MAX_RANK, element_kind, kind_of, shape_of
+from ..element_types import MAX_RANK, element_kind, is_dynamic, kind_of, shape_of
 from ..ir_utils import constant_value, i64_array
 from .registry import emits, emitter_table
 
@@ -192,14 +192,23 @@ def _if(ctx, op):
 # -- dynamic slices -----------------------------------------------------------------------
 
 
-def _starts(ctx, values, shape, sizes) -> list:
+def _starts(ctx, values, shape, sizes, runtime_sizes=None) -> list:
     """Start indices clamped into [0, dim - size] as StableHLO specifies:
-    Python ints where constant, else scalar int32 MIL vars."""
+    Python ints where constant, else scalar int32 MIL vars. A `?` size
+    (a dynamic_update_slice whose update has one) is taken from
+    `runtime_sizes` {dim: scalar int32 var}."""
     mb = ctx.mb
     out = []
-    for v, dim, size in zip(values, shape, sizes):
-        hi = int(dim) - int(size)
+    for i, (v, dim, size) in enumerate(zip(values, shape, sizes)):
         const = constant_value(v)
+        if is_dynamic(size):
+            hi = mb.sub(x=np.int32(dim), y=runtime_sizes[i])
+            var = np.int32(int(const.reshape(()))) if const is not None else ctx[v]
+            if const is None and kind_of(v) != "i32":
+                var = ctx.cast(var, "i32")
+            out.append(mb.minimum(x=mb.maximum(x=var, y=np.int32(0)), y=hi))
+            continue
+        hi = int(dim) - int(size)
         if const is not None:
             out.append(min(max(int(const.reshape(())), 0), hi))
             continue
@@ -236,9 +245,11 @@ def _dynamic_slice(ctx, op):
     return ctx.mb.slice_by_size(x=x, begin=_vector(ctx, starts), size=np.array(sizes, dtype=np.int32))
 
 
-def _update(ctx, buf, buf_shape, upd, upd_shape, starts):
+def _update(ctx, buf, buf_shape, upd, upd_shape, starts, runtime_sizes=None):
     """`buf` with `upd` written at `starts`: one `scatter` along the first
-    partially written dim, recursing into the slab for the others."""
+    partially written dim, recursing into the slab for the others. A `?`
+    update dim (only the last partially written one may have it) is
+    written at `start + range(runtime size)`."""
     mb = ctx.mb
     dims = [d for d in range(len(buf_shape)) if buf_shape[d] != upd_shape[d]]
     if not dims:
@@ -253,22 +264,49 @@ def _update(ctx, buf, buf_shape, upd, upd_shape, starts):
         slab = mb.slice_by_size(x=buf, begin=_vector(ctx, begin), size=np.array(slab_shape, np.int32))
         inner_starts = list(starts)
         inner_starts[d] = 0
-        inner = _update(ctx, slab, slab_shape, upd, upd_shape, inner_starts)
-    offsets = np.arange(upd_shape[d], dtype=np.int32)
+        inner = _update(ctx, slab, slab_shape, upd, upd_shape, inner_starts, runtime_sizes)
+    if is_dynamic(upd_shape[d]):
+        offsets = mb.range_1d(start=np.int32(0), end=runtime_sizes[d], step=np.int32(1))
+    else:
+        offsets = np.arange(upd_shape[d], dtype=np.int32)
     start = starts[d]
     indices = offsets + start if isinstance(start, int) else mb.add(x=start, y=offsets)
     return mb.scatter(data=buf, indices=indices, updates=inner, axis=d, mode="update")
 
 
-@emits("stablehlo.dynamic_update_slice", doc="`scatter` along the written dim(s) (start indices clamped; i1 via int32)")
+def dynamic_update_problem(op) -> str | None:
+    """Why a dynamic_update_slice with `?` dims is not handled (None: it
+    is): the buffer must be static, and the update may have one `?` dim,
+    the last one it writes partially (a KV cache written at `pos` with a
+    flexible number of tokens)."""
+    buf_shape, upd_shape = shape_of(op.operands[0]), shape_of(op.operands[1])
+    if any(is_dynamic(d) for d in buf_shape):
+        return "with a `?` dim in its buffer"
+    partial = [d for d in range(len(buf_shape)) if buf_shape[d] != upd_shape[d]]
+    dynamic = [d for d in range(len(upd_shape)) if is_dynamic(upd_shape[d])]
+    if len(dynamic) > 1 or (dynamic and dynamic[0] != partial[-1]):
+        return "with `?` update dims other than the last one it writes partially"
+    return None
+
+
+@emits("stablehlo.dynamic_update_slice", doc="`scatter` along the written dim(s) (start indices clamped; i1 via int32; "
+       "an update with a `?` dim: the rows written at start + `range_1d`)")
 def _dynamic_update_slice(ctx, op):
     buf_shape = list(shape_of(op.operands[0]))
     upd_shape = list(shape_of(op.operands[1]))
-    starts = _starts(ctx, list(op.operands)[2:], buf_shape, upd_shape)
+    runtime_sizes = None
+    upd = ctx[op.operands[1]]
+    if any(is_dynamic(d) for d in upd_shape):
+        shape = ctx.mb.shape(x=upd)
+        runtime_sizes = {
+            d: ctx.mb.gather(x=shape, indices=np.int32(d), axis=0) for d in range(len(upd_shape)) if is_dynamic(upd_shape[d])
+        }
+    else:
+        upd = _full(ctx, upd, upd_shape)
+    starts = _starts(ctx, list(op.operands)[2:], buf_shape, upd_shape, runtime_sizes)
     buf = _full(ctx, ctx[op.operands[0]], buf_shape)
-    upd = _full(ctx, ctx[op.operands[1]], upd_shape)
     boolean = kind_of(op.results[0]) == "i1"
     if boolean:
         buf, upd = ctx.cast(buf, "i32"), ctx.cast(upd, "i32")
-    out = _update(ctx, buf, buf_shape, upd, upd_shape, starts)
+    out = _update(ctx, buf, buf_shape, upd, upd_shape, starts, runtime_sizes)
     return ctx.cast(out, "i1") if boolean else out

@@ -176,8 +176,6 @@ def _window_gather_check(op):
             "is supported only as a window of runtime size at one start vector (x[:n], x[i:i+n] with "
             "a symbolic n: no collapsed or batching dims); specialize the input shapes otherwise"
         )
-    if any(is_dynamic(s) for s in shape_of(op.operands[0])):
-        return "is supported only on an operand of static shape"
     return None
 
 
@@ -192,8 +190,8 @@ def _restore_static_dims(ctx, var, result):
 @emits(
     "stablehlo.dynamic_gather",
     check=_window_gather_check,
-    doc="one window of runtime size (x[:n] with a symbolic n): `slice_by_size` with the start clamped "
-    "into the operand",
+    doc="one window of runtime size (x[:n] with a symbolic n, or x[..., :k] of an operand with `?` dims): "
+    "`slice_by_size` with the start clamped into the operand",
 )
 def _dynamic_gather(ctx, op):
     from .._mlir import stablehlo
@@ -213,8 +211,13 @@ def _dynamic_gather(ctx, op):
         for dim in range(len(shape))
     ]
     begin = parts[0] if len(parts) == 1 else mb.concat(values=parts, axis=0)
-    # StableHLO clamps the start so the window stays inside the operand.
-    limit = mb.sub(x=ctx.const(np.array(shape, dtype=np.int32)), y=sizes)
+    # StableHLO clamps the start so the window stays inside the operand
+    # (of runtime size when it has `?` dims: x[..., :8] of a [?, 16] x).
+    if any(is_dynamic(n) for n in shape):
+        bounds = mb.shape(x=ctx[op.operands[0]])
+    else:
+        bounds = ctx.const(np.array(shape, dtype=np.int32))
+    limit = mb.sub(x=bounds, y=sizes)
     begin = mb.maximum(x=mb.minimum(x=begin, y=limit), y=np.int32(0))
     out = mb.slice_by_size(x=ctx[op.operands[0]], begin=begin, size=sizes)
     return _restore_static_dims(ctx, out, shape_of(op.results[0]))
@@ -328,6 +331,13 @@ def _composite_dynamic(op):
     return None
 
 
+def _dus_dynamic(op):
+    """static buffer; one `?` update dim, the last one written partially (a KV cache written at `pos` with a flexible number of tokens)"""
+    from .ops_control import dynamic_update_problem
+
+    return dynamic_update_problem(op)
+
+
 _SHAPE_AGNOSTIC_COMPOSITES = {
     "coreml.softmax", "coreml.log_softmax", "coreml.layer_norm", "coreml.rms_norm", "coreml.l2_norm",
     "coreml.gelu", "coreml.silu", "coreml.sigmoid", "hlo_coreml.linear",
@@ -364,7 +374,9 @@ DYNAMIC_SHAPE_OPS = {
     "stablehlo.composite": _composite_dynamic,
     "stablehlo.reduce": None,
     "stablehlo.convolution": _conv_dynamic,
+    "stablehlo.dynamic_update_slice": _dus_dynamic,
 }
+
 
 
 def dynamic_problem(op) -> str | None:
