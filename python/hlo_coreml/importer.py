@@ -198,11 +198,9 @@ def _copy_module(module: ir.Module, context: ir.Context) -> ir.Module:
 
 def _require_jax(what: str):
     try:
-        import jax  # noqa: F401
+        import jax
     except ImportError:
-        raise CompileError(f"{what} needs jax: pip install 'hlo-coreml[jax]'") from None
-    import jax
-
+        raise CompileError(f"{what} needs jax (a dependency of hlo-coreml): pip install jax") from None
     return jax
 
 

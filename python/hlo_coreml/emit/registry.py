@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-EmitFn = Callable[["EmitContext", object], object]  # noqa: F821
+if TYPE_CHECKING:
+    from .context import EmitContext
+
+EmitFn = Callable[["EmitContext", object], object]
 CheckFn = Callable[[object], "str | None"]
 
 
