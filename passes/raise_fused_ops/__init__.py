@@ -17,7 +17,7 @@ from hlo_coreml.emit.ops_fused import COMPOSITE_TARGETS, SDPA, target_allows
 
 from ..registry import ModulePass, register_pass
 from .attention import _raise_attention
-from .composite import _raise_region
+from .composite import Matches, _raise_region
 
 
 @register_pass
@@ -68,7 +68,11 @@ class RaiseFusedOpsPass(ModulePass):
     Matching is thus by dataflow and values, whatever op sequence JAX,
     Flax or Equinox used; a different axis, epsilon placement or constant
     is a different function and is left alone. When a larger region
-    including the root's only user also matches, the larger one wins.
+    including the root's only user also matches, the larger one wins. A
+    region identical to one already evaluated in the same run (the same
+    ops, attributes, types, constants and wiring: the same norm in every
+    layer, the same gate in every step of an unrolled scan) takes the
+    earlier answer instead of being evaluated again.
 
     Attention is matched structurally on top of raised softmaxes: the
     pass runs a second greedy-driver round for it.
@@ -93,8 +97,9 @@ class RaiseFusedOpsPass(ModulePass):
         if not self.enable:
             return
         patterns = rewrite.RewritePatternSet()
+        matches = Matches()
         for op_class in (stablehlo.MulOp, stablehlo.DivOp, stablehlo.AddOp, stablehlo.SubtractOp, stablehlo.ConvertOp):
-            patterns.add(op_class, lambda op, rewriter: _raise_region(op, rewriter, target))
+            patterns.add(op_class, lambda op, rewriter: _raise_region(op, rewriter, target, matches))
         rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
         if target_allows(target, SDPA):
             patterns = rewrite.RewritePatternSet()

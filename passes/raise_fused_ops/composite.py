@@ -6,15 +6,46 @@ from __future__ import annotations
 
 import numpy as np
 
+from hlo_coreml import fast_paths
 from hlo_coreml._mlir import func, ir, stablehlo
 from hlo_coreml.emit.ops_fused import target_allows
 
 from .common import _MAX_RANK, _dtype, _float_kind, _Match, _module_of, _name, _owner, _shape, _type
 from .match import _match_region
-from .region import _candidate_inputs, _region, _Region
+from .region import _candidate_inputs, _region, _Region, region_key
 
 
-def _find(root, target: str):
+class Matches:
+    """What `_match_region` said about each region seen in one run of the
+    pass, by `region_key`: regions with the same key are the same function
+    (the same ops, attributes, types, constants and wiring; MLIR uniques
+    attributes and types in the context, so equal keys mean equal
+    content), and `_match_region` is deterministic (seeded probes), so a
+    repeated region (the same layer norm in every layer of a transformer,
+    the same gate in every step of an unrolled scan) is evaluated once.
+    With the fast paths off (hlo_coreml.fast_paths) every region is
+    evaluated."""
+
+    def __init__(self):
+        self._known: dict = {}
+
+    def match(self, region: _Region, kind: str) -> _Match | None:
+        if not fast_paths.enabled():
+            return _evaluated_match(region, kind)
+        key = (kind, region_key(region))
+        if key not in self._known:
+            self._known[key] = _evaluated_match(region, kind)
+        return self._known[key]
+
+
+def _evaluated_match(region: _Region, kind: str) -> _Match | None:
+    try:
+        return _match_region(region, kind)
+    except (ValueError, TypeError, IndexError, ArithmeticError):
+        return None  # a region the evaluator cannot follow: no match
+
+
+def _find(root, target: str, matches: Matches):
     """(region, match) for the best region rooted at `root`, or None."""
     kind = _float_kind(root.result)
     if kind is None or len(_shape(root.result)) > _MAX_RANK:
@@ -38,10 +69,7 @@ def _find(root, target: str):
             if escape:
                 on_every_escape = set(escape) if on_every_escape is None else on_every_escape & set(escape)
             continue
-        try:
-            match = _match_region(region, kind)
-        except (ValueError, TypeError, IndexError, ArithmeticError):
-            match = None  # a region the evaluator cannot follow: no match
+        match = matches.match(region, kind)
         if match is not None and target_allows(target, match.name):
             return region, match
     return None
@@ -50,7 +78,7 @@ def _find(root, target: str):
 _ROOTS = {"stablehlo.multiply", "stablehlo.divide", "stablehlo.add", "stablehlo.subtract", "stablehlo.convert"}
 
 
-def _extends(op, target: str, depth: int = 0) -> bool:
+def _extends(op, target: str, matches: Matches, depth: int = 0) -> bool:
     """True when the only user of `op` roots a larger matching region."""
     uses = list(op.result.uses)
     if depth >= 2 or len(uses) != 1:
@@ -59,7 +87,7 @@ def _extends(op, target: str, depth: int = 0) -> bool:
     if user.name not in _ROOTS:
         return False
     user = user.opview
-    return _find(user, target) is not None or _extends(user, target, depth + 1)
+    return _find(user, target, matches) is not None or _extends(user, target, matches, depth + 1)
 
 
 def _in_decomposition(op) -> bool:
@@ -73,11 +101,11 @@ def _in_decomposition(op) -> bool:
     return ir.StringAttr(parent.attributes["sym_visibility"]).value == "private"
 
 
-def _raise_region(op, rewriter, target: str):
+def _raise_region(op, rewriter, target: str, matches: Matches):
     if _in_decomposition(op):
         return True
-    found = _find(op, target)
-    if found is None or _extends(op, target):
+    found = _find(op, target, matches)
+    if found is None or _extends(op, target, matches):
         return True
     region, match = found
     with rewriter.ip, op.location:

@@ -112,6 +112,35 @@ def _region(root, x, escape: list | None = None) -> _Region | None:
     return region
 
 
+def region_key(region: _Region) -> tuple:
+    """A hashable description of everything the evaluation of `region`
+    reads: the type of x, and per op (producers first) its name, result
+    types, attributes (a reduce also its combiner) and operands, each
+    operand as x, an earlier op of the region, the i-th runtime shape or a
+    constant's value attribute and type. MLIR uniques attributes and types
+    in a context, so two regions of one module with equal keys compute the
+    same function of x, whatever their size."""
+    local = {region.x: 0}
+    shapes = {v: i for i, v in enumerate(region.shape_operands)}
+    parts: list = [region.x.type]
+    for op in region.ops:
+        operands = []
+        for v in op.operands:
+            if v in local:
+                operands.append(local[v])
+            elif v in shapes:
+                operands.append(("shape", shapes[v]))
+            elif _name(v) == "stablehlo.constant":  # where the walk stopped
+                operands.append(("const", _owner(v).attributes["value"], v.type))
+            else:  # not expected; the value itself keeps the key unique
+                operands.append(("value", v))
+        attributes = tuple((name, op.attributes[name]) for name in op.attributes)
+        combiner = _reducer(op) if op.name == "stablehlo.reduce" else None
+        parts.append((op.name, tuple(r.type for r in op.results), attributes, combiner, tuple(operands)))
+        local[op.results[0]] = len(local)
+    return tuple(parts)
+
+
 def _reducer(reduce_op) -> str | None:
     """The combiner of a single-input reduce whose body is one binary op."""
     body = reduce_op.regions[0].blocks[0]
@@ -275,10 +304,12 @@ def _cut(a: np.ndarray, shape) -> np.ndarray | None:
         return a
     for d, size in enumerate(shape):
         if a.shape[d] > size:
-            head = np.take(a, [0], axis=d)
-            if not np.array_equal(a, np.broadcast_to(head, a.shape), equal_nan=a.dtype.kind == "f"):
-                return None
-            a = np.take(a, range(size), axis=d)
+            # A stride of 0 (a broadcast view) is the same at every index.
+            if a.strides[d] != 0:
+                head = np.take(a, [0], axis=d)
+                if not np.array_equal(a, np.broadcast_to(head, a.shape), equal_nan=a.dtype.kind == "f"):
+                    return None
+            a = a[(slice(None),) * d + (slice(0, size),)]
     return a
 
 

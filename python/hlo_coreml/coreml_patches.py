@@ -169,6 +169,89 @@ class _NumpyExactFirst:
         return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
+def _find_constants_hashing_heads():
+    """coremltools' `const_deduplication.find_constants` groups the large
+    constants by (dtype, shape, sha1 of their first LENGTH_OF_HASHKEY
+    elements in C order), taken as `value.reshape(-1)[:n]`. For a
+    transposed view (hlo_coreml's linear weights, see emit/ops_linalg.py)
+    that reshape copies the whole array to read 100 elements: 49 copies of
+    GPT-2's weights in the pass run before the fp16 casts. This version
+    reads the same elements as `value.flat[:n]` (n elements copied) and
+    otherwise does what coremltools does, in the same order: constants
+    below the pass's size threshold and list values are skipped, a
+    `weight_key` joins the key, and a constant with a key seen before is a
+    duplicate of the first earlier one that `allclose` (rtol 0, the dtype's
+    atol; `_NumpyExactFirst`) finds equal, else a new unique constant.
+    The same groups, always."""
+    import hashlib
+
+    from coremltools.converters.mil.mil import ListVar
+
+    dedup = _const_deduplication_class()
+
+    def find_constants(blocks):
+        unique2duplicates: dict = {}
+        by_key: dict = {}
+        for block in blocks:
+            for op in list(block.operations):
+                if op.op_type != "const":
+                    continue
+                var = op.outputs[0]
+                if isinstance(var, ListVar) or not dedup.should_be_deduplicated(var.val):
+                    continue
+                value = var.val
+                head = np.ascontiguousarray(value.flat[: dedup.LENGTH_OF_HASHKEY])
+                key = (var.dtype, var.shape, hashlib.sha1(head).hexdigest())
+                if hasattr(op, "weight_key"):
+                    key = (op.weight_key, *key)
+                seen = by_key.setdefault(key, [])
+                atol = dedup.DTYPE2ATOL.get(var.dtype, 1e-12)
+                first = next((u for u in seen if _NumpyExactFirst.allclose(value, u.val, rtol=0.0, atol=atol)), None)
+                if first is None:
+                    seen.append(var)
+                    unique2duplicates[var] = []
+                else:
+                    unique2duplicates[first].append(var)
+        return unique2duplicates
+
+    return staticmethod(find_constants)
+
+
+def _const_deduplication_class():
+    import importlib
+
+    module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+    return module.const_deduplication
+
+
+def _tensor_values_in_bulk(original):
+    """coremltools' `create_tensor_value(array)` (the MIL proto value of a
+    constant kept inline: bool and int32 tensors of any size, and small
+    float ones) appends the elements one Python call at a time: 0.5 s for
+    GPT-2-small's twelve 128x128 causal masks. For a non-empty bool,
+    int32/int64 or fp32/fp64 array this extends the same repeated field
+    (coremltools' own choice of field) with `tolist()`, which gives the same
+    Python values `np_val_to_py_type` gives element by element (bool, int,
+    float); anything else goes to the original. The same message,
+    always."""
+    from coremltools.converters.mil.backend.mil import helper
+    from coremltools.converters.mil.mil import types
+    from coremltools.proto import MIL_pb2
+
+    bulk = {np.dtype(np.bool_), np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64)}
+
+    def create_tensor_value(np_tensor):
+        if not (isinstance(np_tensor, np.ndarray) and np_tensor.dtype in bulk and np_tensor.size):
+            return original(np_tensor)
+        builtin = types.numpy_type_to_builtin_type(np_tensor.dtype)
+        value_type = helper.create_valuetype_tensor(np_tensor.shape, helper.types_to_proto_primitive(builtin))
+        value = MIL_pb2.Value(type=value_type)
+        helper._tensor_field_by_type(value.immediateValue.tensor, builtin).extend(np_tensor.reshape(-1).tolist())
+        return value
+
+    return create_tensor_value
+
+
 def _c_order_cast_value(original):
     """coremltools' `cast.get_cast_value` (the value of a `cast` of a
     constant, which const_elimination then makes a const) is
@@ -272,6 +355,8 @@ def mil_pass_overhead_removed():
                 _weight_writer_without_copies(backend_helper._get_offset_by_writing_data),
             ),
             (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
+            (_const_deduplication_class(), "find_constants", _find_constants_hashing_heads()),
+            (backend_helper, "create_tensor_value", _tensor_values_in_bulk(backend_helper.create_tensor_value)),
             (
                 FP16ComputePrecision,
                 "_check_underflow_to_zero",

@@ -144,3 +144,91 @@ def test_sized_underflow_check_changes_what_the_original_changes():
             results.append(new._sym_val.val)
         assert np.array_equal(results[0], results[1])
         assert (results[0] != 0).all() == (n < 400)
+
+
+def test_raise_fused_ops_evaluates_a_repeated_region_once(monkeypatch):
+    """The same region (a norm repeated with the same gamma) is evaluated
+    once per run with the fast paths, each time without; the rewritten
+    module is the same either way."""
+    from hlo_coreml._mlir import ir, make_context
+    from hlo_coreml.passes.raise_fused_ops import composite
+    from hlo_coreml.pipeline import run_pipeline
+
+    source = open(os.path.join(os.path.dirname(__file__), "..", "lit", "passes", "raise_fused_ops_repeated.mlir")).read()
+    calls = []
+    original = composite._match_region
+    monkeypatch.setattr(composite, "_match_region", lambda region, kind: calls.append(1) or original(region, kind))
+
+    def run():
+        calls.clear()
+        with make_context() as context, ir.Location.unknown():
+            module = ir.Module.parse(source, context)
+            run_pipeline(module, ["hlo-coreml-raise-fused-ops"])
+            return str(module), len(calls)
+
+    fast, fast_calls = run()
+    with fast_paths.reference_paths():
+        reference, reference_calls = run()
+    assert fast.count('stablehlo.composite "coreml.rms_norm"') == 4
+    assert fast == reference
+    assert 0 < fast_calls < reference_calls
+
+
+def test_find_constants_groups_as_coremltools():
+    """The patched const_deduplication.find_constants (hash of the first
+    elements without a copy of a transposed view) gives coremltools' groups
+    on a program with transposed views, exact and near duplicates, and
+    constants below the size threshold."""
+    from coremltools.converters.mil import Builder as mb
+
+    from hlo_coreml.coreml_patches import _const_deduplication_class, _find_constants_hashing_heads
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((96, 64)).astype(np.float32)
+    values = [
+        w, w.T, np.ascontiguousarray(w.T), w.T.copy(), w[::2], np.ascontiguousarray(w[::2]),
+        w + np.float32(1e-13), w.astype(np.float16), w.astype(np.float16).T, np.ones(50, np.float32),
+        np.ones(50, np.float32), np.arange(200, dtype=np.int32), np.arange(200, dtype=np.int32)[::-1],
+        np.arange(200, dtype=np.int32),
+    ]
+
+    @mb.program(input_specs=[mb.TensorSpec(shape=(2,))])
+    def program(x):
+        for v in values:
+            mb.const(val=v)
+        return x
+
+    block = program.functions["main"]
+    dedup = _const_deduplication_class()
+    patched = _find_constants_hashing_heads().__func__
+
+    def names(groups):
+        return {u.name: [d.name for d in ds] for u, ds in groups.items()}
+
+    want = names(dedup.find_constants([block]))
+    assert names(patched([block])) == want
+    assert sum(len(ds) for ds in want.values()) >= 4  # real duplicates found
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.random.default_rng(1).random((128, 128)) > 0.5,
+        np.arange(-300, 300, dtype=np.int32).reshape(20, 30),
+        np.arange(12, dtype=np.int64).reshape(3, 4).T,
+        np.random.default_rng(2).standard_normal((7, 5)).astype(np.float32),
+        np.random.default_rng(3).standard_normal(9),
+        np.array(True),
+        np.zeros((0, 3), np.int32),
+        np.arange(6, dtype=np.int16),
+        np.arange(6, dtype=np.float16),
+        np.arange(6, dtype=np.uint8),
+    ],
+)
+def test_bulk_tensor_values_serialize_as_coremltools(value):
+    from coremltools.converters.mil.backend.mil import helper
+
+    from hlo_coreml.coreml_patches import _tensor_values_in_bulk
+
+    want = helper.create_tensor_value(value).SerializeToString()
+    assert _tensor_values_in_bulk(helper.create_tensor_value)(value).SerializeToString() == want
