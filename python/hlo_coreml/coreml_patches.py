@@ -55,13 +55,16 @@ def _fast_propagate_nonreplaceable_vars(original):
     every set is empty before and after: the same result, always."""
 
     def needs_propagation(block) -> bool:
+        # type(op).__name__ and _output_vars are what the op_type and
+        # outputs properties return, without the property calls (this walk
+        # runs ~100 times over every op).
         for op in block.operations:
-            if op.op_type.startswith("constexpr_"):
+            if type(op).__name__.startswith("constexpr_"):
                 return True
             for inner in op.blocks:
                 if needs_propagation(inner):
                     return True
-            for var in op.outputs or ():
+            for var in op._output_vars or ():
                 if var._nonreplaceable_vars_upstream:
                     return True
         return False
@@ -217,6 +220,16 @@ def _find_constants_hashing_heads():
     return staticmethod(find_constants)
 
 
+def _is_tensor_replacements() -> list:
+    """`_memoized_is_tensor` at each place coremltools looks `is_tensor` up:
+    the `types` package, `type_mapping` itself and `type_tensor`."""
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.types import type_mapping, type_tensor
+
+    memoized = _memoized_is_tensor(type_mapping.is_tensor)
+    return [(module, "is_tensor", memoized) for module in (types, type_mapping, type_tensor)]
+
+
 def _transpose_optimization_class():
     from coremltools.converters.mil.mil.passes.defs.optimize_repeat_ops import _TransposeOptimization
 
@@ -287,6 +300,16 @@ def _transpose_removal_without_idle_inference(original):
                 op.type_value_inference(overwrite_output=True)
 
     return apply_transform
+
+
+def _is_tensor_replacements() -> list:
+    """`_memoized_is_tensor` at each place coremltools looks `is_tensor` up:
+    the `types` package, `type_mapping` itself and `type_tensor`."""
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.types import type_mapping, type_tensor
+
+    memoized = _memoized_is_tensor(type_mapping.is_tensor)
+    return [(module, "is_tensor", memoized) for module in (types, type_mapping, type_tensor)]
 
 
 def _transpose_optimization_class():
@@ -363,6 +386,28 @@ def _transpose_removal_without_idle_inference(original):
                 op.type_value_inference(overwrite_output=True)
 
     return apply_transform
+
+
+def _memoized_is_tensor(original):
+    """coremltools' `types.is_tensor(t)` builds a fresh `Type` description
+    of `t` (`get_type_info`, recursively for the element type) to read its
+    name: ~500k calls and a tenth of an unrolled scan's conversion (input
+    validation and dtype lookups of every op it builds). Its answer depends
+    only on the class `t` (a MIL type is a class; tensor classes are
+    memoized per element type and shape), so it is remembered per class
+    for the duration of one conversion; anything that is not a class goes
+    to the original. The same answer, always."""
+    known: dict = {}
+
+    def is_tensor(tensor_type):
+        if not isinstance(tensor_type, type):
+            return original(tensor_type)
+        answer = known.get(tensor_type)
+        if answer is None:
+            answer = known[tensor_type] = original(tensor_type)
+        return answer
+
+    return is_tensor
 
 
 def _c_order_cast_value(original):
@@ -469,6 +514,7 @@ def mil_pass_overhead_removed():
             ),
             (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
             (_const_deduplication_class(), "find_constants", _find_constants_hashing_heads()),
+            *_is_tensor_replacements(),
             (
                 _transpose_optimization_class(),
                 "apply_transform",

@@ -277,3 +277,20 @@ def test_reduce_transposes_gives_coremltools_program(cancelling):
         texts.append(re.sub(r"\bblock\d+\(", "block(", str(program)))
     assert texts[0] == texts[1]
     assert texts[0].count("transpose(") == (0 if cancelling else 1)
+
+
+def test_memoized_is_tensor_answers_as_coremltools():
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.types import type_mapping
+
+    from hlo_coreml.coreml_patches import _memoized_is_tensor
+
+    memoized = _memoized_is_tensor(type_mapping.is_tensor)
+    cases = [
+        types.tensor(types.fp32, (2, 3)), types.tensor(types.fp16, ()), types.tensor(types.bool, (1,)),
+        types.fp32, types.int32, types.bool, types.str, types.list(types.fp32), types.tuple((types.fp32,)),
+        None, 3, "tensor", np.float32, np.ones(2), int,
+    ]
+    for t in cases + cases:  # the second round answers from the memo
+        assert memoized(t) == type_mapping.is_tensor(t), t
+    assert sum(memoized(t) for t in cases) == 3
