@@ -14,7 +14,7 @@ import pytest
 
 import hlo_coreml
 from hlo_coreml import fast_paths
-from hlo_coreml.coreml_patches import _NumpyExactFirst
+from hlo_coreml.coreml_fast_paths import _NumpyExactFirst
 
 from examples.zoo.registry import build, export_model
 
@@ -119,7 +119,7 @@ def _var(value):
 def test_c_order_cast_gives_the_same_values_in_c_order():
     from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
 
-    from hlo_coreml.coreml_patches import _c_order_cast_value
+    from hlo_coreml.coreml_fast_paths import _c_order_cast_value
 
     original = cast.__dict__["get_cast_value"]
     patched = _c_order_cast_value(original).__get__(None, cast)
@@ -136,7 +136,7 @@ def test_c_order_cast_gives_the_same_values_in_c_order():
 def test_sized_underflow_check_changes_what_the_original_changes():
     from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
 
-    from hlo_coreml.coreml_patches import _sized_underflow_check
+    from hlo_coreml.coreml_fast_paths import _sized_underflow_check
 
     original = FP16ComputePrecision._check_underflow_to_zero
     patched = _sized_underflow_check(original)
@@ -186,7 +186,7 @@ def test_find_constants_groups_as_coremltools():
     constants below the size threshold."""
     from coremltools.converters.mil import Builder as mb
 
-    from hlo_coreml.coreml_patches import _const_deduplication_class, _find_constants_hashing_heads
+    from hlo_coreml.coreml_fast_paths import _const_deduplication_class, _find_constants_hashing_heads
 
     rng = np.random.default_rng(0)
     w = rng.standard_normal((96, 64)).astype(np.float32)
@@ -233,7 +233,7 @@ def test_find_constants_groups_as_coremltools():
 def test_bulk_tensor_values_serialize_as_coremltools(value):
     from coremltools.converters.mil.backend.mil import helper
 
-    from hlo_coreml.coreml_patches import _tensor_values_in_bulk
+    from hlo_coreml.coreml_fast_paths import _tensor_values_in_bulk
 
     want = helper.create_tensor_value(value).SerializeToString()
     assert _tensor_values_in_bulk(helper.create_tensor_value)(value).SerializeToString() == want
@@ -261,7 +261,7 @@ def test_reduce_transposes_gives_coremltools_program(cancelling):
     without."""
     from coremltools.converters.mil.mil.passes.pass_registry import PASS_REGISTRY
 
-    from hlo_coreml.coreml_patches import _transpose_optimization_class, _transpose_removal_without_idle_inference
+    from hlo_coreml.coreml_fast_paths import _transpose_optimization_class, _transpose_removal_without_idle_inference
 
     texts = []
     for patched in (False, True):
@@ -283,7 +283,7 @@ def test_memoized_is_tensor_answers_as_coremltools():
     from coremltools.converters.mil.mil import types
     from coremltools.converters.mil.mil.types import type_mapping
 
-    from hlo_coreml.coreml_patches import _memoized_is_tensor
+    from hlo_coreml.coreml_fast_paths import _memoized_is_tensor
 
     memoized = _memoized_is_tensor(type_mapping.is_tensor)
     cases = [
