@@ -361,10 +361,10 @@ def _fold_attention(op, rewriter):
 def _decomposition(op, result_type, operands, prescale, mask_kind) -> str:
     """A new decomposition for the regrouped shapes (raise-fused-ops' own
     builder: the same reference semantics as every other SDPA composite)."""
-    from .raise_fused_ops import _sdpa_decomposition
+    from .raise_fused_ops.attention import sdpa_decomposition
 
     anchor = types.SimpleNamespace(result=types.SimpleNamespace(type=result_type), operation=op.operation)
-    return _sdpa_decomposition(anchor, operands, prescale, mask_kind)
+    return sdpa_decomposition(anchor, operands, prescale, mask_kind)
 
 
 def _erase_unused_sdpa_decompositions(module) -> None:

@@ -341,13 +341,14 @@ def write_report(results: dict, out: str) -> None:
     L.append("**Ratio = hlo-coreml / stablehlo-coreml** (below 1: hlo-coreml is faster / smaller). "
              "Time: from reading the cached serialized `jax.export` artifact to the saved `.mlpackage`, "
              "Python imports excluded. Best-run ratio: the fastest run of each (less sensitive to other load on the machine). "
+             "CPU ratio: the same with the converting process's CPU time (the least sensitive to that load). "
              "Peak RSS: the converting process's VmHWM (imports included). "
              "Ops: MIL ops in the saved program, `const` excluded. fp16: share of compute ops "
              "(not `const`/`cast`) whose output is fp16. Error: max |interpreter − JAX| / max |JAX| "
              "over all outputs, running the saved package with hlo-coreml's reference interpreter.\n")
-    L.append("| model | time ours (s) | time peer (s) | **time ratio** | best-run ratio | RSS ours (MB) | RSS peer (MB) | **RSS ratio** "
-             "| ops ours / peer | max rank ours / peer | fp16 ours / peer | error ours / peer |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| model | time ours (s) | time peer (s) | **time ratio** | best-run ratio | CPU ratio | RSS ours (MB) | RSS peer (MB) "
+             "| **RSS ratio** | ops ours / peer | max rank ours / peer | fp16 ours / peer | error ours / peer |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     failures = []
     for name, e in results["models"].items():
         o, p = e.get("ours", {}), e.get("peer", {})
@@ -356,6 +357,7 @@ def write_report(results: dict, out: str) -> None:
         row.append(_fmt(p.get("seconds")) if p.get("ok") else "fails")
         row.append("**" + _fmt(_ratio(o.get("seconds"), p.get("seconds"))) + "**")
         row.append(_fmt(_ratio(_best(o), _best(p))))
+        row.append(_fmt(_ratio(o.get("cpu_s"), p.get("cpu_s"))) if o.get("ok") and p.get("ok") else "—")
         row.append(_fmt(o.get("peak_rss_mb"), ".0f"))
         row.append(_fmt(p.get("peak_rss_mb"), ".0f"))
         row.append("**" + _fmt(_ratio(o.get("peak_rss_mb"), p.get("peak_rss_mb"))) + "**")

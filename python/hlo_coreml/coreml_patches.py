@@ -55,13 +55,16 @@ def _fast_propagate_nonreplaceable_vars(original):
     every set is empty before and after: the same result, always."""
 
     def needs_propagation(block) -> bool:
+        # type(op).__name__ and _output_vars are what the op_type and
+        # outputs properties return, without the property calls (this walk
+        # runs ~100 times over every op).
         for op in block.operations:
-            if op.op_type.startswith("constexpr_"):
+            if type(op).__name__.startswith("constexpr_"):
                 return True
             for inner in op.blocks:
                 if needs_propagation(inner):
                     return True
-            for var in op.outputs or ():
+            for var in op._output_vars or ():
                 if var._nonreplaceable_vars_upstream:
                     return True
         return False
@@ -145,90 +148,6 @@ def conv_bias_fusion_guarded():
         setattr(fuse_conv_bias, name, original)
 
 
-class _NumpyExactFirst:
-    """numpy, except that `allclose` first tries exact equality.
-
-    coremltools' `const_deduplication` pass compares every pair of
-    constants whose shape, dtype and leading elements agree with
-    `np.allclose(a, b, rtol=0, atol=...)`: |a - b|, two more temporaries and
-    a reduction per pair, 1.6 s of GPT-2-small's conversion for a few
-    copies of the (50257, 768) embedding table, which are exact copies
-    (one fp16 cast of the same weight per use). `np.array_equal` answers
-    those in one pass. Equal arrays contain no NaN (NaN != NaN) and have
-    |a - b| = 0 <= atol everywhere, so allclose would say True too; when
-    they are not exactly equal, allclose decides. Same answer, always."""
-
-    def __getattr__(self, name):
-        return getattr(np, name)
-
-    @staticmethod
-    def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-        a, b = np.asarray(a), np.asarray(b)
-        if a.shape == b.shape and a.dtype == b.dtype and rtol >= 0 and atol >= 0 and np.array_equal(a, b):
-            return True
-        return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-
-
-def _c_order_cast_value(original):
-    """coremltools' `cast.get_cast_value` (the value of a `cast` of a
-    constant, which const_elimination then makes a const) is
-    `x.astype(dtype)`, which keeps the memory order of `x`. A transposed
-    weight (hlo_coreml's linear weights are transposed views of the MLIR
-    constants, see emit/ops_linalg.py) would give a transposed fp16 array,
-    and every later `reshape(-1)` / `flatten()` of it in coremltools
-    (const_deduplication's hash on each run, the weight file) would copy
-    it. Casting into C order gives the same values laid out as coremltools
-    reads them anyway."""
-    from coremltools.converters.mil.mil.types.type_mapping import string_to_nptype
-
-    def get_cast_value(cls, input_var, dtype_val):
-        value = input_var.val
-        if isinstance(value, np.ndarray) and not value.flags.c_contiguous and dtype_val in cls.supported_dtypes():
-            return value.astype(string_to_nptype(dtype_val), order="C")
-        return original.__func__(cls, input_var, dtype_val)
-
-    return classmethod(get_cast_value)
-
-
-def _sized_underflow_check(original):
-    """coremltools' `_check_underflow_to_zero(new_var, var)` (fp16 casts of
-    small constants: values that become 0 are nudged to fp16's smallest
-    subnormal) starts with `len(var.val.flatten()) < 400`: a full copy of
-    every weight it is asked about, to learn its size. At 400 elements or
-    more it does nothing, so that case returns at once. Same result,
-    always."""
-
-    def check(self, new_var, var):
-        value = var.val
-        if value is not None and np.size(value) >= 400:
-            return None
-        return original(self, new_var, var)
-
-    return check
-
-
-def _weight_writer_without_copies(original):
-    """coremltools' `_get_offset_by_writing_data(var, blob_writer)` writes
-    a const's value to weight.bin; for fp16 it takes `val.flatten()`, then
-    `.tobytes()`, then `np.frombuffer` of that: two full copies of every
-    weight (fp32: one, `flatten`). For a float16 / float32 array the same
-    bytes in the same (C) order are a view of the array itself, which is
-    what is handed to the writer here; any other value goes to the
-    original. Same file, always."""
-    from coremltools.converters.mil.mil import types
-
-    def write(output_var, blob_writer):
-        value = output_var.val
-        if isinstance(value, np.ndarray):
-            if output_var.dtype == types.fp16 and value.dtype == np.float16:
-                return blob_writer.write_fp16_data(np.ascontiguousarray(value).reshape(-1).view(np.uint16))
-            if output_var.dtype == types.fp32 and value.dtype == np.float32:
-                return blob_writer.write_float_data(np.ascontiguousarray(value).reshape(-1))
-        return original(output_var, blob_writer)
-
-    return write
-
-
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100
@@ -251,33 +170,14 @@ def mil_pass_overhead_removed():
     from coremltools.converters.mil.mil import Block, Function, Program
     from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
 
-    import importlib
-
-    dedup_module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
-
     replacements = [
         (FP16ComputePrecision, "fp16_overflow", _fast_fp16_overflow(FP16ComputePrecision.fp16_overflow)),
         (Block, "_propagate_nonreplaceable_vars", _fast_propagate_nonreplaceable_vars(Block._propagate_nonreplaceable_vars)),
     ]
     if fast_paths.enabled():
-        from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+        from .coreml_fast_paths import fast_path_replacements
 
-        from coremltools.converters.mil.backend.mil import helper as backend_helper
-
-        replacements += [
-            (dedup_module, "np", _NumpyExactFirst()),
-            (
-                backend_helper,
-                "_get_offset_by_writing_data",
-                _weight_writer_without_copies(backend_helper._get_offset_by_writing_data),
-            ),
-            (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
-            (
-                FP16ComputePrecision,
-                "_check_underflow_to_zero",
-                _sized_underflow_check(FP16ComputePrecision._check_underflow_to_zero),
-            ),
-        ]
+        replacements += fast_path_replacements()
     if os.environ.get("HLO_COREML_MIL_VALIDATE") != "each":
         replacements.append((Program, "validate", lambda self, check_essential_scope=False: None))
     if not logging.getLogger("coremltools.converters.mil.mil.passes").isEnabledFor(logging.DEBUG):

@@ -1,0 +1,270 @@
+"""The result-preserving replacements of coremltools internals that
+`compile()` installs during `ct.convert` when the fast paths are on
+(hlo_coreml.fast_paths): each gives the same MIL program and weight file
+as coremltools' own code, at less time or memory. test/python/
+test_fast_paths.py checks each against coremltools' function and every zoo
+architecture end to end with the fast paths on and off.
+`fast_path_replacements()` lists them as (owner, attribute, replacement)
+for `coreml_patches.mil_pass_overhead_removed`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fast_path_replacements() -> list:
+    """(owner, attribute name, replacement) of every fast path."""
+    from coremltools.converters.mil.backend.mil import helper as backend_helper
+    from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+    from coremltools.converters.mil.mil.passes.defs.quantization import FP16ComputePrecision
+
+    import importlib
+
+    dedup_module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+    transposes = _transpose_optimization_class()
+    return [
+        (dedup_module, "np", _NumpyExactFirst()),
+        (_const_deduplication_class(), "find_constants", _find_constants_hashing_heads()),
+        (backend_helper, "_get_offset_by_writing_data", _weight_writer_without_copies(backend_helper._get_offset_by_writing_data)),
+        (backend_helper, "create_tensor_value", _tensor_values_in_bulk(backend_helper.create_tensor_value)),
+        (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
+        (transposes, "apply_transform", _transpose_removal_without_idle_inference(transposes.apply_transform)),
+        (FP16ComputePrecision, "_check_underflow_to_zero", _sized_underflow_check(FP16ComputePrecision._check_underflow_to_zero)),
+        *_is_tensor_replacements(),
+    ]
+
+
+class _NumpyExactFirst:
+    """numpy, except that `allclose` first tries exact equality.
+
+    coremltools' `const_deduplication` pass compares every pair of
+    constants whose shape, dtype and leading elements agree with
+    `np.allclose(a, b, rtol=0, atol=...)`: |a - b|, two more temporaries and
+    a reduction per pair, 1.6 s of GPT-2-small's conversion for a few
+    copies of the (50257, 768) embedding table, which are exact copies
+    (one fp16 cast of the same weight per use). `np.array_equal` answers
+    those in one pass. Equal arrays contain no NaN (NaN != NaN) and have
+    |a - b| = 0 <= atol everywhere, so allclose would say True too; when
+    they are not exactly equal, allclose decides. Same answer, always."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape == b.shape and a.dtype == b.dtype and rtol >= 0 and atol >= 0 and np.array_equal(a, b):
+            return True
+        return np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def _find_constants_hashing_heads():
+    """coremltools' `const_deduplication.find_constants` groups the large
+    constants by (dtype, shape, sha1 of their first LENGTH_OF_HASHKEY
+    elements in C order), taken as `value.reshape(-1)[:n]`. For a
+    transposed view (hlo_coreml's linear weights, see emit/ops_linalg.py)
+    that reshape copies the whole array to read 100 elements: 49 copies of
+    GPT-2's weights in the pass run before the fp16 casts. This version
+    reads the same elements as `value.flat[:n]` (n elements copied) and
+    otherwise does what coremltools does, in the same order: constants
+    below the pass's size threshold and list values are skipped, a
+    `weight_key` joins the key, and a constant with a key seen before is a
+    duplicate of the first earlier one that `allclose` (rtol 0, the dtype's
+    atol; `_NumpyExactFirst`) finds equal, else a new unique constant.
+    The same groups, always."""
+    import hashlib
+
+    from coremltools.converters.mil.mil import ListVar
+
+    dedup = _const_deduplication_class()
+
+    def find_constants(blocks):
+        unique2duplicates: dict = {}
+        by_key: dict = {}
+        for block in blocks:
+            for op in list(block.operations):
+                if op.op_type != "const":
+                    continue
+                var = op.outputs[0]
+                if isinstance(var, ListVar) or not dedup.should_be_deduplicated(var.val):
+                    continue
+                value = var.val
+                head = np.ascontiguousarray(value.flat[: dedup.LENGTH_OF_HASHKEY])
+                key = (var.dtype, var.shape, hashlib.sha1(head).hexdigest())
+                if hasattr(op, "weight_key"):
+                    key = (op.weight_key, *key)
+                seen = by_key.setdefault(key, [])
+                atol = dedup.DTYPE2ATOL.get(var.dtype, 1e-12)
+                first = next((u for u in seen if _NumpyExactFirst.allclose(value, u.val, rtol=0.0, atol=atol)), None)
+                if first is None:
+                    seen.append(var)
+                    unique2duplicates[var] = []
+                else:
+                    unique2duplicates[first].append(var)
+        return unique2duplicates
+
+    return staticmethod(find_constants)
+
+
+def _const_deduplication_class():
+    import importlib
+
+    module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
+    return module.const_deduplication
+
+
+def _transpose_optimization_class():
+    from coremltools.converters.mil.mil.passes.defs.optimize_repeat_ops import _TransposeOptimization
+
+    return _TransposeOptimization
+
+
+def _transpose_removal_without_idle_inference(original):
+    """coremltools' `reduce_transposes` (`_TransposeOptimization.
+    apply_transform`) decides which transposes cancel, removes them, drops
+    the identity ops it put on the block outputs, and then re-runs type and
+    value inference on every op of the block, whether or not it removed
+    anything: 0.8 s of GPT-2-small's conversion, where none of its three
+    runs finds a transpose to cancel. This version takes the same steps in
+    the same order (minus the debug log lines), and skips only that
+    inference when nothing was cancelled: the graph afterwards is then the
+    graph before (the same ops, inputs and outputs), so inference would
+    give every op the types and values it has. With debug output requested
+    the original runs."""
+    import logging as _logging
+
+    from coremltools.converters.mil.mil.passes.defs import optimize_repeat_ops
+
+    def apply_transform(self):
+        if self._DEBUG or optimize_repeat_ops.logger.isEnabledFor(_logging.DEBUG):
+            return original(self)
+        self._verify_cancellable_transposes()
+        for transpose_op in self.transpose_op_to_cancel_ops:
+            self._remove_transpose_ops(transpose_op)
+        self.block.set_outputs([sink_op.x for sink_op in self.output_sink_ops])
+        self.block.remove_ops(list(self.output_sink_ops))
+        if self.transpose_op_to_cancel_ops:
+            for op in self.block.operations:
+                op.type_value_inference(overwrite_output=True)
+
+    return apply_transform
+
+
+def _tensor_values_in_bulk(original):
+    """coremltools' `create_tensor_value(array)` (the MIL proto value of a
+    constant kept inline: bool and int32 tensors of any size, and small
+    float ones) appends the elements one Python call at a time: 0.5 s for
+    GPT-2-small's twelve 128x128 causal masks. For a non-empty bool,
+    int32/int64 or fp32/fp64 array this extends the same repeated field
+    (coremltools' own choice of field) with `tolist()`, which gives the same
+    Python values `np_val_to_py_type` gives element by element (bool, int,
+    float); anything else goes to the original. The same message,
+    always."""
+    from coremltools.converters.mil.backend.mil import helper
+    from coremltools.converters.mil.mil import types
+    from coremltools.proto import MIL_pb2
+
+    bulk = {np.dtype(np.bool_), np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64)}
+
+    def create_tensor_value(np_tensor):
+        if not (isinstance(np_tensor, np.ndarray) and np_tensor.dtype in bulk and np_tensor.size):
+            return original(np_tensor)
+        builtin = types.numpy_type_to_builtin_type(np_tensor.dtype)
+        value_type = helper.create_valuetype_tensor(np_tensor.shape, helper.types_to_proto_primitive(builtin))
+        value = MIL_pb2.Value(type=value_type)
+        helper._tensor_field_by_type(value.immediateValue.tensor, builtin).extend(np_tensor.reshape(-1).tolist())
+        return value
+
+    return create_tensor_value
+
+
+def _memoized_is_tensor(original):
+    """coremltools' `types.is_tensor(t)` builds a fresh `Type` description
+    of `t` (`get_type_info`, recursively for the element type) to read its
+    name: ~500k calls and a tenth of an unrolled scan's conversion (input
+    validation and dtype lookups of every op it builds). Its answer depends
+    only on the class `t` (a MIL type is a class; tensor classes are
+    memoized per element type and shape), so it is remembered per class
+    for the duration of one conversion; anything that is not a class goes
+    to the original. The same answer, always."""
+    known: dict = {}
+
+    def is_tensor(tensor_type):
+        if not isinstance(tensor_type, type):
+            return original(tensor_type)
+        answer = known.get(tensor_type)
+        if answer is None:
+            answer = known[tensor_type] = original(tensor_type)
+        return answer
+
+    return is_tensor
+
+
+def _is_tensor_replacements() -> list:
+    """`_memoized_is_tensor` at each place coremltools looks `is_tensor` up:
+    the `types` package, `type_mapping` itself and `type_tensor`."""
+    from coremltools.converters.mil.mil import types
+    from coremltools.converters.mil.mil.types import type_mapping, type_tensor
+
+    memoized = _memoized_is_tensor(type_mapping.is_tensor)
+    return [(module, "is_tensor", memoized) for module in (types, type_mapping, type_tensor)]
+
+
+def _c_order_cast_value(original):
+    """coremltools' `cast.get_cast_value` (the value of a `cast` of a
+    constant, which const_elimination then makes a const) is
+    `x.astype(dtype)`, which keeps the memory order of `x`. A transposed
+    weight (hlo_coreml's linear weights are transposed views of the MLIR
+    constants, see emit/ops_linalg.py) would give a transposed fp16 array,
+    and every later `reshape(-1)` / `flatten()` of it in coremltools
+    (const_deduplication's hash on each run, the weight file) would copy
+    it. Casting into C order gives the same values laid out as coremltools
+    reads them anyway."""
+    from coremltools.converters.mil.mil.types.type_mapping import string_to_nptype
+
+    def get_cast_value(cls, input_var, dtype_val):
+        value = input_var.val
+        if isinstance(value, np.ndarray) and not value.flags.c_contiguous and dtype_val in cls.supported_dtypes():
+            return value.astype(string_to_nptype(dtype_val), order="C")
+        return original.__func__(cls, input_var, dtype_val)
+
+    return classmethod(get_cast_value)
+
+
+def _sized_underflow_check(original):
+    """coremltools' `_check_underflow_to_zero(new_var, var)` (fp16 casts of
+    small constants: values that become 0 are nudged to fp16's smallest
+    subnormal) starts with `len(var.val.flatten()) < 400`: a full copy of
+    every weight it is asked about, to learn its size. At 400 elements or
+    more it does nothing, so that case returns at once. Same result,
+    always."""
+
+    def check(self, new_var, var):
+        value = var.val
+        if value is not None and np.size(value) >= 400:
+            return None
+        return original(self, new_var, var)
+
+    return check
+
+
+def _weight_writer_without_copies(original):
+    """coremltools' `_get_offset_by_writing_data(var, blob_writer)` writes
+    a const's value to weight.bin; for fp16 it takes `val.flatten()`, then
+    `.tobytes()`, then `np.frombuffer` of that: two full copies of every
+    weight (fp32: one, `flatten`). For a float16 / float32 array the same
+    bytes in the same (C) order are a view of the array itself, which is
+    what is handed to the writer here; any other value goes to the
+    original. Same file, always."""
+    from coremltools.converters.mil.mil import types
+
+    def write(output_var, blob_writer):
+        value = output_var.val
+        if isinstance(value, np.ndarray):
+            if output_var.dtype == types.fp16 and value.dtype == np.float16:
+                return blob_writer.write_fp16_data(np.ascontiguousarray(value).reshape(-1).view(np.uint16))
+            if output_var.dtype == types.fp32 and value.dtype == np.float32:
+                return blob_writer.write_float_data(np.ascontiguousarray(value).reshape(-1))
+        return original(output_var, blob_writer)
+
+    return write
