@@ -150,6 +150,40 @@ def test_fp16_tolerance_derives_from_fp16_rounding():
     assert runner.tolerance(p, "fp16") == pytest.approx(8 * 2.0**-11 * 2)
 
 
+def test_widened_program_reads_bf16_as_f32():
+    import ml_dtypes
+
+    x = Input("a0", np.array([1.0, 1.015625], dtype=ml_dtypes.bfloat16))
+    op = Op("v0", "elementwise_float", "add", "{0} + jnp.bfloat16(0.1) + lax.broadcasted_iota(jnp.bfloat16, (2,), 0)",
+            ("a0",), (2,), "bfloat16")  # fmt: skip
+    p = Program(0, [x], [op], ["v0"])
+    w = p.widened()
+    assert p.uses_bfloat16() and not w.uses_bfloat16()
+    assert w.inputs[0].data.dtype == np.float32 and w.ops[0].dtype == "float32"
+    # the literal keeps its bf16 value: 0.1 rounds to 0.10009765625
+    assert w.ops[0].expr == "{0} + jnp.float32(0.10009765625) + lax.broadcasted_iota(jnp.float32, (2,), 0)"
+    assert p.inputs[0].data.dtype == ml_dtypes.bfloat16  # the original is unchanged
+
+
+def test_bf16_cancellation_is_checked_against_the_program_read_in_f32(monkeypatch):
+    # Fuzz seed 1579, minimized: JAX's bf16 rounding of the mean makes the
+    # layer norm [0, 0, 0, 2.09]; the compiler computes bf16 in f32
+    # (docs/precision.md) and gets [-0.52, .., 1.57], which is JAX's answer
+    # for the program read in f32. A wrong answer still fails both.
+    import ml_dtypes
+
+    expr = "({0} - jnp.mean({0}, axis=0, keepdims=True)) * lax.rsqrt(jnp.var({0}, axis=0, keepdims=True) + 1e-5)"
+    x = Input("v0", np.array([[1.0], [1.0], [1.0], [1.015625]], dtype=ml_dtypes.bfloat16))
+    p = Program(1579, [x], [Op("v3", "fused", "layer_norm", expr, ("v0",), (4, 1), "bfloat16")], ["v3"])
+    result = runner.check(p, "fp32")
+    assert (result.cls, result.widened) == ("pass", 1), result.message
+
+    run = runner._run_interpreter
+    monkeypatch.setattr(runner, "_run_interpreter", lambda *a: {k: v + 0.25 for k, v in run(*a).items()})
+    result = runner.check(p, "fp32")
+    assert result.cls == "mismatch" and "bf16 read as f32" in result.message, result.message
+
+
 # -- minimizer ---------------------------------------------------------------
 
 
