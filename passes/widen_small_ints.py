@@ -39,9 +39,13 @@ result is wrapped back:
   ui32: saturating like XLA on CPU (negative and NaN -> 0, >= 2**32 ->
   2**32 - 1), values >= 2**31 converted as their i32 bit pattern.
 
+- ui32 divide / remainder: rebuilt from signed int32 arithmetic on values
+  that never overflow (passes/ui32_division.py); division by zero gives
+  all ones / the dividend, as in XLA.
+
 Afterwards no value has a narrow integer type. Refused with a diagnostic:
-ui32 divide/remainder (unsigned division of bit patterns >= 2**31) and
-bitcast_convert on 8/16-bit types (ui32 <-> f32 is kept: the bits are i32's).
+bitcast_convert on 8/16-bit types (ui32 <-> f32 is kept: the bits are
+i32's), and ui32 divide/remainder of dynamic shape.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from hlo_coreml.ir_utils import constant_value
 
 from .registry import ModulePass, register_pass
 from .retype import retype_op
+from .ui32_division import ui32_divide_remainder
 
 _WRAPPED = frozenset(
     "stablehlo." + n
@@ -195,11 +200,13 @@ def _widen_op(op, ins, outs) -> bool:
         )
         return False
     if name in ("stablehlo.divide", "stablehlo.remainder") and outs and outs[0] == (32, False):
-        op.location.emit_error(
-            f"'{name}' on ui32 is not supported: Core ML divides signed int32 only, and ui32 values "
-            ">= 2**31 would divide wrongly (use uint16 or int32 values)"
-        )
-        return False
+        if not ir.RankedTensorType(op.results[0].type).has_static_shape:
+            op.location.emit_error(f"'{name}' on ui32 with a dynamic shape is not supported")
+            return False
+        _retype(op)
+        _replace_result(op, 0, lambda r: ui32_divide_remainder(op.operands[0], op.operands[1], name))
+        op.operation.erase()
+        return True
     if name == "stablehlo.constant" and outs[0]:
         _widen_constant(op, outs[0])
     _retype(op)

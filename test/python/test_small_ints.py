@@ -72,11 +72,11 @@ def test_uint32_bit_patterns():
     )
 
 
-def test_uint32_division_refused():
-    x = np.array([3000000000, 7], np.uint32)
-    with pytest.raises(hlo_coreml.LegalizationError) as info:
-        hlo_coreml.compile(lambda x: x // np.uint32(3), x)
-    assert "on ui32 is not supported" in str(info.value)
+def test_uint32_division():
+    # Was refused ("Core ML divides signed int32 only"); now exact
+    # (passes/ui32_division.py; edge values in test_small_int_ops.py).
+    x = np.array([3000000000, 7, 2**32 - 1, 2**31], np.uint32)
+    check_against_jax(lambda x: (x // np.uint32(3), x % np.uint32(3)), x)
 
 
 def test_int8_reduce_sum_wraps():
