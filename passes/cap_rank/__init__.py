@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hlo_coreml._mlir import ir, rewrite
+from hlo_coreml._mlir import ir, rewrite, stablehlo
 
 from hlo_coreml.emit.ops_indexing import gather_is_canonical, scatter_is_canonical
 
@@ -57,10 +58,13 @@ class CapRankPass(ModulePass):
       decomposition of those types (cap_rank/composites.py), so they keep
       their MIL op; other composites are replaced by their decomposition.
 
-    When a transpose, broadcast or reduction would still need more than five
-    dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it is
-    rewritten into rank-4 transposes of collapsed views (moving one block at
-    a time) around a broadcast into or a reduction over a 2-D view.
+    When a transpose, broadcast, iota or reduction would still need more
+    than five dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it
+    is rewritten into rank-4 transposes of collapsed views (moving one block
+    at a time) around a broadcast into or a reduction over a 2-D view (an
+    iota becomes a 1-D iota broadcast that way). A `reverse` becomes
+    reverses of rank-3 views [before, run, after], one per run of adjacent
+    reversed dims, before planning.
 
     ```mlir
     %0 = stablehlo.reshape %x : (tensor<1x12x4x4xf32>) -> tensor<1x3x2x2x4x4xf32>
@@ -266,8 +270,28 @@ def _reshape_of_reshape(op, rewriter):
     return False
 
 
+def _reshape_of_iota(op, rewriter):
+    """reshape(iota along a) is an iota along b of the new shape when the
+    dims before a and before b hold the same number of elements and a and b
+    have the same size (each index then keeps its coordinate along a)."""
+    owner = op.operands[0].owner
+    if isinstance(owner, ir.Block) or owner.operation.name != "stablehlo.iota":
+        return True
+    a = ir.IntegerAttr(owner.attributes["iota_dimension"]).value
+    old, new = shape_of(op.operands[0]), shape_of(op.results[0])
+    before = math.prod(old[:a])
+    for b in range(len(new)):
+        if math.prod(new[:b]) == before and new[b] == old[a]:
+            with rewriter.ip, op.location:
+                value = stablehlo.IotaOp(tensor_type(op.results[0]), b).result
+            rewriter.replace_op(op, [value])
+            return False
+    return True
+
+
 def _cleanup_patterns():
     """Built per use: a frozen pattern set belongs to its MLIR context."""
     patterns = rewrite.RewritePatternSet()
     patterns.add("stablehlo.reshape", _reshape_of_reshape)
+    patterns.add("stablehlo.reshape", _reshape_of_iota)
     return patterns.freeze()

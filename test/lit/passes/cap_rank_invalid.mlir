@@ -16,9 +16,14 @@ func.func @main(%arg0: tensor<?x2x3x4x5x6xf32>) -> tensor<2x3x4x5x6xf32> {
 // An op with no lower-rank rewrite: the op, its location, the rank and the shape.
 func.func @main(%arg0: tensor<1440xf32>) -> tensor<1440xf32> {
   %0 = stablehlo.reshape %arg0 : (tensor<1440xf32>) -> tensor<2x2x3x4x5x6xf32>
-  // ERR: cap_rank_invalid.mlir:[[# @LINE + 2]]:8: error: 'stablehlo.reverse' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>); Core ML supports rank <= 5 and hlo-coreml-cap-rank has no lower-rank rewrite for 'stablehlo.reverse'
-  // expected-error@+1 {{'stablehlo.reverse' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>)}}
-  %1 = stablehlo.reverse %0, dims = [1, 3] : tensor<2x2x3x4x5x6xf32>
+  %c = stablehlo.constant dense<0.0> : tensor<f32>
+  // ERR: cap_rank_invalid.mlir:[[# @LINE + 2]]:8: error: 'stablehlo.reduce_window' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>); Core ML supports rank <= 5 and hlo-coreml-cap-rank has no lower-rank rewrite for 'stablehlo.reduce_window'
+  // expected-error@+1 {{'stablehlo.reduce_window' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>)}}
+  %1 = "stablehlo.reduce_window"(%0, %c) ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) {window_dimensions = array<i64: 1, 1, 1, 4, 1, 1>, padding = dense<[[0, 0], [0, 0], [0, 0], [3, 0], [0, 0], [0, 0]]> : tensor<6x2xi64>} : (tensor<2x2x3x4x5x6xf32>, tensor<f32>) -> tensor<2x2x3x4x5x6xf32>
   %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x6xf32>) -> tensor<1440xf32>
   return %2 : tensor<1440xf32>
 }
