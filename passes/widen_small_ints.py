@@ -207,8 +207,8 @@ def _widen_op(op, ins, outs) -> bool:
         _replace_result(op, 0, lambda r: ui32_divide_remainder(op.operands[0], op.operands[1], name))
         op.operation.erase()
         return True
-    if name == "stablehlo.constant" and outs[0]:
-        _widen_constant(op, outs[0])
+    if name == "stablehlo.constant" and outs[0] and not _widen_constant(op, outs[0]):
+        return False
     _retype(op)
     info_in = ins[0] if ins else None
     info_out = outs[0] if outs else None
@@ -433,18 +433,46 @@ def _retype_blocks(op) -> None:
     retype_op(op, widen_type, results=False)
 
 
-def _widen_constant(op, info) -> None:
+def _widen_constant(op, info) -> bool:
+    """Give the constant its i32 attribute (uiN zero-extended, iN
+    sign-extended, ui32 as its bit pattern). Returns False after emitting an
+    error at the constant."""
     bits, signed = info
     attr = op.attributes["value"]
     old = ir.RankedTensorType(op.results[0].type)
     new_type = widen_type(old)
-    values = np.asarray(attr)
+    try:
+        values = np.asarray(attr)
+    except TypeError:
+        # Widths NumPy has no type for (i4, ui4, i2, ...: a quantized weight
+        # hlo-coreml-fold-dequantize did not consume): StableHLO's reference
+        # interpreter converts them to i32, extending by signedness.
+        values = _evaluate_as_i32(op)
+        if values is None:
+            return False
+        signed = True  # already extended to the i32 value
     if attr.is_splat:
         value = int(values.reshape(-1)[0])
         i32 = ir.IntegerType.get_signless(32)
         op.attributes["value"] = ir.DenseElementsAttr.get_splat(
             new_type, ir.IntegerAttr.get(i32, _as_i32(value))
         )
-        return
+        return True
     widened = values.astype(np.int64).astype(np.uint32).view(np.int32) if not signed else values.astype(np.int32)
     op.attributes["value"] = ir.DenseElementsAttr.get(np.ascontiguousarray(widened.reshape(old.shape)), type=new_type)
+    return True
+
+
+def _evaluate_as_i32(op):
+    from .constant_eval import evaluate_constants
+
+    t = ir.RankedTensorType(op.results[0].type)
+    i32 = ir.IntegerType.get_signless(32)
+    try:
+        ((values,),) = evaluate_constants(
+            [op], lambda v: [stablehlo.ConvertOp(ir.RankedTensorType.get(t.shape, i32), v).result]
+        )
+    except ValueError as e:
+        op.location.emit_error(f"'stablehlo.constant' of type {t} cannot be widened to i32: {e}")
+        return None
+    return np.asarray(values)

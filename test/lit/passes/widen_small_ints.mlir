@@ -301,3 +301,25 @@ func.func @rem_ui32(%a: tensor<3xui32>, %b: tensor<3xui32>) -> tensor<3xui32> {
   %0 = stablehlo.remainder %a, %b : tensor<3xui32>
   return %0 : tensor<3xui32>
 }
+
+// -----
+
+// i4 / ui4 constants (NumPy has no such type; StableHLO's interpreter
+// converts them): sign- and zero-extended to i32, splat or dense.
+// CHECK-LABEL: func.func @int4_constants(
+// CHECK-DAG:     stablehlo.constant dense<[1, -2, 7, -8]> : tensor<4xi32>
+// CHECK-DAG:     stablehlo.constant dense<[1, 2, 9, 15]> : tensor<4xi32>
+// CHECK-DAG:     stablehlo.constant dense<-3> : tensor<4xi32>
+// CHECK-NOT:     i4
+func.func @int4_constants(%x: tensor<4xi32>) -> tensor<4xi32> {
+  %c = stablehlo.constant dense<[1, -2, 7, -8]> : tensor<4xi4>
+  %u = stablehlo.constant dense<[1, 2, 9, 15]> : tensor<4xui4>
+  %s = stablehlo.constant dense<-3> : tensor<4xi4>
+  %0 = stablehlo.convert %c : (tensor<4xi4>) -> tensor<4xi32>
+  %1 = stablehlo.convert %u : (tensor<4xui4>) -> tensor<4xi32>
+  %2 = stablehlo.convert %s : (tensor<4xi4>) -> tensor<4xi32>
+  %3 = stablehlo.add %x, %0 : tensor<4xi32>
+  %4 = stablehlo.add %3, %1 : tensor<4xi32>
+  %5 = stablehlo.add %4, %2 : tensor<4xi32>
+  return %5 : tensor<4xi32>
+}
