@@ -277,3 +277,21 @@ def test_rank6_dynamic_slices(tmp_path):
     x = f32(720)
     for i, j in ((1, 0), (3, 2), (-5, 9)):
         check(f, x, np.int32(i), np.int32(j), tmp_path=tmp_path, rtol=1e-6, atol=1e-6)
+
+
+def test_iota_fallback_through_a_broadcast(tmp_path):
+    # cap-rank's iota fallback when even the iota of a collapsed view would
+    # be too high: a 1-D iota broadcast through a 2-D view. At max-rank 5
+    # this needs rank 7+; max-rank=2 reaches it with rank 3.
+    from hlo_coreml import pipeline
+
+    elements = [
+        "hlo-coreml-cap-rank{max-rank=2}" if e == "hlo-coreml-cap-rank" else e
+        for e in pipeline.expand(["hlo-coreml-legalize-pipeline"])
+    ]
+
+    def f(x, y):
+        s = x.reshape(2, 3, 4) + jax.lax.broadcasted_iota(jnp.float32, (2, 3, 4), 1)
+        return jnp.concatenate([s, y.reshape(2, 3, 2)], axis=2).reshape(6, 6)
+
+    check(f, f32(6, 4), f32(6, 2, seed=1), tmp_path=tmp_path, legalize_pipeline=elements)
