@@ -4,6 +4,7 @@ classifier, minimizer, and the CI seed budget (docs/fuzzing.md)."""
 from __future__ import annotations
 
 import collections
+import os
 
 import jax
 import numpy as np
@@ -182,6 +183,28 @@ def test_bf16_cancellation_is_checked_against_the_program_read_in_f32(monkeypatc
     monkeypatch.setattr(runner, "_run_interpreter", lambda *a: {k: v + 0.25 for k, v in run(*a).items()})
     result = runner.check(p, "fp32")
     assert result.cls == "mismatch" and "bf16 read as f32" in result.message, result.message
+
+
+def test_pool_replaces_a_worker_past_its_memory_limit():
+    # A worker past the limit is replaced between tasks (fresh process),
+    # and every task still reports. Limit 0: replaced after every task.
+    from hlo_coreml.fuzz import pool
+
+    p = pool.Pool(1, rss_limit=0)
+    started = []
+    start = p._start
+
+    def counting_start():
+        started.append(start())
+        return started[-1]
+
+    p._start = counting_start
+    tasks = [{"seed": s, "precisions": ["fp32"], "timeout": 60, "families": ["elementwise_float"]} for s in (0, 1)]
+    results = p.run(tasks, lambda task: 120)
+    assert sorted(r["seed"] for r in results) == [0, 1]
+    assert len(started) == 2  # the first worker, and one after the first task (none after the last)
+    assert all(not proc.is_alive() for proc, _ in started)
+    assert pool.rss_bytes(os.getpid()) > 0
 
 
 # -- minimizer ---------------------------------------------------------------
