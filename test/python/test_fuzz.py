@@ -207,6 +207,26 @@ def test_pool_replaces_a_worker_past_its_memory_limit():
     assert pool.rss_bytes(os.getpid()) > 0
 
 
+def test_fp16_cos_of_a_large_computed_value_is_not_compared():
+    # Fuzz seed 5504 at fp16: cos(det(...)) with det = 15773.87. At fp16
+    # the argument's rounding (spacing 8 there) is worth many periods, so
+    # the output has no significant digits; it is counted as unchecked.
+    # The same cos of a small computed value, and at fp32, is compared.
+    x = Input("a0", np.array([15773.8701171875, 2.5], dtype=np.float32))
+
+    def program(scale):
+        ops = [Op("v0", "elementwise_float", "mul", f"{{0}} * {scale}", ("a0",), (2,), "float32"),
+               Op("v1", "elementwise_float", "cos", "jnp.cos({0})", ("v0",), (2,), "float32")]  # fmt: skip
+        return Program(5504, [x], ops, ["v1"])
+
+    result = runner.check(program(1.0), "fp16")
+    assert (result.cls, result.unchecked) == ("pass", 1), result.message
+    assert runner._lost_periodic_outputs(program(1.0), "fp16") == {"v1"}
+    assert runner._lost_periodic_outputs(program(0.001), "fp16") == set()
+    assert runner._lost_periodic_outputs(program(1.0), "fp32") == set()
+    assert runner.check(program(1.0), "fp32").cls == "pass"
+
+
 # -- minimizer ---------------------------------------------------------------
 
 
