@@ -1,6 +1,7 @@
 """Preparation of high-rank ops for hlo-coreml-cap-rank: unit dims squeezed
-out of transposes, broadcasts and reductions; a reverse becomes rank-3
-reverses of collapsed views; composites inlined."""
+out of transposes, broadcasts and reductions, strides out of unit dims of
+slices; a reverse becomes rank-3 reverses of collapsed views; composites
+inlined."""
 
 from __future__ import annotations
 
@@ -51,6 +52,14 @@ def _normalize_units(op, max_rank: int) -> None:
                 ).result
             y = reshape(y, out_shape)
         _replace(op, [y])
+    elif name == "stablehlo.slice":
+        # A stride on a dim of size 1 selects the one element either way;
+        # stride 1 lets the dim collapse with its neighbours.
+        shape = shape_of(op.operands[0])
+        strides = _i64s(op, "strides")
+        unit_strides = [1 if shape[d] == 1 else s for d, s in enumerate(strides)]
+        if unit_strides != strides:
+            op.attributes["strides"] = ir.DenseI64ArrayAttr.get(unit_strides)
     elif name == "stablehlo.reverse":
         # Reversing a run of adjacent dims reverses them as one collapsed
         # dim (index i * J + j becomes (I-1-i) * J + (J-1-j)); runs are

@@ -33,6 +33,12 @@ def reverse_6d(x):
     return jnp.flip(x.reshape(2, 2, 3, 4, 5, 6), axis=(1, 3, 4)).reshape(-1)
 
 
+def slice_unit_strides_6d(x):
+    # Fuzz seed 5269: strides on dims of size 1 kept those dims apart.
+    y = jnp.expand_dims(jnp.expand_dims(x, (1, 2)), 4)  # 5x1x1x3x1x5
+    return jax.lax.slice(y, (0, 0, 0, 2, 0, 2), (2, 1, 1, 3, 1, 3), (2, 1, 3, 3, 1, 1)).reshape(-1) * 2.0
+
+
 def take_along_axis_rank5(x, i):
     # Fuzz seeds 1049, 1815: the index vector concatenates iotas of rank 6
     # along a new last dim; each needed every dim apart (an iota is now a
@@ -161,6 +167,7 @@ CASES = [
     ("gather_6d", gather_6d, (f32(12, 24), np.array([0, 5, -1, 9], np.int32))),
     ("scatter_6d", scatter_6d, (f32(12, 24), np.array([0, 5, -1, 2], np.int32), f32(4, 48, seed=3))),
     ("reverse_6d", reverse_6d, (f32(1440),)),
+    ("slice_unit_strides_6d", slice_unit_strides_6d, (f32(5, 3, 5),)),
     ("take_along_axis_rank5_iota_6d", take_along_axis_rank5,
      (np.arange(120, dtype=np.int32).reshape(2, 5, 2, 2, 3), (np.arange(240) % 2).astype(np.int32).reshape(2, 5, 2, 4, 3))),
 ]

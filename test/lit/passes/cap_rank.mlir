@@ -410,3 +410,21 @@ func.func @iotas_concatenated_rank6(%a: tensor<2x5x2x2x3xi32>) -> tensor<2x5x2x2
   %5 = stablehlo.reshape %4 : (tensor<2x5x2x2x3x5xi32>) -> tensor<2x5x2x2x15xi32>
   return %5 : tensor<2x5x2x2x15xi32>
 }
+
+// -----
+
+// slice: a stride on a dim of size 1 is dropped, so that dim collapses with
+// its neighbours (fuzz seed 5269: strides (2, 1, 3, 3, 1, 1) on
+// 5x1x1x3x1x5 needed all six dims apart).
+// CHECK-LABEL: func.func @slice_unit_strides(
+// CHECK-SAME:    %[[A:.*]]: tensor<5x3x5xf32>)
+// CHECK-NEXT:    %[[X:.*]] = stablehlo.reshape %[[A]] : (tensor<5x3x5xf32>) -> tensor<5x1x3x1x5xf32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.slice %[[X]] [0:2:2, 0:1, 2:3:3, 0:1, 2:3]
+// RANK-LABEL: func.func @slice_unit_strides(
+// RANK-NOT:     tensor<{{([0-9]+x){5}}}[0-9]+x
+func.func @slice_unit_strides(%a: tensor<5x3x5xf32>) -> tensor<1xf32> {
+  %x = stablehlo.reshape %a : (tensor<5x3x5xf32>) -> tensor<5x1x1x3x1x5xf32>
+  %0 = stablehlo.slice %x [0:2:2, 0:1, 0:1:3, 2:3:3, 0:1, 2:3] : (tensor<5x1x1x3x1x5xf32>) -> tensor<1x1x1x1x1x1xf32>
+  %1 = stablehlo.reshape %0 : (tensor<1x1x1x1x1x1xf32>) -> tensor<1xf32>
+  return %1 : tensor<1xf32>
+}
