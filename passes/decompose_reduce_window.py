@@ -90,10 +90,17 @@ class DecomposeReduceWindowPass(ModulePass):
     side by side; the stride is applied by the last (strided) slices. The
     pass counts the ops of both and takes the fewer (naive for w <= 3).
 
+    A body that is not one of those ops but computes elementwise (JAX's
+    `logaddexp` in `lax.cumlogsumexp`) is applied as a whole to tensors
+    (`_decompose_general_body`, XLA's reading only): cumulative windows by
+    a masked scan, windows without padding or base dilation by the plan
+    above, the init value combined once at the end.
+
     Afterwards no reduce_window remains except the ones the emitter maps
-    onto `cumsum` / `max_pool` / `avg_pool`, several-operand windows, and
-    windows with another body (lax.cumlogsumexp) or a zero-sized shape,
-    which verify-legal reports.
+    onto `cumsum` / `max_pool` / `avg_pool`, several-operand windows,
+    windows with another body that are padded (not cumulatively) or use
+    `init-semantics=spec`, and zero-sized shapes, which verify-legal
+    reports.
     """
 
     name: ClassVar[str] = "hlo-coreml-decompose-reduce-window"
@@ -144,7 +151,7 @@ def decompose_reduce_window(op, rewriter, spec: bool = False):
     `spec=True`: StableHLO's)."""
     body = _decomposable(op)
     if body is None:
-        return True
+        return True if spec else _decompose_general_body(op, rewriter)
     kind = kind_of(op.operands[0])
     idempotent = is_idempotent(body, kind)
     init_is_identity = init_is_identity_constant(op)
@@ -297,13 +304,19 @@ def plan_window(length: int, window: int, dilation: int, stride: int, out: int, 
     return doubling if doubling.ops < naive.ops else naive
 
 
-def _windows(op, init, body: str, idempotent: bool):
+def _windows(op, init, body: str, idempotent: bool, combine=None):
+    """Every window reduced with `combine(a, b)` (default: the body op),
+    which is applied with a's elements before b's."""
     x = op.operands[0]
     window, strides, base, wdil, padding = window_config(op)
     rank = len(window)
     x = _pad(x, init, [lo for lo, _ in padding], [hi for _, hi in padding], [b - 1 for b in base])
     out_shape = shape_of(op.results[0])
-    combine = _COMBINE[body]
+    if combine is None:
+        op_class = _COMBINE[body]
+
+        def combine(a, b):
+            return op_class(a, b)
     for d in range(rank):
         if window[d] == 1 and strides[d] == 1:
             continue
@@ -314,14 +327,97 @@ def _windows(op, init, body: str, idempotent: bool):
             prev = powers[-1]
             step = (1 << (level - 1)) * wdil[d]
             n = shape_of(prev)[d]
-            powers.append(combine(_slice(prev, d, 0, n - step, 1), _slice(prev, d, step, n, 1)).result)
+            powers.append(_result(combine(_slice(prev, d, 0, n - step, 1), _slice(prev, d, step, n, 1))))
         acc = None
         for level, offset in plan.terms:
             start = offset * wdil[d]
             part = _slice(powers[level], d, start, start + (out_shape[d] - 1) * strides[d] + 1, strides[d])
-            acc = part if acc is None else combine(acc, part).result
+            acc = part if acc is None else _result(combine(acc, part))
         x = acc
     return x
+
+
+def _result(value):
+    return value.result if hasattr(value, "result") else value
+
+
+# -- other elementwise bodies (lax.cumlogsumexp) ------------------------------------------------
+
+
+def _decompose_general_body(op, rewriter):
+    """A single-operand window whose body is not one binary op but computes
+    elementwise (`elementwise_regions.region_problem` is None; JAX's
+    `logaddexp` in `lax.cumlogsumexp`), in XLA's reading: the real elements
+    of each window are combined, the init value once, before them.
+
+    - cumulative windows: a Hillis-Steele scan whose shifted-in positions
+      are masked (`select` on an iota), so no identity of the body is
+      needed: step k combines y[i - 2^k] (y[i + 2^k] when reversed) into
+      y[i] where that index exists;
+    - windows without padding or base dilation: the naive / doubling plan
+      of the other bodies (no padding is ever combined);
+    - then body(init, window) for every result.
+
+    The body's arguments keep their order: earlier elements (and the init)
+    on the left. The body is taken to be associative (logaddexp is), as
+    StableHLO leaves the order of a window's reduction open; a single
+    binary op other than the associative ones above (subtract, divide)
+    is left alone. Other windows stay (verify-legal reports them)."""
+    from .elementwise_regions import apply_region, region_problem
+
+    if len(op.operands) != 2 or native_form(op) is not None or body_op_name(op) is not None:
+        return True  # one binary op that is not associative-commutative (subtract, divide, ...) stays
+    x, init, result = op.operands[0], op.operands[1], op.results[0]
+    types = [ir.RankedTensorType(v.type) for v in (x, init, result)]
+    if not all(t.has_static_shape for t in types) or 0 in shape_of(x) or 0 in shape_of(result):
+        return True
+    if not types[0].element_type == types[1].element_type == types[2].element_type:
+        return True
+    block = op.regions[0].blocks[0]
+    if len(block.arguments) != 2 or region_problem(block) is not None:
+        return True
+    cumulative = cumulative_axis(op)
+    _, _, base, _, padding = window_config(op)
+    if cumulative is None and (any(b != 1 for b in base) or any(p != (0, 0) for p in padding)):
+        return True
+
+    def combine(a, b):
+        return apply_region(block, [a, b], shape_of(a))[0]
+
+    with rewriter.ip, op.location:
+        if cumulative is not None:
+            out = _masked_scan(x, combine, *cumulative)
+        else:
+            out = _windows(op, init, "", False, combine)
+        out = combine(_splat(init, shape_of(result)), out)
+    rewriter.replace_op(op, [out])
+    return False
+
+
+def _masked_scan(x, combine, axis: int, reverse: bool):
+    shape = shape_of(x)
+    rank, length = len(shape), shape[axis]
+    i32 = ir.IntegerType.get_signless(32)
+    index = stablehlo.IotaOp(ir.RankedTensorType.get(list(shape), i32), axis).result
+    element = ir.RankedTensorType(x.type).element_type
+    zero = ir.IntegerAttr.get(element, 0) if isinstance(element, ir.IntegerType) else ir.FloatAttr.get(element, 0.0)
+    # What shifted-in positions hold does not matter: they are masked below.
+    filler = stablehlo.ConstantOp(ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get([], element), zero)).result
+    y = x
+    for k in range(scan_steps(length)):
+        shift = 1 << k
+        low, high = [0] * rank, [0] * rank
+        low[axis], high[axis] = (-shift, shift) if reverse else (shift, -shift)
+        moved = _pad(y, filler, low, high, [0] * rank)
+        combined = combine(y, moved) if reverse else combine(moved, y)
+        bound = ir.DenseElementsAttr.get_splat(
+            ir.RankedTensorType.get(list(shape), i32), ir.IntegerAttr.get(i32, length - shift if reverse else shift)
+        )
+        direction = "LT" if reverse else "GE"
+        has = stablehlo.CompareOp(index, stablehlo.ConstantOp(bound).result,
+                                  stablehlo.ComparisonDirectionAttr.get(direction)).result
+        y = stablehlo.SelectOp(has, combined, y).result
+    return y
 
 
 __all__ = ["DecomposeReduceWindowPass", "decompose_reduce_window", "plan_window", "scan_steps"]

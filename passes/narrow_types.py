@@ -43,8 +43,10 @@ class NarrowTypesPass(ModulePass):
     Afterwards no value, argument or result has a 64-bit element type. A
     constant whose values do not fit the narrower type (an integer outside
     the i32/ui32 range, a finite float beyond the f32 range) is an error at
-    that constant; so is a `bitcast_convert` to or from a 64-bit type, whose
-    meaning narrowing would change.
+    that constant, except the 64-bit minimum (maximum) used only as the
+    init of max (min) reductions, which becomes the 32-bit one (`_bound_init`);
+    so is a `bitcast_convert` to or from a 64-bit type, whose meaning
+    narrowing would change.
 
     Ops whose result depends on the bit width are rewritten first so that
     the 32-bit program gives the 64-bit answer for every value that fits
@@ -187,12 +189,22 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
     if isinstance(element, ir.IntegerType):
         info = np.iinfo(np.uint32 if element.is_unsigned else np.int32)
         bad = (values < info.min) | (values > info.max)
+        if bad.any() and attr.is_splat:
+            bound = _bound_init(op, int(values[0]), element.is_unsigned)
+            if bound is not None:
+                return ir.DenseElementsAttr.get_splat(new_type, _scalar_attr(new_type.element_type, bound))
         if bad.any():
             culprit = int(values[bad].reshape(-1)[0])
+            hint = ""
+            if culprit in (-(1 << 63), (1 << 63) - 1):
+                hint = (
+                    " (a 64-bit limit; jnp.take's fill for out-of-range indices is one: "
+                    "pass mode='clip' or a fill_value within 32 bits)"
+                )
             op.location.emit_error(
                 f"'stablehlo.constant' value {culprit} does not fit in "
                 f"{new_type.element_type}: Core ML has no 64-bit integers and "
-                f"hlo-coreml-narrow-types cannot narrow it without changing the result"
+                f"hlo-coreml-narrow-types cannot narrow it without changing the result{hint}"
             )
             return None
         narrowed = values.astype(np.uint32 if element.is_unsigned else np.int32)
@@ -210,6 +222,59 @@ def _narrow_constant(op: ir.Operation) -> ir.Attribute | None:
     if attr.is_splat:
         return ir.DenseElementsAttr.get_splat(new_type, _scalar_attr(new_type.element_type, narrowed[0]))
     return ir.DenseElementsAttr.get(np.ascontiguousarray(narrowed), type=new_type)
+
+
+def _bound_init(op: ir.Operation, value: int, unsigned: bool) -> int | None:
+    """The 32-bit limit to use for a 64-bit limit `value` that is only the
+    initial value of max (min) reductions -- JAX's init for `jnp.max`,
+    `argmax`, `cummax` on int64 -- else None.
+
+    With value the 64-bit minimum (maximum) and every use the init of a max
+    (min) `reduce`, or of a `reduce_window` each of whose windows holds an
+    element of the input (no dilation, padding narrower than the window),
+    the 32-bit limit gives the same results: every narrowed value lies
+    within 32 bits, no result is the init alone (zero-element reductions are
+    gone, hlo-coreml-drop-empty-tensors), and an argmax / argmin pair's init
+    index 0 wins a tie with the init either way."""
+    from .widen_small_ints import _order_direction
+
+    if unsigned:
+        wanted = {(1 << 64) - 1: ("min", (1 << 32) - 1)}
+    else:
+        wanted = {-(1 << 63): ("max", -(1 << 31)), (1 << 63) - 1: ("min", (1 << 31) - 1)}
+    if value not in wanted:
+        return None
+    direction, bound = wanted[value]
+    uses = list(op.results[0].uses)
+    if not uses:
+        return None
+    for use in uses:
+        user = use.owner
+        if user.name not in ("stablehlo.reduce", "stablehlo.reduce_window"):
+            return None
+        n = len(user.results)
+        if use.operand_number != n or _order_direction(user) != direction:
+            return None
+        if user.name == "stablehlo.reduce_window" and not _windows_hold_an_element(user):
+            return None
+    return bound
+
+
+def _windows_hold_an_element(op) -> bool:
+    """No dilation, and padding at most window - 1 on each side: every
+    window overlaps the input."""
+    from hlo_coreml.ir_utils import i64_array
+
+    attrs = op.attributes
+    window = i64_array(op, "window_dimensions")
+    for name in ("base_dilations", "window_dilations"):
+        if name in attrs and any(d != 1 for d in i64_array(op, name)):
+            return False
+    if "padding" in attrs:
+        padding = np.asarray(attrs["padding"]).reshape(-1, 2)
+        if any(low > w - 1 or high > w - 1 for (low, high), w in zip(padding.tolist(), window)):
+            return False
+    return True
 
 
 def _narrow_complex_constant(op, new_type: ir.RankedTensorType) -> ir.Attribute | None:

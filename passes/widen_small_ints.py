@@ -39,9 +39,13 @@ result is wrapped back:
   ui32: saturating like XLA on CPU (negative and NaN -> 0, >= 2**32 ->
   2**32 - 1), values >= 2**31 converted as their i32 bit pattern.
 
+- ui32 divide / remainder: rebuilt from signed int32 arithmetic on values
+  that never overflow (passes/ui32_division.py); division by zero gives
+  all ones / the dividend, as in XLA.
+
 Afterwards no value has a narrow integer type. Refused with a diagnostic:
-ui32 divide/remainder (unsigned division of bit patterns >= 2**31) and
-bitcast_convert on 8/16-bit types (ui32 <-> f32 is kept: the bits are i32's).
+bitcast_convert on 8/16-bit types (ui32 <-> f32 is kept: the bits are
+i32's), and ui32 divide/remainder of dynamic shape.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from hlo_coreml.ir_utils import constant_value
 
 from .registry import ModulePass, register_pass
 from .retype import retype_op
+from .ui32_division import ui32_divide_remainder
 
 _WRAPPED = frozenset(
     "stablehlo." + n
@@ -195,13 +200,15 @@ def _widen_op(op, ins, outs) -> bool:
         )
         return False
     if name in ("stablehlo.divide", "stablehlo.remainder") and outs and outs[0] == (32, False):
-        op.location.emit_error(
-            f"'{name}' on ui32 is not supported: Core ML divides signed int32 only, and ui32 values "
-            ">= 2**31 would divide wrongly (use uint16 or int32 values)"
-        )
+        if not ir.RankedTensorType(op.results[0].type).has_static_shape:
+            op.location.emit_error(f"'{name}' on ui32 with a dynamic shape is not supported")
+            return False
+        _retype(op)
+        _replace_result(op, 0, lambda r: ui32_divide_remainder(op.operands[0], op.operands[1], name))
+        op.operation.erase()
+        return True
+    if name == "stablehlo.constant" and outs[0] and not _widen_constant(op, outs[0]):
         return False
-    if name == "stablehlo.constant" and outs[0]:
-        _widen_constant(op, outs[0])
     _retype(op)
     info_in = ins[0] if ins else None
     info_out = outs[0] if outs else None
@@ -426,18 +433,46 @@ def _retype_blocks(op) -> None:
     retype_op(op, widen_type, results=False)
 
 
-def _widen_constant(op, info) -> None:
+def _widen_constant(op, info) -> bool:
+    """Give the constant its i32 attribute (uiN zero-extended, iN
+    sign-extended, ui32 as its bit pattern). Returns False after emitting an
+    error at the constant."""
     bits, signed = info
     attr = op.attributes["value"]
     old = ir.RankedTensorType(op.results[0].type)
     new_type = widen_type(old)
-    values = np.asarray(attr)
+    try:
+        values = np.asarray(attr)
+    except TypeError:
+        # Widths NumPy has no type for (i4, ui4, i2, ...: a quantized weight
+        # hlo-coreml-fold-dequantize did not consume): StableHLO's reference
+        # interpreter converts them to i32, extending by signedness.
+        values = _evaluate_as_i32(op)
+        if values is None:
+            return False
+        signed = True  # already extended to the i32 value
     if attr.is_splat:
         value = int(values.reshape(-1)[0])
         i32 = ir.IntegerType.get_signless(32)
         op.attributes["value"] = ir.DenseElementsAttr.get_splat(
             new_type, ir.IntegerAttr.get(i32, _as_i32(value))
         )
-        return
+        return True
     widened = values.astype(np.int64).astype(np.uint32).view(np.int32) if not signed else values.astype(np.int32)
     op.attributes["value"] = ir.DenseElementsAttr.get(np.ascontiguousarray(widened.reshape(old.shape)), type=new_type)
+    return True
+
+
+def _evaluate_as_i32(op):
+    from .constant_eval import evaluate_constants
+
+    t = ir.RankedTensorType(op.results[0].type)
+    i32 = ir.IntegerType.get_signless(32)
+    try:
+        ((values,),) = evaluate_constants(
+            [op], lambda v: [stablehlo.ConvertOp(ir.RankedTensorType.get(t.shape, i32), v).result]
+        )
+    except ValueError as e:
+        op.location.emit_error(f"'stablehlo.constant' of type {t} cannot be widened to i32: {e}")
+        return None
+    return np.asarray(values)

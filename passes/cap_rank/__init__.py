@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hlo_coreml._mlir import ir, rewrite
+from hlo_coreml._mlir import ir, rewrite, stablehlo
 
 from hlo_coreml.emit.ops_indexing import gather_is_canonical, scatter_is_canonical
 
@@ -44,8 +45,7 @@ class CapRankPass(ModulePass):
       joins the block before it; the block's start is its leading dim's,
       clamped, times the block's inner size);
       `concatenate`: the joined dim leads its block; `iota`: its dim stands
-      alone; `reverse`: runs of reversed and of kept dims; `dot_general`:
-      runs of batch, contracting and free dims;
+      alone; `dot_general`: runs of batch, contracting and free dims;
     - `sort`: every dim but the sorted one collapses (all operands alike);
       `gather` / `scatter` in the canonical layout of
       hlo-coreml-legalize-gather-scatter (operand [D_0..D_{K-1}, R...],
@@ -67,10 +67,13 @@ class CapRankPass(ModulePass):
     reshapes around them are capped like any other op (rank 7 is peeled
     twice).
 
-    When a transpose, broadcast or reduction would still need more than five
-    dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it is
-    rewritten into rank-4 transposes of collapsed views (moving one block at
-    a time) around a broadcast into or a reduction over a 2-D view.
+    When a transpose, broadcast, iota or reduction would still need more
+    than five dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it
+    is rewritten into rank-4 transposes of collapsed views (moving one block
+    at a time) around a broadcast into or a reduction over a 2-D view (an
+    iota becomes a 1-D iota broadcast that way). A `reverse` becomes
+    reverses of rank-3 views [before, run, after], one per run of adjacent
+    reversed dims, before planning.
 
     ```mlir
     %0 = stablehlo.reshape %x : (tensor<1x12x4x4xf32>) -> tensor<1x3x2x2x4x4xf32>
@@ -280,8 +283,28 @@ def _reshape_of_reshape(op, rewriter):
     return False
 
 
+def _reshape_of_iota(op, rewriter):
+    """reshape(iota along a) is an iota along b of the new shape when the
+    dims before a and before b hold the same number of elements and a and b
+    have the same size (each index then keeps its coordinate along a)."""
+    owner = op.operands[0].owner
+    if isinstance(owner, ir.Block) or owner.operation.name != "stablehlo.iota":
+        return True
+    a = ir.IntegerAttr(owner.attributes["iota_dimension"]).value
+    old, new = shape_of(op.operands[0]), shape_of(op.results[0])
+    before = math.prod(old[:a])
+    for b in range(len(new)):
+        if math.prod(new[:b]) == before and new[b] == old[a]:
+            with rewriter.ip, op.location:
+                value = stablehlo.IotaOp(tensor_type(op.results[0]), b).result
+            rewriter.replace_op(op, [value])
+            return False
+    return True
+
+
 def _cleanup_patterns():
     """Built per use: a frozen pattern set belongs to its MLIR context."""
     patterns = rewrite.RewritePatternSet()
     patterns.add("stablehlo.reshape", _reshape_of_reshape)
+    patterns.add("stablehlo.reshape", _reshape_of_iota)
     return patterns.freeze()

@@ -1,5 +1,6 @@
 """Rank-free fallbacks of hlo-coreml-cap-rank: transposes, broadcasts and
-reductions through rank-4 transposes of collapsed views."""
+reductions through rank-4 transposes of collapsed views; an iota as a
+broadcast of a 1-D iota."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from hlo_coreml._mlir import ir, stablehlo
 
 from ..ir_build import ranked, reshape, shape_of, tensor_type
-from .common import _collapsed, _i64s
+from .common import _collapsed, _groups, _i64s
 
 if TYPE_CHECKING:
     from .rewriter import _Rewriter
@@ -73,12 +74,49 @@ def _fallback_transpose(rw: _Rewriter, op) -> list:
 
 
 def _fallback_broadcast(rw: _Rewriter, op) -> list:
-    # x -> [N (all new dims), IN (all operand dims)] -> permute into place.
     x = rw.in_form(op.operands[0])
-    dims = _i64s(op, "broadcast_dimensions")
-    out_shape = shape_of(op.results[0])
-    in_shape = shape_of(op.operands[0])
-    element = tensor_type(op.results[0]).element_type
+    return [_broadcast_into(rw, x, shape_of(op.operands[0]), _i64s(op, "broadcast_dimensions"), op.results[0])]
+
+
+def _fallback_iota(rw: _Rewriter, op) -> list:
+    """An iota whose dim d shares a block with other dims: the collapsed
+    form with d's block split into [before d, d, after d] is an iota along
+    d's part, reshaped; if that needs more than max-rank dims, a 1-D iota
+    broadcast along the other dims."""
+    r = op.results[0]
+    t = tensor_type(r)
+    shape = list(t.shape)
+    dim = ir.IntegerAttr(op.attributes["iota_dimension"]).value
+    cuts = rw.value_cuts(r)
+    target = _collapsed(shape, cuts)
+    view, at = [], 0
+    for group in _groups(shape, cuts):
+        if dim not in group:
+            size = math.prod(shape[d] for d in group)
+            if size != 1:
+                view.append(size)
+            continue
+        before = math.prod(shape[d] for d in group if d < dim)
+        after = math.prod(shape[d] for d in group if d > dim)
+        if before != 1:
+            view.append(before)
+        at = len(view)
+        view.append(shape[dim])
+        if after != 1:
+            view.append(after)
+    if len(view) <= rw.max_rank:
+        return [reshape(stablehlo.IotaOp(ranked(view, t.element_type), at).result, target)]
+    line = stablehlo.IotaOp(ranked([shape[dim]], t.element_type), 0).result
+    return [_broadcast_into(rw, line, [shape[dim]], [dim], r)]
+
+
+def _broadcast_into(rw: _Rewriter, x, in_shape, dims, result):
+    """`x` (operand dims `in_shape`, in order) broadcast to `result`'s
+    shape with operand dim i at output dim dims[i], in `result`'s
+    collapsed form: x -> [N (all new dims), IN (all operand dims)] ->
+    permute into place."""
+    out_shape = shape_of(result)
+    element = tensor_type(result).element_type
     new_dims = [d for d in range(len(out_shape)) if d not in dims]
     n = math.prod(out_shape[d] for d in new_dims)
     total = math.prod(in_shape)
@@ -92,8 +130,8 @@ def _fallback_broadcast(rw: _Rewriter, op) -> list:
     sizes = [out_shape[d] for d in logical]
     position = {d: p for p, d in enumerate(logical)}
     order = [position[d] for d in range(len(out_shape))]
-    target = _collapsed(out_shape, rw.value_cuts(op.results[0]))
-    return [permute(two_d, sizes, order, target, rw.max_rank)]
+    target = _collapsed(out_shape, rw.value_cuts(result))
+    return permute(two_d, sizes, order, target, rw.max_rank)
 
 
 def _fallback_reduce(rw: _Rewriter, op) -> list:
@@ -117,4 +155,5 @@ _FALLBACKS = {
     "stablehlo.transpose": _fallback_transpose,
     "stablehlo.broadcast_in_dim": _fallback_broadcast,
     "stablehlo.reduce": _fallback_reduce,
+    "stablehlo.iota": _fallback_iota,
 }

@@ -288,17 +288,7 @@ def _dynamic_slice_rule(op, s):
     return [[(slot, b) for slot in slots] for b in range(1, len(shape)) if sizes[b] == shape[b]]
 
 
-def _reverse_rule(op, s):
-    """Adjacent dims that are both reversed or both kept collapse (reversing
-    every dim of a row-major block reverses its flattened index)."""
-    dims = set(_i64s(op, "dimensions"))
-    x, y = s.operand(0), s.result(0)
-    rank = len(shape_of(op.results[0]))
-    return [[(x, b), (y, b)] for b in range(1, rank) if ((b - 1) in dims) == (b in dims)]
-
-
 _RULES = {
-    "stablehlo.reverse": _reverse_rule,
     "stablehlo.dynamic_slice": _dynamic_slice_rule,
     "stablehlo.dynamic_update_slice": _dynamic_slice_rule,
     "stablehlo.sort": _sort_rule,

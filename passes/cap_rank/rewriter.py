@@ -174,12 +174,6 @@ def _fix_reduce(rw, i, op, new):
     new.attributes["dimensions"] = ir.DenseI64ArrayAttr.get([g for g, members in enumerate(groups) if members[0] in dims])
 
 
-def _fix_reverse(rw, i, op, new):
-    dims = set(_i64s(op, "dimensions"))
-    groups = _operand_groups(rw, i, op, 0)
-    new.attributes["dimensions"] = ir.DenseI64ArrayAttr.get([g for g, members in enumerate(groups) if members[0] in dims])
-
-
 def _fix_slice(rw, i, op, new):
     shape = shape_of(op.operands[0])
     start, limit, strides = _i64s(op, "start_indices"), _i64s(op, "limit_indices"), _i64s(op, "strides")
@@ -302,7 +296,6 @@ _ATTRIBUTE_FIXES = {
     "stablehlo.scatter": _fix_scatter,
     "stablehlo.transpose": _fix_transpose,
     "stablehlo.reduce": _fix_reduce,
-    "stablehlo.reverse": _fix_reverse,
     "stablehlo.slice": _fix_slice,
     "stablehlo.pad": _fix_pad,
     "stablehlo.concatenate": _fix_concatenate,

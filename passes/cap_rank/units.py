@@ -1,7 +1,11 @@
 """Preparation of high-rank ops for hlo-coreml-cap-rank: unit dims squeezed
-out of transposes, broadcasts and reductions; composites inlined."""
+out of transposes, broadcasts and reductions, strides out of unit dims of
+slices; a reverse becomes rank-3 reverses of collapsed views; composites
+inlined."""
 
 from __future__ import annotations
+
+import math
 
 from hlo_coreml._mlir import inlined_func_call, ir, stablehlo
 
@@ -12,7 +16,9 @@ from .common import _i64s, _nonunit, _replace
 def _normalize_units(op, max_rank: int) -> None:
     """Squeeze unit dims out of high-rank transposes, broadcasts and
     reductions (reshapes around them), so their rules need not reason about
-    dims that can go anywhere."""
+    dims that can go anywhere; rewrite a high-rank reverse as reverses of
+    rank-3 views, one per run of adjacent reversed dims (reshapes take any
+    view)."""
     name = op.operation.name
     if name == "stablehlo.transpose":
         x = op.operands[0]
@@ -45,6 +51,34 @@ def _normalize_units(op, max_rank: int) -> None:
                     ranked([out_shape[d] for d in out_keep], tensor_type(x).element_type), y, new_dims
                 ).result
             y = reshape(y, out_shape)
+        _replace(op, [y])
+    elif name == "stablehlo.slice":
+        # A stride on a dim of size 1 selects the one element either way;
+        # stride 1 lets the dim collapse with its neighbours.
+        shape = shape_of(op.operands[0])
+        strides = _i64s(op, "strides")
+        unit_strides = [1 if shape[d] == 1 else s for d, s in enumerate(strides)]
+        if unit_strides != strides:
+            op.attributes["strides"] = ir.DenseI64ArrayAttr.get(unit_strides)
+    elif name == "stablehlo.reverse":
+        # Reversing a run of adjacent dims reverses them as one collapsed
+        # dim (index i * J + j becomes (I-1-i) * J + (J-1-j)); runs are
+        # reversed one at a time on [before, run, after] views (rank 3).
+        x = op.operands[0]
+        shape = shape_of(x)
+        flipped = sorted(d for d in _i64s(op, "dimensions") if shape[d] != 1)
+        runs: list[list[int]] = []
+        for d in flipped:
+            if runs and runs[-1][-1] + 1 == d:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        with ir.InsertionPoint(op.operation), op.location:
+            y = x
+            for run in runs:
+                view = [math.prod(shape[: run[0]]), math.prod(shape[d] for d in run), math.prod(shape[run[-1] + 1 :])]
+                y = stablehlo.ReverseOp(reshape(y, view), [1]).result
+            y = reshape(y, shape)
         _replace(op, [y])
     elif name == "stablehlo.reduce":
         n = len(op.results)

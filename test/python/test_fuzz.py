@@ -4,6 +4,7 @@ classifier, minimizer, and the CI seed budget (docs/fuzzing.md)."""
 from __future__ import annotations
 
 import collections
+import os
 
 import jax
 import numpy as np
@@ -148,6 +149,82 @@ def test_fp16_tolerance_derives_from_fp16_rounding():
     p = _tiny()
     assert runner.tolerance(p, "fp32") == 1e-4
     assert runner.tolerance(p, "fp16") == pytest.approx(8 * 2.0**-11 * 2)
+
+
+def test_widened_program_reads_bf16_as_f32():
+    import ml_dtypes
+
+    x = Input("a0", np.array([1.0, 1.015625], dtype=ml_dtypes.bfloat16))
+    op = Op("v0", "elementwise_float", "add", "{0} + jnp.bfloat16(0.1) + lax.broadcasted_iota(jnp.bfloat16, (2,), 0)",
+            ("a0",), (2,), "bfloat16")  # fmt: skip
+    p = Program(0, [x], [op], ["v0"])
+    w = p.widened()
+    assert p.uses_bfloat16() and not w.uses_bfloat16()
+    assert w.inputs[0].data.dtype == np.float32 and w.ops[0].dtype == "float32"
+    # the literal keeps its bf16 value: 0.1 rounds to 0.10009765625
+    assert w.ops[0].expr == "{0} + jnp.float32(0.10009765625) + lax.broadcasted_iota(jnp.float32, (2,), 0)"
+    assert p.inputs[0].data.dtype == ml_dtypes.bfloat16  # the original is unchanged
+
+
+def test_bf16_cancellation_is_checked_against_the_program_read_in_f32(monkeypatch):
+    # Fuzz seed 1579, minimized: JAX's bf16 rounding of the mean makes the
+    # layer norm [0, 0, 0, 2.09]; the compiler computes bf16 in f32
+    # (docs/precision.md) and gets [-0.52, .., 1.57], which is JAX's answer
+    # for the program read in f32. A wrong answer still fails both.
+    import ml_dtypes
+
+    expr = "({0} - jnp.mean({0}, axis=0, keepdims=True)) * lax.rsqrt(jnp.var({0}, axis=0, keepdims=True) + 1e-5)"
+    x = Input("v0", np.array([[1.0], [1.0], [1.0], [1.015625]], dtype=ml_dtypes.bfloat16))
+    p = Program(1579, [x], [Op("v3", "fused", "layer_norm", expr, ("v0",), (4, 1), "bfloat16")], ["v3"])
+    result = runner.check(p, "fp32")
+    assert (result.cls, result.widened) == ("pass", 1), result.message
+
+    run = runner._run_interpreter
+    monkeypatch.setattr(runner, "_run_interpreter", lambda *a: {k: v + 0.25 for k, v in run(*a).items()})
+    result = runner.check(p, "fp32")
+    assert result.cls == "mismatch" and "bf16 read as f32" in result.message, result.message
+
+
+def test_pool_replaces_a_worker_past_its_memory_limit():
+    # A worker past the limit is replaced between tasks (fresh process),
+    # and every task still reports. Limit 0: replaced after every task.
+    from hlo_coreml.fuzz import pool
+
+    p = pool.Pool(1, rss_limit=0)
+    started = []
+    start = p._start
+
+    def counting_start():
+        started.append(start())
+        return started[-1]
+
+    p._start = counting_start
+    tasks = [{"seed": s, "precisions": ["fp32"], "timeout": 60, "families": ["elementwise_float"]} for s in (0, 1)]
+    results = p.run(tasks, lambda task: 120)
+    assert sorted(r["seed"] for r in results) == [0, 1]
+    assert len(started) == 2  # the first worker, and one after the first task (none after the last)
+    assert all(not proc.is_alive() for proc, _ in started)
+    assert pool.rss_bytes(os.getpid()) > 0
+
+
+def test_fp16_cos_of_a_large_computed_value_is_not_compared():
+    # Fuzz seed 5504 at fp16: cos(det(...)) with det = 15773.87. At fp16
+    # the argument's rounding (spacing 8 there) is worth many periods, so
+    # the output has no significant digits; it is counted as unchecked.
+    # The same cos of a small computed value, and at fp32, is compared.
+    x = Input("a0", np.array([15773.8701171875, 2.5], dtype=np.float32))
+
+    def program(scale):
+        ops = [Op("v0", "elementwise_float", "mul", f"{{0}} * {scale}", ("a0",), (2,), "float32"),
+               Op("v1", "elementwise_float", "cos", "jnp.cos({0})", ("v0",), (2,), "float32")]  # fmt: skip
+        return Program(5504, [x], ops, ["v1"])
+
+    result = runner.check(program(1.0), "fp16")
+    assert (result.cls, result.unchecked) == ("pass", 1), result.message
+    assert runner._lost_periodic_outputs(program(1.0), "fp16") == {"v1"}
+    assert runner._lost_periodic_outputs(program(0.001), "fp16") == set()
+    assert runner._lost_periodic_outputs(program(1.0), "fp32") == set()
+    assert runner.check(program(1.0), "fp32").cls == "pass"
 
 
 # -- minimizer ---------------------------------------------------------------

@@ -28,6 +28,24 @@ def window_attention(q, k, v):
     return o.reshape(o.shape[:3] + (-1,))
 
 
+def reverse_6d(x):
+    # Fuzz seed 1479: reverse of a rank-6 value (reverses of rank-3 views).
+    return jnp.flip(x.reshape(2, 2, 3, 4, 5, 6), axis=(1, 3, 4)).reshape(-1)
+
+
+def slice_unit_strides_6d(x):
+    # Fuzz seed 5269: strides on dims of size 1 kept those dims apart.
+    y = jnp.expand_dims(jnp.expand_dims(x, (1, 2)), 4)  # 5x1x1x3x1x5
+    return jax.lax.slice(y, (0, 0, 0, 2, 0, 2), (2, 1, 1, 3, 1, 3), (2, 1, 3, 3, 1, 1)).reshape(-1) * 2.0
+
+
+def take_along_axis_rank5(x, i):
+    # Fuzz seeds 1049, 1815: the index vector concatenates iotas of rank 6
+    # along a new last dim; each needed every dim apart (an iota is now a
+    # broadcast of a 1-D iota).
+    return jnp.take_along_axis(x, i, axis=3)
+
+
 def pixel_shuffle(x, r=2):
     n, c, h, w = x.shape
     x = x.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3)
@@ -148,6 +166,10 @@ CASES = [
     ("lexsort_6d", lexsort_6d, (f32(12, 12),)),
     ("gather_6d", gather_6d, (f32(12, 24), np.array([0, 5, -1, 9], np.int32))),
     ("scatter_6d", scatter_6d, (f32(12, 24), np.array([0, 5, -1, 2], np.int32), f32(4, 48, seed=3))),
+    ("reverse_6d", reverse_6d, (f32(1440),)),
+    ("slice_unit_strides_6d", slice_unit_strides_6d, (f32(5, 3, 5),)),
+    ("take_along_axis_rank5_iota_6d", take_along_axis_rank5,
+     (np.arange(120, dtype=np.int32).reshape(2, 5, 2, 2, 3), (np.arange(240) % 2).astype(np.int32).reshape(2, 5, 2, 4, 3))),
 ]
 
 
@@ -251,8 +273,7 @@ def test_rank6_without_rewrite_names_the_op():
 
 
 def test_rank6_reverse(tmp_path):
-    # Dims reversed together (or kept together) collapse: flip over dims
-    # 1, 2 and 4 of a rank-6 value is a reverse of a rank-5 view.
+    # Flip over dims 1, 2 and 4 of a rank-6 value (two runs of reversed dims).
     def f(x):
         y = x.reshape(2, 2, 3, 4, 5, 6)
         return (jnp.flip(y, axis=(1, 2, 4)) * y).reshape(-1)
@@ -272,3 +293,21 @@ def test_rank6_dynamic_slices(tmp_path):
     x = f32(720)
     for i, j in ((1, 0), (3, 2), (-5, 9)):
         check(f, x, np.int32(i), np.int32(j), tmp_path=tmp_path, rtol=1e-6, atol=1e-6)
+
+
+def test_iota_fallback_through_a_broadcast(tmp_path):
+    # cap-rank's iota fallback when even the iota of a collapsed view would
+    # be too high: a 1-D iota broadcast through a 2-D view. At max-rank 5
+    # this needs rank 7+; max-rank=2 reaches it with rank 3.
+    from hlo_coreml import pipeline
+
+    elements = [
+        "hlo-coreml-cap-rank{max-rank=2}" if e == "hlo-coreml-cap-rank" else e
+        for e in pipeline.expand(["hlo-coreml-legalize-pipeline"])
+    ]
+
+    def f(x, y):
+        s = x.reshape(2, 3, 4) + jax.lax.broadcasted_iota(jnp.float32, (2, 3, 4), 1)
+        return jnp.concatenate([s, y.reshape(2, 3, 2)], axis=2).reshape(6, 6)
+
+    check(f, f32(6, 4), f32(6, 2, seed=1), tmp_path=tmp_path, legalize_pipeline=elements)

@@ -396,3 +396,35 @@ F16_PROGRAMS = {
 def test_f16_data_programs(name):
     fn, args = F16_PROGRAMS[name]
     check_against_jax(fn, *args, rtol=FP16_RTOL, atol=FP16_ATOL)
+
+
+# -- bf16 held in f32: a cancellation that amplifies JAX's bf16 roundings (fuzz seed 1579) --
+
+
+def _layer_norm_axis0(v):
+    # The fuzz program adds 1e-5; 2**-17 is the same in bf16 and f32, so
+    # the f32 program below is exactly what the compiler computes.
+    return (v - jnp.mean(v, axis=0, keepdims=True)) * lax.rsqrt(jnp.var(v, axis=0, keepdims=True) + 2.0**-17)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_bf16_layer_norm_of_nearly_equal_values_is_the_f32_program(precision, tmp_path):
+    # Fuzz seed 1579 (minimized). JAX rounds the mean 1.00390625 to the bf16
+    # 1.0, so x - mean is [0, 0, 0, 1/64] and the result [0, 0, 0, 2.09375];
+    # hlo-coreml-widen-bf16 computes in f32 (docs/precision.md), where
+    # x - mean is [-1/256, .., 3/256] and the result [-0.52, .., 1.57]. No
+    # MIL lowering is involved: the compiled program is JAX's program read
+    # in f32, and must agree with JAX on exactly that.
+    import jax
+
+    from helpers import FP32_ATOL, FP32_RTOL, compile_and_save, run_saved
+
+    x = np.array([[1.0], [1.0], [1.0], [1.015625]], dtype=jnp.bfloat16)
+    model, path = compile_and_save(_layer_norm_axis0, x, path=str(tmp_path / "m.mlpackage"), precision=precision)
+    (got,) = run_saved(model, path, x)
+    want = jax.jit(_layer_norm_axis0)(x.astype(np.float32))
+    rtol, atol = (FP32_RTOL, FP32_ATOL) if precision == "fp32" else (FP16_RTOL, FP16_ATOL)
+    np.testing.assert_allclose(got.reshape(4, 1), np.asarray(want), rtol=rtol, atol=atol)
+    # The bf16 reference really is out of reach (this is the cancellation case).
+    bf16 = np.asarray(jax.jit(_layer_norm_axis0)(x), np.float32)
+    assert np.abs(bf16 - np.asarray(want)).max() > 0.5

@@ -80,14 +80,38 @@ def test_compare_and_order(dtype):
     )
 
 
-@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != np.uint32], ids=name)
+@pytest.mark.parametrize("dtype", DTYPES, ids=name)
 def test_division_and_remainder(dtype):
     x, y = pairs(dtype, seed=4)
-    keep = y != 0
+    keep = (y != 0) | (dtype == np.uint32)  # unsigned division by zero: all ones / the dividend
     if np.iinfo(dtype).min < 0:
         keep &= ~((x == np.iinfo(dtype).min) & (y == -1))  # overflow: implementation-defined in StableHLO
     x, y = x[keep], y[keep]
     check_against_jax(lambda x, y: (lax.div(x, y), lax.rem(x, y), x // y, x % y, jnp.fmod(x, y)), x, y)
+
+
+UI32_EDGES = np.array(
+    [0, 1, 2, 3, 5, 7, 255, 65535, 65536, 2**30 - 1, 2**30, 2**30 + 1, 2**31 - 3, 2**31 - 1, 2**31, 2**31 + 1,
+     3 * 2**30, 2**32 - 3, 2**32 - 2, 2**32 - 1],
+    dtype=np.uint32,
+)  # fmt: skip
+
+
+def test_ui32_division_edge_values():
+    # passes/ui32_division.py: every pair of edge values (values >= 2**31,
+    # division by 0, by 1, by divisors >= 2**31), then random pairs with
+    # the top bit set and random divisors of every size, against JAX.
+    x, y = np.meshgrid(UI32_EDGES, UI32_EDGES, indexing="ij")
+    r = np.random.default_rng(8)
+    rx = r.integers(0, 2**32, size=300, dtype=np.uint64).astype(np.uint32)
+    ry = (r.integers(0, 2**32, size=300, dtype=np.uint64) >> r.integers(0, 32, size=300, dtype=np.uint64)).astype(np.uint32)
+    x = np.concatenate([x.reshape(-1), rx])
+    y = np.concatenate([y.reshape(-1), ry])
+    check_against_jax(lambda x, y: (lax.div(x, y), lax.rem(x, y), x // y, x % y), x, y)
+
+
+def test_ui32_division_by_a_constant():
+    check_against_jax(lambda x: (x // jnp.uint32(10), x % jnp.uint32(3), x // jnp.uint32(2**31 + 5)), UI32_EDGES)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=name)

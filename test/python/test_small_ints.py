@@ -72,11 +72,11 @@ def test_uint32_bit_patterns():
     )
 
 
-def test_uint32_division_refused():
-    x = np.array([3000000000, 7], np.uint32)
-    with pytest.raises(hlo_coreml.LegalizationError) as info:
-        hlo_coreml.compile(lambda x: x // np.uint32(3), x)
-    assert "on ui32 is not supported" in str(info.value)
+def test_uint32_division():
+    # Was refused ("Core ML divides signed int32 only"); now exact
+    # (passes/ui32_division.py; edge values in test_small_int_ops.py).
+    x = np.array([3000000000, 7, 2**32 - 1, 2**31], np.uint32)
+    check_against_jax(lambda x: (x // np.uint32(3), x % np.uint32(3)), x)
 
 
 def test_int8_reduce_sum_wraps():
@@ -157,3 +157,19 @@ def test_argmax_argmin_max_pool_small_ints(dtype):
         ),
         x,
     )
+
+
+def test_int4_constants_not_consumed_by_fold_dequantize():
+    # Was a TypeError traceback from hlo-coreml-widen-small-ints (NumPy has
+    # no int4) for i4 / ui4 constants that reach it: used as floats without
+    # a dequantize pattern, gathered, in a matmul, in i4 arithmetic that
+    # wraps (7 + 3 is -6 in i4). They are widened to i32 now.
+    c4 = (np.arange(12) % 16 - 8).astype(jnp.int4).reshape(3, 4)
+    u4 = (np.arange(12) % 16).astype(jnp.uint4).reshape(3, 4)
+
+    def f(x, i):
+        c, u = jnp.asarray(c4), jnp.asarray(u4)
+        return (x * c.astype(jnp.float32), c[i].astype(jnp.int32), x @ u.T.astype(jnp.float32),
+                (c[i] + jnp.int4(3)).astype(jnp.int32), u[i].astype(jnp.int32))  # fmt: skip
+
+    check_against_jax(f, np.linspace(-1, 1, 12).astype(np.float32).reshape(3, 4), np.array([0, 2], np.int32))

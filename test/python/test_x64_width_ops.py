@@ -62,3 +62,19 @@ def test_ui32_clamp_orders_unsigned():
     lo = np.full(8, 5, dtype=np.uint32)
     hi = np.full(8, 2**31 + 5, dtype=np.uint32)
     check_against_jax(f, x, lo, hi)
+
+
+def test_i64_max_min_argmax_cummax_limits_as_init():
+    # Fuzz seeds 2260, 2419, 2650, 2863, 2994: JAX's init for max / min /
+    # argmax / cummax on int64 is the 64-bit limit, which was refused as a
+    # constant that does not fit in i32 (hlo-coreml-narrow-types); the
+    # 32-bit limit gives the same results. The int32 limits themselves are
+    # among the values (ties with the init).
+    x = np.array([[-(2**31), 5, -3], [2**31 - 1, -(2**31), 0], [-(2**31), -(2**31), -(2**31)]], dtype=np.int64)
+
+    def f(x):
+        return (jnp.max(x, axis=1), jnp.min(x, axis=0), jnp.argmax(x, axis=1), jnp.argmin(x, axis=0),
+                lax.cummax(x, axis=1), lax.cummin(x, axis=0))  # fmt: skip
+
+    with enable_x64():
+        check_against_jax(f, x)

@@ -206,8 +206,9 @@ def _check(op):
     body = body_op_name(op)
     if body is None:
         return (
-            "with a body that is not one binary op of its two arguments is not supported (e.g. "
-            "lax.cumlogsumexp); hlo-coreml handles add, multiply, maximum, minimum, and, or, xor bodies"
+            "with a body that is not one binary op of its two arguments is supported only for cumulative "
+            "windows (lax.cumlogsumexp) and windows without padding or base dilation, with an elementwise "
+            "body; hlo-coreml handles add, multiply, maximum, minimum, and, or, xor bodies on any window"
         )
     if not _touched_static(op):
         return (
@@ -256,7 +257,8 @@ def _check(op):
     "(hlo-coreml-legalize-reduce-window transposes them last), explicit padding; f16/f32 pooling. Every other "
     "single-operand window with an add/multiply/maximum/minimum/and/or/xor body (cumprod, cummax, cummin, "
     "dilations, int and bool windows, > 3 dims) is decomposed into pad, slice and elementwise ops by "
-    "hlo-coreml-decompose-reduce-window",
+    "hlo-coreml-decompose-reduce-window; so is a body of several elementwise ops (lax.cumlogsumexp) on a "
+    "cumulative window or one without padding",
 )
 def _reduce_window(ctx, op):
     mb = ctx.mb

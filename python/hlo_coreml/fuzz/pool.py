@@ -4,7 +4,10 @@ Each worker (spawned, so JAX's threads are never forked) generates the
 program for a seed, checks it at each precision, and optionally minimizes
 a failure. Inside the worker SIGALRM bounds each check; the parent kills a
 worker that exceeds the hard limit (a hang inside native code) and
-records a timeout.
+records a timeout. A worker whose resident memory has grown past
+`WORKER_RSS_LIMIT` (JAX and coremltools keep caches: a worker reached 3.9
+GB after 250 seeds) is replaced by a fresh one between tasks. SIGTERM
+stops the workers too.
 """
 
 from __future__ import annotations
@@ -16,6 +19,22 @@ import time
 from multiprocessing.connection import wait
 
 from .runner import Result
+
+
+# Resident memory (bytes) past which a worker is replaced between tasks.
+WORKER_RSS_LIMIT = 2 * 2**30
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Resident set size of process `pid` (Linux /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 class CheckTimeout(BaseException):
@@ -91,9 +110,10 @@ def _worker(conn):
 
 
 class Pool:
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, rss_limit: int = WORKER_RSS_LIMIT):
         self.ctx = mp.get_context("spawn")
         self.jobs = max(1, jobs)
+        self.rss_limit = rss_limit
 
     def _start(self):
         parent, child = self.ctx.Pipe()
@@ -109,6 +129,7 @@ class Pool:
         workers = [self._start() for _ in range(min(self.jobs, len(pending)) or 1)]
         busy: dict = {}  # conn -> (task, started, proc)
         results = []
+        previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
 
         def emit(items):
             for item in items:
@@ -125,12 +146,15 @@ class Pool:
                         busy[conn] = (task, time.monotonic(), proc)
                 ready = wait(list(busy), timeout=1.0)
                 for conn in ready:
-                    task, _, _ = busy.pop(conn)
+                    task, _, proc = busy.pop(conn)
                     try:
                         emit(conn.recv())
                     except EOFError:  # the worker died (e.g. a native crash)
                         emit([Result(task["seed"], p, "crash", key="worker process died").to_json() for p in task["precisions"]])
                         workers = self._replace(workers, conn)
+                        continue
+                    if pending and (rss_bytes(proc.pid) or 0) > self.rss_limit:
+                        workers = self._replace(workers, conn, graceful=True)
                 now = time.monotonic()
                 for conn, (task, started, proc) in list(busy.items()):
                     if now - started > hard_limit(task):
@@ -148,15 +172,38 @@ class Pool:
                 proc.join(timeout=5)
                 if proc.is_alive():
                     proc.kill()
+                    proc.join()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         return results
 
-    def _replace(self, workers, conn):
+    def _replace(self, workers, conn, graceful: bool = False):
+        """A fresh worker in place of the one at `conn` (killed, or asked to
+        stop if `graceful`: it is idle)."""
         out = []
         for proc, c in workers:
             if c is conn:
-                proc.kill()
+                if graceful:
+                    try:
+                        conn.send(None)
+                    except (BrokenPipeError, OSError):
+                        pass
+                    proc.join(timeout=10)
+                if proc.is_alive():
+                    proc.kill()
                 proc.join()
                 out.append(self._start())
             else:
                 out.append((proc, c))
         return out
+
+
+def _terminate(signum, frame):
+    # SIGTERM: unwind through Pool.run's `finally`, which stops the workers.
+    raise SystemExit(128 + signum)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

@@ -10,6 +10,7 @@ the records, and `to_repro()` prints a self-contained script.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import ml_dtypes
@@ -134,6 +135,42 @@ class Program:
 
     def args(self) -> list:
         return [i.data for i in self.inputs]
+
+    def uses_bfloat16(self) -> bool:
+        return any(i.dtype == "bfloat16" for i in self.inputs) or any(
+            op.dtype == "bfloat16" or "bfloat16" in op.expr for op in self.ops
+        )
+
+    def widened(self) -> "Program":
+        """The program with every bfloat16 read as float32, which is what
+        the compiler computes (hlo-coreml-widen-bf16, docs/precision.md):
+        inputs are converted exactly, typed literals `jnp.bfloat16(c)` keep
+        their bf16-rounded value, every other `jnp.bfloat16` becomes
+        `jnp.float32`. JAX evaluates the result as an independent reference
+        without the bf16 roundings after each op."""
+        out = self.copy()
+        out.inputs = [
+            Input(i.name, i.data.astype(np.float32)) if i.dtype == "bfloat16" else i for i in self.inputs
+        ]
+        out.ops = [
+            dataclasses.replace(
+                op, expr=widen_bf16_source(op.expr), dtype="float32" if op.dtype == "bfloat16" else op.dtype
+            )
+            for op in self.ops
+        ]
+        return out
+
+
+_BF16_LITERAL = re.compile(r"jnp\.bfloat16\(([-+]?[0-9][0-9.eE+-]*)\)")
+
+
+def widen_bf16_source(expr: str) -> str:
+    """`expr` with bfloat16 read as float32 (see `Program.widened`)."""
+
+    def literal(m: re.Match) -> str:
+        return f"jnp.float32({float(ml_dtypes.bfloat16(float(m.group(1))))!r})"
+
+    return _BF16_LITERAL.sub(literal, expr).replace("jnp.bfloat16", "jnp.float32")
 
 
 def array_literal(a: np.ndarray) -> str:

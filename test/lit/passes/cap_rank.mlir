@@ -362,16 +362,69 @@ func.func @main(%x: tensor<720xf32>, %i: tensor<i32>) -> (tensor<360xf32>, tenso
 
 // -----
 
-// reverse: adjacent dims that are both reversed (1, 2) or both kept
-// collapse; reversing every dim of a row-major block reverses its
-// flattened index.
-// CHECK-LABEL: func.func @reverse_runs(
-// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %{{.*}} : (tensor<1440xf32>) -> tensor<2x6x4x5x6xf32>
-// CHECK-NEXT:    %[[R:.*]] = stablehlo.reverse %[[A]], dims = [1, 3] : tensor<2x6x4x5x6xf32>
-// CHECK-NEXT:    stablehlo.reshape %[[R]] : (tensor<2x6x4x5x6xf32>) -> tensor<1440xf32>
-func.func @reverse_runs(%x: tensor<1440xf32>) -> tensor<1440xf32> {
-  %0 = stablehlo.reshape %x : (tensor<1440xf32>) -> tensor<2x2x3x4x5x6xf32>
-  %1 = stablehlo.reverse %0, dims = [1, 2, 4] : tensor<2x2x3x4x5x6xf32>
-  %2 = stablehlo.reshape %1 : (tensor<2x2x3x4x5x6xf32>) -> tensor<1440xf32>
-  return %2 : tensor<1440xf32>
+// reverse: each run of adjacent reversed dims is reversed as one dim of a
+// rank-3 view [before, run, after] (dims 3 and 4 form one run).
+// CHECK-LABEL: func.func @reverse_rank6(
+// CHECK-SAME:    %[[A:.*]]: tensor<4x3x4x5x6xf32>)
+// CHECK-NEXT:    %[[V1:.*]] = stablehlo.reshape %[[A]] : (tensor<4x3x4x5x6xf32>) -> tensor<2x2x360xf32>
+// CHECK-NEXT:    %[[R1:.*]] = stablehlo.reverse %[[V1]], dims = [1] : tensor<2x2x360xf32>
+// CHECK-NEXT:    %[[V2:.*]] = stablehlo.reshape %[[R1]] : (tensor<2x2x360xf32>) -> tensor<12x20x6xf32>
+// CHECK-NEXT:    %[[R2:.*]] = stablehlo.reverse %[[V2]], dims = [1] : tensor<12x20x6xf32>
+// CHECK-NEXT:    %[[R:.*]] = stablehlo.reshape %[[R2]] : (tensor<12x20x6xf32>) -> tensor<4x3x4x5x6xf32>
+// CHECK-NEXT:    return %[[R]]
+// RANK-LABEL: func.func @reverse_rank6(
+// RANK-NOT:     tensor<{{([0-9]+x){5}}}[0-9]+x
+func.func @reverse_rank6(%a: tensor<4x3x4x5x6xf32>) -> tensor<4x3x4x5x6xf32> {
+  %x = stablehlo.reshape %a : (tensor<4x3x4x5x6xf32>) -> tensor<2x2x3x4x5x6xf32>
+  %0 = stablehlo.reverse %x, dims = [1, 3, 4] : tensor<2x2x3x4x5x6xf32>
+  %1 = stablehlo.reshape %0 : (tensor<2x2x3x4x5x6xf32>) -> tensor<4x3x4x5x6xf32>
+  return %1 : tensor<4x3x4x5x6xf32>
+}
+
+// -----
+
+// iota: four iotas concatenated along a new unit dim (the index vector of
+// jnp.take_along_axis on a rank-5 value, fuzz seeds 1049 and 1815) need all
+// six dims apart. An iota whose dim shares a block falls back to an iota of
+// the collapsed view with that block split around its dim, reshaped; a
+// reshape that keeps an iota's dim whole folds into the iota.
+// CHECK-LABEL: func.func @iotas_concatenated_rank6(
+// CHECK-SAME:    %[[A:.*]]: tensor<2x5x2x2x3xi32>)
+// CHECK-NEXT:    %[[X:.*]] = stablehlo.reshape %[[A]] : (tensor<2x5x2x2x3xi32>) -> tensor<2x20x3x1xi32>
+// CHECK-NEXT:    %[[I0:.*]] = stablehlo.iota dim = 0 : tensor<2x20x3x1xi32>
+// CHECK-NEXT:    %[[J1:.*]] = stablehlo.iota dim = 1 : tensor<2x5x4x3xi32>
+// CHECK-NEXT:    %[[I1:.*]] = stablehlo.reshape %[[J1]] : (tensor<2x5x4x3xi32>) -> tensor<2x20x3x1xi32>
+// CHECK-NEXT:    %[[J2:.*]] = stablehlo.iota dim = 2 : tensor<2x5x2x2x3xi32>
+// CHECK-NEXT:    %[[I2:.*]] = stablehlo.reshape %[[J2]] : (tensor<2x5x2x2x3xi32>) -> tensor<2x20x3x1xi32>
+// CHECK-NEXT:    %[[I4:.*]] = stablehlo.iota dim = 2 : tensor<2x20x3x1xi32>
+// CHECK-NEXT:    %[[C:.*]] = stablehlo.concatenate %[[X]], %[[I0]], %[[I1]], %[[I2]], %[[I4]], dim = 3
+// RANK-LABEL: func.func @iotas_concatenated_rank6(
+// RANK-NOT:     tensor<{{([0-9]+x){5}}}[0-9]+x
+func.func @iotas_concatenated_rank6(%a: tensor<2x5x2x2x3xi32>) -> tensor<2x5x2x2x15xi32> {
+  %x = stablehlo.reshape %a : (tensor<2x5x2x2x3xi32>) -> tensor<2x5x2x2x3x1xi32>
+  %0 = stablehlo.iota dim = 0 : tensor<2x5x2x2x3x1xi32>
+  %1 = stablehlo.iota dim = 1 : tensor<2x5x2x2x3x1xi32>
+  %2 = stablehlo.iota dim = 2 : tensor<2x5x2x2x3x1xi32>
+  %3 = stablehlo.iota dim = 4 : tensor<2x5x2x2x3x1xi32>
+  %4 = stablehlo.concatenate %x, %0, %1, %2, %3, dim = 5 : (tensor<2x5x2x2x3x1xi32>, tensor<2x5x2x2x3x1xi32>, tensor<2x5x2x2x3x1xi32>, tensor<2x5x2x2x3x1xi32>, tensor<2x5x2x2x3x1xi32>) -> tensor<2x5x2x2x3x5xi32>
+  %5 = stablehlo.reshape %4 : (tensor<2x5x2x2x3x5xi32>) -> tensor<2x5x2x2x15xi32>
+  return %5 : tensor<2x5x2x2x15xi32>
+}
+
+// -----
+
+// slice: a stride on a dim of size 1 is dropped, so that dim collapses with
+// its neighbours (fuzz seed 5269: strides (2, 1, 3, 3, 1, 1) on
+// 5x1x1x3x1x5 needed all six dims apart).
+// CHECK-LABEL: func.func @slice_unit_strides(
+// CHECK-SAME:    %[[A:.*]]: tensor<5x3x5xf32>)
+// CHECK-NEXT:    %[[X:.*]] = stablehlo.reshape %[[A]] : (tensor<5x3x5xf32>) -> tensor<5x1x3x1x5xf32>
+// CHECK-NEXT:    %[[S:.*]] = stablehlo.slice %[[X]] [0:2:2, 0:1, 2:3:3, 0:1, 2:3]
+// RANK-LABEL: func.func @slice_unit_strides(
+// RANK-NOT:     tensor<{{([0-9]+x){5}}}[0-9]+x
+func.func @slice_unit_strides(%a: tensor<5x3x5xf32>) -> tensor<1xf32> {
+  %x = stablehlo.reshape %a : (tensor<5x3x5xf32>) -> tensor<5x1x1x3x1x5xf32>
+  %0 = stablehlo.slice %x [0:2:2, 0:1, 0:1:3, 2:3:3, 0:1, 2:3] : (tensor<5x1x1x3x1x5xf32>) -> tensor<1x1x1x1x1x1xf32>
+  %1 = stablehlo.reshape %0 : (tensor<1x1x1x1x1x1xf32>) -> tensor<1xf32>
+  return %1 : tensor<1xf32>
 }

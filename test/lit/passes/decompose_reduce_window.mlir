@@ -259,3 +259,39 @@ func.func @native_unchanged(%x: tensor<1x8x8x3xf32>) -> (tensor<1x4x4x3xf32>, te
   }) : (tensor<1x8x8x3xf32>, tensor<f32>) -> tensor<1x8x8x3xf32>
   return %0, %1 : tensor<1x4x4x3xf32>, tensor<1x8x8x3xf32>
 }
+
+// -----
+
+// A body of several elementwise ops (lax.cumlogsumexp's logaddexp): a scan
+// of ceil(log2 5) = 3 steps, the body applied to whole tensors, positions
+// with nothing to combine (iota < 2^k) masked by select instead of padded
+// with an identity; the init value is combined once, on the left.
+// CHECK-LABEL: func.func @cumlogsumexp(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x5xf32>)
+// CHECK-DAG:     %[[INIT:.*]] = stablehlo.constant dense<0xFF800000> : tensor<f32>
+// CHECK-DAG:     %[[I:.*]] = stablehlo.iota dim = 1 : tensor<2x5xi32>
+// CHECK:         %[[S1:.*]] = stablehlo.pad %[[X]], %{{.*}}, low = [0, 1], high = [0, -1]
+// CHECK:         stablehlo.maximum %[[S1]], %[[X]]
+// CHECK:         %[[M1:.*]] = stablehlo.compare GE, %[[I]], %{{.*}}
+// CHECK:         %[[Y1:.*]] = stablehlo.select %[[M1]], %{{.*}}, %[[X]]
+// CHECK:         stablehlo.pad %[[Y1]], %{{.*}}, low = [0, 2], high = [0, -2]
+// CHECK:         stablehlo.pad %{{.*}}, %{{.*}}, low = [0, 4], high = [0, -4]
+// CHECK:         %[[Y3:.*]] = stablehlo.select
+// CHECK:         %[[B:.*]] = stablehlo.broadcast_in_dim %[[INIT]], dims = [] : (tensor<f32>) -> tensor<2x5xf32>
+// CHECK:         stablehlo.maximum %[[B]], %[[Y3]]
+// CHECK-NOT:     stablehlo.reduce_window
+func.func @cumlogsumexp(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %init = stablehlo.constant dense<0xFF800000> : tensor<f32>
+  %0 = "stablehlo.reduce_window"(%x, %init) <{padding = dense<[[0, 0], [4, 0]]> : tensor<2x2xi64>, window_dimensions = array<i64: 1, 5>}> ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %m = stablehlo.maximum %a, %b : tensor<f32>
+    %d = stablehlo.subtract %a, %b : tensor<f32>
+    %n = stablehlo.abs %d : tensor<f32>
+    %e = stablehlo.negate %n : tensor<f32>
+    %x1 = stablehlo.exponential %e : tensor<f32>
+    %l = stablehlo.log_plus_one %x1 : tensor<f32>
+    %s = stablehlo.add %m, %l : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) : (tensor<2x5xf32>, tensor<f32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}

@@ -236,3 +236,37 @@ func.func @width_dependent(%x: tensor<4xi64>, %k: tensor<4xi64>, %u: tensor<4xui
   %4 = stablehlo.popcnt %u : tensor<4xui64>
   return %0, %1, %2, %3, %4 : tensor<4xi64>, tensor<4xi64>, tensor<4xi64>, tensor<4xui64>, tensor<4xui64>
 }
+
+// -----
+
+// The 64-bit minimum as the init of a max reduction (jnp.max, argmax on
+// int64) becomes the 32-bit minimum: every narrowed value lies within 32
+// bits, so the results are the same. Likewise the maximum for min.
+// CHECK-LABEL: func.func @max_min_init_limits(
+// CHECK-DAG:     %[[LO:.*]] = stablehlo.constant dense<-2147483648> : tensor<i32>
+// CHECK-DAG:     %[[HI:.*]] = stablehlo.constant dense<2147483647> : tensor<i32>
+// CHECK:         stablehlo.reduce(%{{.*}} init: %[[LO]]) applies stablehlo.maximum
+// CHECK:         stablehlo.reduce(%{{.*}} init: %[[HI]]) applies stablehlo.minimum
+func.func @max_min_init_limits(%x: tensor<4x3xi64>) -> (tensor<4xi64>, tensor<3xi64>) {
+  %lo = stablehlo.constant dense<-9223372036854775808> : tensor<i64>
+  %hi = stablehlo.constant dense<9223372036854775807> : tensor<i64>
+  %0 = stablehlo.reduce(%x init: %lo) applies stablehlo.maximum across dimensions = [1] : (tensor<4x3xi64>, tensor<i64>) -> tensor<4xi64>
+  %1 = stablehlo.reduce(%x init: %hi) applies stablehlo.minimum across dimensions = [0] : (tensor<4x3xi64>, tensor<i64>) -> tensor<3xi64>
+  return %0, %1 : tensor<4xi64>, tensor<3xi64>
+}
+
+// -----
+
+// cummax: every window holds an element of the input (padding window - 1).
+// CHECK-LABEL: func.func @cummax_init(
+// CHECK:         %[[LO:.*]] = stablehlo.constant dense<-2147483648> : tensor<i32>
+// CHECK:         "stablehlo.reduce_window"(%{{.*}}, %[[LO]])
+func.func @cummax_init(%x: tensor<5xi64>) -> tensor<5xi64> {
+  %lo = stablehlo.constant dense<-9223372036854775808> : tensor<i64>
+  %0 = "stablehlo.reduce_window"(%x, %lo) ({
+  ^bb0(%a: tensor<i64>, %b: tensor<i64>):
+    %m = stablehlo.maximum %a, %b : tensor<i64>
+    stablehlo.return %m : tensor<i64>
+  }) {window_dimensions = array<i64: 5>, padding = dense<[[4, 0]]> : tensor<1x2xi64>} : (tensor<5xi64>, tensor<i64>) -> tensor<5xi64>
+  return %0 : tensor<5xi64>
+}

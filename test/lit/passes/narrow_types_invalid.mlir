@@ -76,3 +76,27 @@ func.func @two_errors() -> (tensor<i64>, tensor<f64>) {
   %1 = stablehlo.constant dense<1.0e39> : tensor<f64>
   return %0, %1 : tensor<i64>, tensor<f64>
 }
+
+// -----
+
+// A 64-bit limit stays an error where a result could be the init alone: a
+// window entirely in padding, or a use other than a max/min init.
+func.func @max_window_in_padding(%x: tensor<5xi64>) -> tensor<6xi64> {
+  // expected-error@+1 {{'stablehlo.constant' value -9223372036854775808 does not fit in i32}}
+  %lo = stablehlo.constant dense<-9223372036854775808> : tensor<i64>
+  %0 = "stablehlo.reduce_window"(%x, %lo) ({
+  ^bb0(%a: tensor<i64>, %b: tensor<i64>):
+    %m = stablehlo.maximum %a, %b : tensor<i64>
+    stablehlo.return %m : tensor<i64>
+  }) {window_dimensions = array<i64: 2>, padding = dense<[[2, 0]]> : tensor<1x2xi64>} : (tensor<5xi64>, tensor<i64>) -> tensor<6xi64>
+  return %0 : tensor<6xi64>
+}
+
+// -----
+
+func.func @min_init_of_max(%x: tensor<4xi64>) -> tensor<i64> {
+  // expected-error@+1 {{a 64-bit limit; jnp.take's fill for out-of-range indices is one}}
+  %hi = stablehlo.constant dense<9223372036854775807> : tensor<i64>
+  %0 = stablehlo.reduce(%x init: %hi) applies stablehlo.maximum across dimensions = [0] : (tensor<4xi64>, tensor<i64>) -> tensor<i64>
+  return %0 : tensor<i64>
+}

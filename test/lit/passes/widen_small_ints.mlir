@@ -248,3 +248,78 @@ func.func @clamp_ui32(%lo: tensor<4xui32>, %x: tensor<4xui32>, %hi: tensor<4xui3
   %0 = stablehlo.clamp %lo, %x, %hi : tensor<4xui32>
   return %0 : tensor<4xui32>
 }
+
+// -----
+
+// ui32 divide (passes/ui32_division.py): a = 2 * hi + lo without leaving
+// int32, hi / b by signed division of non-negative values, one more long
+// division step; b >= 2**31 (negative) gives 0 or 1, b == 1 gives a,
+// b == 0 gives all ones. No ui32 divide is left.
+// CHECK-LABEL: func.func @div_ui32(
+// CHECK-SAME:    %[[A:.*]]: tensor<3xi32>, %[[B:.*]]: tensor<3xi32>) -> tensor<3xi32>
+// CHECK-DAG:     %[[ZERO:.*]] = stablehlo.constant dense<0> : tensor<3xi32>
+// CHECK-DAG:     %[[ONE:.*]] = stablehlo.constant dense<1> : tensor<3xi32>
+// CHECK-DAG:     %[[TWO:.*]] = stablehlo.constant dense<2> : tensor<3xi32>
+// CHECK-DAG:     %[[Q:.*]] = stablehlo.constant dense<1073741824> : tensor<3xi32>
+// CHECK:         %[[ANEG:.*]] = stablehlo.compare LT, %[[A]], %[[ZERO]]
+// CHECK:         %[[HALF:.*]] = stablehlo.select %[[ANEG]], %[[Q]], %[[ZERO]]
+// CHECK:         %[[L0:.*]] = stablehlo.add %[[A]], %[[HALF]]
+// CHECK:         %[[LOW:.*]] = stablehlo.add %[[L0]], %[[HALF]]
+// CHECK:         %[[H:.*]] = stablehlo.divide %[[LOW]], %[[TWO]]
+// CHECK:         %[[SMALL:.*]] = stablehlo.compare GT, %[[B]], %[[ONE]]
+// CHECK:         %[[BS:.*]] = stablehlo.select %[[SMALL]], %[[B]], %[[TWO]]
+// CHECK:         %[[Q1:.*]] = stablehlo.divide %{{.*}}, %[[BS]]
+// CHECK:         %[[BNEG:.*]] = stablehlo.compare LT, %[[B]], %[[ZERO]]
+// CHECK:         %[[BZERO:.*]] = stablehlo.compare EQ, %[[B]], %[[ZERO]]
+// CHECK:         %[[BONE:.*]] = stablehlo.compare EQ, %[[B]], %[[ONE]]
+// CHECK:         %[[R1:.*]] = stablehlo.select %[[BNEG]], %{{.*}}, %{{.*}}
+// CHECK:         %[[R2:.*]] = stablehlo.select %[[BONE]], %[[A]], %[[R1]]
+// CHECK:         %[[ALL:.*]] = stablehlo.constant dense<-1> : tensor<3xi32>
+// CHECK:         %[[R:.*]] = stablehlo.select %[[BZERO]], %[[ALL]], %[[R2]]
+// CHECK:         return %[[R]]
+// CHECK-NOT:     stablehlo.divide
+func.func @div_ui32(%a: tensor<3xui32>, %b: tensor<3xui32>) -> tensor<3xui32> {
+  %0 = stablehlo.divide %a, %b : tensor<3xui32>
+  return %0 : tensor<3xui32>
+}
+
+// -----
+
+// ui32 remainder: the same split; b >= 2**31 gives a - b or a, b == 1
+// gives 0, b == 0 gives a.
+// CHECK-LABEL: func.func @rem_ui32(
+// CHECK-SAME:    %[[A:.*]]: tensor<3xi32>, %[[B:.*]]: tensor<3xi32>) -> tensor<3xi32>
+// CHECK:         %[[BNEG:.*]] = stablehlo.compare LT, %[[B]], %{{.*}}
+// CHECK:         %[[BZERO:.*]] = stablehlo.compare EQ, %[[B]], %{{.*}}
+// CHECK:         %[[BONE:.*]] = stablehlo.compare EQ, %[[B]], %{{.*}}
+// CHECK:         %[[LARGE:.*]] = stablehlo.subtract %[[A]], %{{.*}}
+// CHECK:         %[[R1:.*]] = stablehlo.select %[[BNEG]], %[[LARGE]], %{{.*}}
+// CHECK:         %[[R2:.*]] = stablehlo.select %[[BONE]], %{{.*}}, %[[R1]]
+// CHECK:         %[[R:.*]] = stablehlo.select %[[BZERO]], %[[A]], %[[R2]]
+// CHECK:         return %[[R]]
+func.func @rem_ui32(%a: tensor<3xui32>, %b: tensor<3xui32>) -> tensor<3xui32> {
+  %0 = stablehlo.remainder %a, %b : tensor<3xui32>
+  return %0 : tensor<3xui32>
+}
+
+// -----
+
+// i4 / ui4 constants (NumPy has no such type; StableHLO's interpreter
+// converts them): sign- and zero-extended to i32, splat or dense.
+// CHECK-LABEL: func.func @int4_constants(
+// CHECK-DAG:     stablehlo.constant dense<[1, -2, 7, -8]> : tensor<4xi32>
+// CHECK-DAG:     stablehlo.constant dense<[1, 2, 9, 15]> : tensor<4xi32>
+// CHECK-DAG:     stablehlo.constant dense<-3> : tensor<4xi32>
+// CHECK-NOT:     i4
+func.func @int4_constants(%x: tensor<4xi32>) -> tensor<4xi32> {
+  %c = stablehlo.constant dense<[1, -2, 7, -8]> : tensor<4xi4>
+  %u = stablehlo.constant dense<[1, 2, 9, 15]> : tensor<4xui4>
+  %s = stablehlo.constant dense<-3> : tensor<4xi4>
+  %0 = stablehlo.convert %c : (tensor<4xi4>) -> tensor<4xi32>
+  %1 = stablehlo.convert %u : (tensor<4xui4>) -> tensor<4xi32>
+  %2 = stablehlo.convert %s : (tensor<4xi4>) -> tensor<4xi32>
+  %3 = stablehlo.add %x, %0 : tensor<4xi32>
+  %4 = stablehlo.add %3, %1 : tensor<4xi32>
+  %5 = stablehlo.add %4, %2 : tensor<4xi32>
+  return %5 : tensor<4xi32>
+}
