@@ -47,6 +47,7 @@ class Result:
     n_ops: int = 0
     unchecked: int = 0  # outputs not compared (discrete after low-precision rounding)
     widened: int = 0  # bf16 outputs that agree with JAX only on the program read in f32
+    near_ties: int = 0  # argsort outputs that sort JAX's values only up to rounding
     repro: str = ""
 
     def to_json(self) -> dict:
@@ -252,6 +253,15 @@ def check(program: Program, precision: str = "fp32", *, reference=None) -> Resul
                 # no significant digits here.
                 res.unchecked += 1
                 continue
+        if problem and reference is None and not low_precision(program, precision) and _sorts_within_rounding(
+            program, name, got, rtol
+        ):
+            # argsort of computed floats that are tied up to rounding (a
+            # layer norm over a dim of 2 gives +-1 up to an ulp): the order
+            # depends on the last bit, so any permutation that sorts JAX's
+            # values within the tolerance is right (seed 10128).
+            res.near_ties += 1
+            continue
         if problem and program.uses_bfloat16() and reference is None:
             # bf16 is computed in f32 (hlo-coreml-widen-bf16): where JAX's
             # rounding to bf16 after every op changes an output beyond the
@@ -308,6 +318,41 @@ def _lost_periodic_outputs(program: Program, precision: str) -> set:
         if any(o in lost for o in op.operands):
             lost.add(op.name)
     return lost
+
+
+def _sorts_within_rounding(program: Program, name: str, got: np.ndarray, rtol: float) -> bool:
+    """True if output `name` is an ascending `jnp.argsort` of a computed
+    value and `got` is a permutation along its axis that sorts JAX's values
+    of that operand up to `rtol` (ties that rounding decides)."""
+    op = next((o for o in program.ops if o.name == name), None)
+    if op is None or op.op != "argsort" or not op.discrete:
+        return False
+    operand = op.operands[0]
+    if operand not in {o.name for o in program.ops}:
+        return False  # an input: its ties are exact, the order must match
+    axis = re.search(r"axis=(-?\d+)", op.expr)
+    if axis is None:
+        return False
+    import jax
+
+    probe = program.copy()
+    probe.outputs = [operand]
+    try:
+        with jax.enable_x64(program.x64):
+            (values,) = jax_reference(probe.build(), probe.args())
+    except Exception:  # noqa: BLE001 - no reference for the operand: keep the mismatch
+        return False
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all() or got.size != values.size:
+        return False
+    axis = int(axis.group(1)) % values.ndim
+    perm = got.reshape(values.shape).astype(np.int64)
+    n = values.shape[axis]
+    if not (np.sort(perm, axis=axis) == np.arange(n).reshape([-1 if d == axis else 1 for d in range(values.ndim)])).all():
+        return False
+    ordered = np.take_along_axis(values, perm, axis=axis)
+    slack = rtol * max(1.0, float(np.abs(values).max()))
+    return bool((np.diff(ordered, axis=axis) >= -slack).all())
 
 
 def _widened_check(program: Program, precision: str):
