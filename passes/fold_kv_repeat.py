@@ -12,6 +12,7 @@ from hlo_coreml._mlir import ir, rewrite, stablehlo
 from hlo_coreml.emit.ops_fused import SDPA
 from hlo_coreml.ir_utils import i64_array
 
+from .raise_fused_ops import erase_unused_decompositions
 from .registry import ModulePass, register_pass
 
 # how far up from a matmul / attention operand the repeat is looked for
@@ -78,7 +79,7 @@ class FoldKVRepeatPass(ModulePass):
         patterns.add(stablehlo.CompositeOp, _fold_attention)
         patterns.add(stablehlo.DotGeneralOp, _fold_matmul)
         rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
-        _erase_unused_sdpa_decompositions(module)
+        erase_unused_decompositions(module)
 
 
 # -- recognizing a repeat --------------------------------------------------------
@@ -366,22 +367,6 @@ def _decomposition(op, result_type, operands, prescale, mask_kind) -> str:
     anchor = types.SimpleNamespace(result=types.SimpleNamespace(type=result_type), operation=op.operation)
     return sdpa_decomposition(anchor, operands, prescale, mask_kind)
 
-
-def _erase_unused_sdpa_decompositions(module) -> None:
-    used = set()
-
-    def visit(op):
-        if op.name == "stablehlo.composite":
-            used.add(ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value)
-        return ir.WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    for op in list(module.regions[0].blocks[0].operations):
-        if op.operation.name != "func.func" or "sym_visibility" not in op.attributes:
-            continue
-        name = ir.StringAttr(op.attributes["sym_name"]).value
-        if name.startswith(f"{SDPA}.impl") and name not in used:
-            op.operation.erase()
 
 
 __all__ = ["FoldKVRepeatPass", "find_repeat", "Repeat"]

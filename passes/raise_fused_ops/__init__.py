@@ -105,10 +105,10 @@ class RaiseFusedOpsPass(ModulePass):
             patterns = rewrite.RewritePatternSet()
             patterns.add(stablehlo.DotGeneralOp, _raise_attention)
             rewrite.apply_patterns_and_fold_greedily(module, patterns.freeze())
-            _erase_unused_decompositions(module)
+            erase_unused_decompositions(module)
 
 
-def _erase_unused_decompositions(module) -> None:
+def erase_unused_decompositions(module) -> None:
     """Drop our decomposition functions no composite refers to any more
     (a softmax's, once attention took the softmax in)."""
     used = set()
