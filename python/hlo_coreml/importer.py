@@ -13,11 +13,13 @@ import os
 import struct
 from dataclasses import dataclass
 
-from . import fast_paths
+from . import bytecode_constants, fast_paths
 from ._mlir import ir, stablehlo
 from .diagnostics import CompileError, format_all, from_mlir_error
 
-_BYTECODE_MAGIC = b"ML\xefR"
+_BYTECODE_MAGIC = bytecode_constants.MAGIC
+# Below this an artifact is parsed as it is (eliding saves little).
+_LEAN_PARSE_MIN_BYTES = 1 << 20
 
 
 @dataclass
@@ -85,12 +87,11 @@ def _load_path(path: str, context: ir.Context) -> Source:
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
+            if fast_paths.enabled() and (module := _load_mapped(f, head, path, context)) is not None:
+                return Source(module, path)
             f.seek(0)
             if head.startswith(_BYTECODE_MAGIC) or b"\0" not in head:
                 data = f.read()  # MLIR bytecode or text
-            elif fast_paths.enabled() and (module := _read_export_module(f)) is not None:
-                data, name = module
-                return Source(_parse_bytecode(data, name, context), path)
             else:
                 # A jax.export artifact: read straight into the bytearray
                 # jax.export.deserialize wants (a copy of a model's weights
@@ -104,42 +105,78 @@ def _load_path(path: str, context: ir.Context) -> Source:
     return _load_bytes(data, path, context)
 
 
-def _read_export_module(f) -> tuple[bytes, str] | None:
-    """(the MLIR bytecode, the function name) of the serialized jax.export
-    artifact in file `f`, reading only the module's bytes; None when the
-    file does not look like one (the caller then goes through
-    jax.export.deserialize, which reports what is wrong).
-
-    jax.export.deserialize wants the whole file in a bytearray and copies
-    the module out of it: file, copy and parsed module would be alive
-    together, three times the model's weights. The flatbuffer is walked in
-    a read-only mmap instead (a few pages touched), and the module's byte
-    range is read straight into the one `bytes` object the parser takes."""
+def _load_mapped(f, head: bytes, path: str, context: ir.Context) -> ir.Module | None:
+    """The module in file `f` (MLIR bytecode, or a serialized jax.export
+    artifact) read through a read-only mmap, so that the file's bytes are
+    never copied whole; None when it is neither or cannot be read this way
+    (the caller then reads the file as it is)."""
     import mmap
 
+    if not head.startswith(_BYTECODE_MAGIC) and b"\0" not in head:
+        return None  # MLIR text
+    try:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # empty file, or one that cannot be mapped
+        return None
+    with mapped:
+        if head.startswith(_BYTECODE_MAGIC):
+            start, length, name = 0, len(mapped), path
+        elif (found := _export_module_range(mapped)) is not None:
+            start, length, name = found
+        else:
+            return None
+        module = _parse_lean(mapped, start, length, name, context)
+        if module is None:
+            # Nothing to elide: parse a copy of the module's bytes (only
+            # those: jax.export.deserialize would copy the artifact again).
+            module = _parse_bytecode(mapped[start : start + length], name, context, lean=False)
+        return module
+
+
+def _export_module_range(view) -> tuple[int, int, str] | None:
+    """(start, length, function name) of the MLIR bytecode inside the
+    serialized jax.export artifact `view`; None when it does not look like
+    one (the caller then goes through jax.export.deserialize, which reports
+    what is wrong). The flatbuffer is walked in place (a few pages touched):
+    jax.export.deserialize would want the whole file in a bytearray and copy
+    the module out of it."""
     try:
         from jax._src.export import serialization_generated as flatbuffer
     except ImportError:  # jax missing or reorganized: the slow path decides
         return None
     try:
-        size = os.fstat(f.fileno()).st_size
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            root = flatbuffer.Exported.GetRootAs(view, 0)
-            name = (root.FunctionName() or b"").decode("utf-8", "replace")
-            table = root._tab
-            field = table.Offset(30)  # mlir_module_serialized
-            if not field:
-                return None
-            start, length = table.Vector(field), table.VectorLen(field)
+        root = flatbuffer.Exported.GetRootAs(view, 0)
+        name = (root.FunctionName() or b"").decode("utf-8", "replace")
+        table = root._tab
+        field = table.Offset(30)  # mlir_module_serialized
+        if not field:
+            return None
+        start, length = table.Vector(field), table.VectorLen(field)
     except (ValueError, OSError, IndexError, TypeError, AttributeError, struct.error):
         return None
-    if not 0 < start <= start + length <= size:
+    if not 0 < start <= start + length <= len(view) or bytes(view[start : start + 4]) != _BYTECODE_MAGIC:
         return None
-    f.seek(start)
-    data = f.read(length)
-    if len(data) != length or not data.startswith(_BYTECODE_MAGIC):
+    return start, length, name or "<jax.export>"
+
+
+def _parse_lean(source, start: int, length: int, name: str, context: ir.Context) -> ir.Module | None:
+    """The StableHLO portable artifact at source[start:start + length],
+    parsed without copying its large constants twice
+    (hlo_coreml.bytecode_constants); None when that does not apply or the
+    slim artifact does not parse (the caller then parses the artifact as
+    it is, which also reports any error in it)."""
+    with memoryview(source)[start : start + length] as view:
+        elided = bytecode_constants.elide_large_constants(view)
+    if elided is None:
         return None
-    return data, name or "<jax.export>"
+    slim, constants = elided
+    try:
+        module = _parse_bytecode(slim, name, context, lean=False)
+    except CompileError:
+        return None
+    if not bytecode_constants.restore(module, constants, source, start):
+        return None
+    return module
 
 
 def _load_bytes(data: bytes, name: str, context: ir.Context) -> Source:
@@ -168,7 +205,10 @@ def _parse_text(text: str, name: str, context: ir.Context) -> ir.Module:
         raise CompileError("invalid MLIR", format_all(from_mlir_error(e), name)) from None
 
 
-def _parse_bytecode(data: bytes, name: str, context: ir.Context) -> ir.Module:
+def _parse_bytecode(data: bytes, name: str, context: ir.Context, lean: bool = True) -> ir.Module:
+    if lean and fast_paths.enabled() and len(data) >= _LEAN_PARSE_MIN_BYTES:
+        if (module := _parse_lean(data, 0, len(data), name, context)) is not None:
+            return module
     # A StableHLO portable artifact (VHLO) needs deserializing; plain MLIR
     # bytecode parses directly.
     # Its failure is no error of ours (plain bytecode is tried next), so its
