@@ -18,8 +18,8 @@ from ._mlir import ir, stablehlo
 from .diagnostics import CompileError, format_all, from_mlir_error
 
 _BYTECODE_MAGIC = bytecode_constants.MAGIC
-# Below this an artifact is parsed as it is (eliding saves little).
-_LEAN_PARSE_MIN_BYTES = 1 << 20
+# Below this an artifact holds no constant worth eliding.
+_LEAN_PARSE_MIN_BYTES = bytecode_constants.MIN_ELIDED_BYTES
 
 
 @dataclass
