@@ -32,6 +32,9 @@ MAGIC = b"ML\xefR"
 # would save little and the program's small constants are many).
 MIN_ELIDED_BYTES = 1 << 16
 
+# The bytecode versions whose layout this module reads: 1 (dialect
+# versioning, which changed the dialect section) to 6 (the current one).
+_KNOWN_VERSIONS = range(1, 7)
 # MLIR bytecode section IDs (mlir/Bytecode/Encoding.h).
 _STRING, _DIALECT, _ATTR_TYPE, _ATTR_TYPE_OFFSET = 0, 1, 2, 3
 # VHLO's bytecode codes (stablehlo/dialect/VhloBytecode.cpp; stable by
@@ -98,9 +101,7 @@ class _Reader:
         if first & 1:
             return first >> 1
         if first == 0:
-            size = 8
-            value = int.from_bytes(self._take(size), "little")
-            return value
+            return int.from_bytes(self._take(8), "little")
         extra = (first & -first).bit_length() - 1  # trailing zeros
         rest = int.from_bytes(self._take(extra), "little")
         return ((rest << 8) | first) >> (extra + 1)
@@ -129,7 +130,8 @@ def _sections(data) -> tuple[int, list[_Section]]:
     if bytes(data[:4]) != MAGIC:
         raise _Malformed
     reader = _Reader(data, 4)
-    reader.varint()  # bytecode version
+    if reader.varint() not in _KNOWN_VERSIONS:
+        raise _Malformed
     end = bytes(data[reader.pos : reader.pos + 256]).find(b"\0")  # producer
     if end < 0:
         raise _Malformed
@@ -166,7 +168,8 @@ def _dialect_names(data, section: _Section, strings: list[bytes]) -> list[bytes]
         value = reader.varint()
         names.append(strings[value >> 1])
         if value & 1:  # a nested dialect version section
-            reader.byte()
+            if reader.byte() & 0x80:
+                raise _Malformed
             reader.pos += reader.varint()
     return names
 
