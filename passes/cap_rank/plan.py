@@ -7,6 +7,7 @@ from hlo_coreml._mlir import ir, stablehlo
 
 from ..ir_build import shape_of
 from .common import ELEMENTWISE, _i64s
+from .windows import reduce_window_rule
 
 
 class _UnionFind:
@@ -303,4 +304,5 @@ _RULES = {
     "stablehlo.iota": _iota_rule,
     "stablehlo.constant": _constant_rule,
     "stablehlo.dot_general": _dot_general_rule,
+    "stablehlo.reduce_window": reduce_window_rule,
 }

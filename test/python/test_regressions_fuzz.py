@@ -428,3 +428,23 @@ def test_bf16_layer_norm_of_nearly_equal_values_is_the_f32_program(precision, tm
     # The bf16 reference really is out of reach (this is the cancellation case).
     bf16 = np.asarray(jax.jit(_layer_norm_axis0)(x), np.float32)
     assert np.abs(bf16 - np.asarray(want)).max() > 0.5
+
+
+# -- rank 6: a gather result sliced on every dim (fuzz seed 9590) ----------------------------
+
+
+def test_gather_then_slice_of_every_rank6_dim():
+    # Fuzz seed 9590 (verbatim): a0[a1] makes a rank-6 value that a slice
+    # cuts on five dims; with the gather's batch / window split that needed
+    # all six dims apart. cap-rank's slice fallback now slices one dim at a
+    # time on rank-3 views (passes/cap_rank/windows.py).
+    def f(a0, a1):
+        v0 = a0[a1]
+        v1 = a1 * jnp.arange(2, dtype=jnp.int32)
+        v2 = v0[2::2, 1::1, :, 2::1, 1::2, -2:5:]
+        v3 = jnp.ravel(v2)
+        return (v1, v3)
+
+    a0 = rng(9590).integers(-20, 20, size=(1, 2, 3, 2, 5)).astype(np.int32)
+    a1 = np.array([[-1, 0], [0, 0], [0, -1], [-1, -1]], dtype=np.int32)
+    check_both(f, a0, a1)
