@@ -121,6 +121,16 @@ def _elementwise_rule(op, s):
     return [[(slot, b) for slot in slots] for b in range(1, len(out_shape))]
 
 
+def _bitcast_convert_rule(op, s):
+    """A bitcast between types of one width is elementwise; one between
+    widths adds or drops a last dim (every dim kept apart)."""
+    if shape_of(op.operands[0]) == shape_of(op.results[0]):
+        return _elementwise_rule(op, s)
+    s.operand(0)
+    s.result(0)
+    return []
+
+
 def _transpose_rule(op, s):
     perm = _i64s(op, "permutation")
     x, y = s.operand(0), s.result(0)
@@ -305,4 +315,5 @@ _RULES = {
     "stablehlo.constant": _constant_rule,
     "stablehlo.dot_general": _dot_general_rule,
     "stablehlo.reduce_window": reduce_window_rule,
+    "stablehlo.bitcast_convert": _bitcast_convert_rule,
 }

@@ -178,6 +178,12 @@ def scatter_add_six_dims(x, i, u):
     return y.at[i[:, 0], i[:, 1], i[:, 2], i[:, 3], i[:, 4], i[:, 5]].add(u).reshape(-1)
 
 
+def bitcast_6d(x):
+    # bitcast_convert between types of one width is elementwise: any view.
+    y = jax.lax.bitcast_convert_type(x.reshape(2, 2, 3, 4, 5, 6), jnp.int32) >> 3
+    return jax.lax.bitcast_convert_type(y.transpose(0, 2, 1, 3, 4, 5) << 3, jnp.float32).reshape(-1)
+
+
 INDEX6 = np.array(
     [[1, 2, 3, 4, 1, 2], [0, 0, 0, 0, 0, 0], [1, -1, 9, 2, 1, 0], [5, 1, 1, 1, 1, 1], [1, 2, 3, 4, 1, 2], [-2, 0, 1, 0, 0, -3]],
     np.int32,
@@ -202,6 +208,7 @@ CASES = [
     ("scatter_6d", scatter_6d, (f32(12, 24), np.array([0, 5, -1, 2], np.int32), f32(4, 48, seed=3))),
     ("reverse_6d", reverse_6d, (f32(1440),)),
     ("slice_unit_strides_6d", slice_unit_strides_6d, (f32(5, 3, 5),)),
+    ("bitcast_6d", bitcast_6d, (f32(1440),)),
     ("gather_all_six_dims", gather_all_six_dims, (f32(720), INDEX6)),
     ("lax_gather_six_dims_clamped", lax_gather_six_dims_clamped, (f32(720), INDEX6)),
     ("gather_five_dims_window", gather_five_dims_window, (f32(720), INDEX6[:, :5])),
