@@ -111,8 +111,9 @@ class CapRankPass(ModulePass):
     no rewrite exists (a rank-6 value captured by a loop body from outside,
     a `reduce_window` touching five or more dims, a convolution with a
     dynamic shape, a scatter indexing six dims whose indices may be out of
-    bounds, a gather / scatter not in canonical layout, an op with no rule)
-    the pass reports the op, its location, the rank and the shape.
+    bounds, a gather / scatter not in canonical layout, a value of rank > 5
+    with a dynamic dim, an op with no rule) the pass reports the op, its
+    location, the rank and the shape.
     """
 
     name: ClassVar[str] = "hlo-coreml-cap-rank"
@@ -226,6 +227,13 @@ def cap_block(block, max_rank: int) -> bool:
 
 def _check_supported(op, block, max_rank: int) -> None:
     name = op.operation.name
+    for v in list(op.operands) + list(op.results):
+        if _rank(v) > max_rank and not ir.RankedTensorType(v.type).has_static_shape:
+            raise RankProblem(
+                op,
+                f"'{name}' on a value of {_describe(v)} is not supported: hlo-coreml-cap-rank collapses the dims "
+                f"of rank > {max_rank} values only when their shapes are static (specialize the dynamic dims)",
+            )
     if name in _TERMINATORS:
         bad = next(v for v in op.operands if _rank(v) > max_rank)
         where = "returned by the function" if name == "func.return" else (

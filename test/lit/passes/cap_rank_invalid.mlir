@@ -69,3 +69,19 @@ func.func @main(%x: tensor<2x3x5x4x4x?xf32>, %w: tensor<4x3x2x3x1x2xf32>) -> ten
   %0 = stablehlo.convolution(%x, %w) dim_numbers = [b, f, 0, 1, 2, 3]x[o, i, 0, 1, 2, 3]->[b, f, 0, 1, 2, 3], window = {} {batch_group_count = 1 : i64, feature_group_count = 1 : i64} : (tensor<2x3x5x4x4x?xf32>, tensor<4x3x2x3x1x2xf32>) -> tensor<2x4x4x2x4x?xf32>
   return %0 : tensor<2x4x4x2x4x?xf32>
 }
+
+// -----
+
+// A rank-6 argument with a dynamic dim that is not among the merged
+// leading ones: no rank-6 value with a dynamic dim is collapsed (the first
+// op on it, here the reshape to its true shape at the argument, is named).
+// expected-error@+1 {{'stablehlo.reshape' on a value of rank 6 (tensor<2x2x3x4x5x?xf32>) is not supported: hlo-coreml-cap-rank collapses the dims of rank > 5 values only when their shapes are static (specialize the dynamic dims)}}
+func.func @main(%x: tensor<2x2x3x4x5x?xf32>) -> tensor<2x2x3x4x5x?xf32> {
+  %init = stablehlo.constant dense<0.0> : tensor<f32>
+  %1 = "stablehlo.reduce_window"(%x, %init) ({
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = stablehlo.add %a, %b : tensor<f32>
+    stablehlo.return %s : tensor<f32>
+  }) {window_dimensions = array<i64: 1, 1, 1, 4, 1, 1>, padding = dense<[[0, 0], [0, 0], [0, 0], [3, 0], [0, 0], [0, 0]]> : tensor<6x2xi64>} : (tensor<2x2x3x4x5x?xf32>, tensor<f32>) -> tensor<2x2x3x4x5x?xf32>
+  return %1 : tensor<2x2x3x4x5x?xf32>
+}
