@@ -20,6 +20,8 @@ from .rewriter import _Rewriter
 from .loops import cap_loop_carries
 from .signature import cap_signature
 from .units import _inline_composite, _normalize_units
+from .indexing import can_linearize
+from .windows import check_reduce_window
 
 
 @register_pass
@@ -46,6 +48,9 @@ class CapRankPass(ModulePass):
       clamped, times the block's inner size);
       `concatenate`: the joined dim leads its block; `iota`: its dim stands
       alone; `dot_general`: runs of batch, contracting and free dims;
+    - `reduce_window`: a dim the window touches (window or stride > 1,
+      padding, dilation) stands alone, untouched dims collapse
+      (cap_rank/windows.py);
     - `sort`: every dim but the sorted one collapses (all operands alike);
       `gather` / `scatter` in the canonical layout of
       hlo-coreml-legalize-gather-scatter (operand [D_0..D_{K-1}, R...],
@@ -71,7 +76,12 @@ class CapRankPass(ModulePass):
     than five dims (e.g. a 3-D pixel shuffle, whose eight dims all move), it
     is rewritten into rank-4 transposes of collapsed views (moving one block
     at a time) around a broadcast into or a reduction over a 2-D view (an
-    iota becomes a 1-D iota broadcast that way). A `reverse` becomes
+    iota becomes a 1-D iota broadcast that way). Likewise a `slice` / `pad`
+    becomes one slice / pad per dim it changes on [before, dim, after]
+    views; a `reduce_window` runs on [untouched dims merged, touched
+    dims...] (at most four touched dims); a canonical `gather` / in-bounds
+    `scatter` indexes the operand viewed as [indexed dims merged, window
+    dims merged] with one row-major linear index (cap_rank/indexing.py). A `reverse` becomes
     reverses of rank-3 views [before, run, after], one per run of adjacent
     reversed dims, before planning.
 
@@ -99,10 +109,11 @@ class CapRankPass(ModulePass):
     in the bodies of composite decompositions (never emitted); a
     decomposition no composite refers to any more is erased. Where
     no rewrite exists (a rank-6 value captured by a loop body from outside,
-    an op such as `reduce_window` on a rank-6 value, a convolution with a
-    dynamic shape, a gather /
-    scatter indexing more than five dims, or one not in canonical layout)
-    the pass reports the op, its location, the rank and the shape.
+    a `reduce_window` touching five or more dims, a convolution with a
+    dynamic shape, a scatter indexing six dims whose indices may be out of
+    bounds, a gather / scatter not in canonical layout, a value of rank > 5
+    with a dynamic dim, an op with no rule) the pass reports the op, its
+    location, the rank and the shape.
     """
 
     name: ClassVar[str] = "hlo-coreml-cap-rank"
@@ -196,7 +207,7 @@ def cap_block(block, max_rank: int) -> bool:
             score: dict[int, int] = {}
             for b in plan.cuts(v):
                 for i in plan.cut_roots[plan.uf.find((v, b))]:
-                    if ops[i].operation.name in _FALLBACK and i not in fallback:
+                    if ops[i].operation.name in _FALLBACK and i not in fallback and can_linearize(ops[i]):
                         score[i] = score.get(i, 0) + 1
             if score:
                 chosen.add(max(score, key=lambda i: (score[i], -i)))
@@ -216,6 +227,13 @@ def cap_block(block, max_rank: int) -> bool:
 
 def _check_supported(op, block, max_rank: int) -> None:
     name = op.operation.name
+    for v in list(op.operands) + list(op.results):
+        if _rank(v) > max_rank and not ir.RankedTensorType(v.type).has_static_shape:
+            raise RankProblem(
+                op,
+                f"'{name}' on a value of {_describe(v)} is not supported: hlo-coreml-cap-rank collapses the dims "
+                f"of rank > {max_rank} values only when their shapes are static (specialize the dynamic dims)",
+            )
     if name in _TERMINATORS:
         bad = next(v for v in op.operands if _rank(v) > max_rank)
         where = "returned by the function" if name == "func.return" else (
@@ -229,6 +247,8 @@ def _check_supported(op, block, max_rank: int) -> None:
             "is not in the canonical layout hlo-coreml-legalize-gather-scatter produces (single operand, "
             "indexed dims leading, index vector last); run that pass first",
         )
+    if name == "stablehlo.reduce_window":
+        check_reduce_window(op, max_rank)
     if name in ELEMENTWISE or name in _RULES or name == "stablehlo.reshape":
         for r in op.results:
             if _rank(r) > max_rank and any(_outside(use.owner, block) for use in r.uses):

@@ -24,7 +24,19 @@ ELEMENTWISE = frozenset(
 )
 # Ops with a rank-free fallback rewrite (used when the direct collapsed form
 # would still need more than max-rank dims).
-_FALLBACK = frozenset({"stablehlo.transpose", "stablehlo.broadcast_in_dim", "stablehlo.reduce", "stablehlo.iota"})
+_FALLBACK = frozenset(
+    {
+        "stablehlo.transpose",
+        "stablehlo.broadcast_in_dim",
+        "stablehlo.reduce",
+        "stablehlo.iota",
+        "stablehlo.slice",
+        "stablehlo.pad",
+        "stablehlo.reduce_window",
+        "stablehlo.gather",
+        "stablehlo.scatter",
+    }
+)
 _TERMINATORS = frozenset({"func.return", "stablehlo.return"})
 
 

@@ -7,6 +7,7 @@ from hlo_coreml._mlir import ir, stablehlo
 
 from ..ir_build import shape_of
 from .common import ELEMENTWISE, _i64s
+from .windows import reduce_window_rule
 
 
 class _UnionFind:
@@ -118,6 +119,16 @@ def _elementwise_rule(op, s):
         if shape_of(v) == out_shape:
             slots.append(s.operand(j))
     return [[(slot, b) for slot in slots] for b in range(1, len(out_shape))]
+
+
+def _bitcast_convert_rule(op, s):
+    """A bitcast between types of one width is elementwise; one between
+    widths adds or drops a last dim (every dim kept apart)."""
+    if shape_of(op.operands[0]) == shape_of(op.results[0]):
+        return _elementwise_rule(op, s)
+    s.operand(0)
+    s.result(0)
+    return []
 
 
 def _transpose_rule(op, s):
@@ -303,4 +314,6 @@ _RULES = {
     "stablehlo.iota": _iota_rule,
     "stablehlo.constant": _constant_rule,
     "stablehlo.dot_general": _dot_general_rule,
+    "stablehlo.reduce_window": reduce_window_rule,
+    "stablehlo.bitcast_convert": _bitcast_convert_rule,
 }

@@ -11,8 +11,13 @@ from hlo_coreml._mlir import ir, stablehlo
 
 from ..ir_build import attr_array, ranked, reshape, shape_of, tensor_type
 from .common import RankProblem, _collapsed, _describe, _groups, _i64s
-from .fallback import _FALLBACKS, permute
+from .fallback import _FALLBACKS as _RESHAPING_FALLBACKS
+from .fallback import permute
+from .indexing import INDEXING_FALLBACKS
 from .plan import _broadcast_kinds, _dot_dims, _indexing_layout, _Plan
+from .windows import WINDOW_FALLBACKS, fix_reduce_window
+
+_FALLBACKS = {**_RESHAPING_FALLBACKS, **WINDOW_FALLBACKS, **INDEXING_FALLBACKS}
 
 
 class _Rewriter:
@@ -301,4 +306,5 @@ _ATTRIBUTE_FIXES = {
     "stablehlo.concatenate": _fix_concatenate,
     "stablehlo.dot_general": _fix_dot_general,
     "stablehlo.broadcast_in_dim": _fix_broadcast,
+    "stablehlo.reduce_window": fix_reduce_window,
 }

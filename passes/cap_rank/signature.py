@@ -10,6 +10,7 @@ import math
 from hlo_coreml._mlir import func, ir
 
 from ..ir_build import reshape, shape_of
+from ..signature_rewrite import function_signature, set_signature, signature_attributes
 
 # The shape an argument / result of @main had before its leading dims were
 # merged (a DenseI64ArrayAttr in its arg_attrs / res_attrs); emit/program.py
@@ -33,8 +34,7 @@ def cap_signature(function, max_rank: int) -> bool:
     (other functions with such a signature are reported); False if
     something was reported."""
     name = ir.StringAttr(function.attributes["sym_name"]).value
-    ftype = ir.FunctionType(ir.TypeAttr(function.attributes["function_type"]).value)
-    inputs, results = list(ftype.inputs), list(ftype.results)
+    inputs, results = function_signature(function)
     if not any(_is_high(t, max_rank) for t in inputs + results):
         return True
     ok = True
@@ -59,8 +59,7 @@ def cap_signature(function, max_rank: int) -> bool:
     if not ok:
         return False
     entry = function.regions[0].blocks[0]
-    arg_attrs = _attr_dicts(function, "arg_attrs", len(inputs))
-    res_attrs = _attr_dicts(function, "res_attrs", len(results))
+    arg_attrs, res_attrs = signature_attributes(function)
     new_inputs = list(inputs)
     first = entry.operations[0] if len(entry.operations) else None
     for i, t in enumerate(inputs):
@@ -91,18 +90,6 @@ def cap_signature(function, max_rank: int) -> bool:
             t = ir.RankedTensorType(t)
             new_results[i] = ir.RankedTensorType.get(interface_shape(list(t.shape), max_rank), t.element_type)
             res_attrs[i][ORIGINAL_SHAPE_ATTR] = ir.DenseI64ArrayAttr.get(list(t.shape))
-    function.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(new_inputs, new_results))
-    function.attributes["arg_attrs"] = ir.ArrayAttr.get([ir.DictAttr.get(d) for d in arg_attrs])
-    function.attributes["res_attrs"] = ir.ArrayAttr.get([ir.DictAttr.get(d) for d in res_attrs])
+    set_signature(function, new_inputs, new_results, arg_attrs, res_attrs)
     return True
 
-
-def _attr_dicts(fn, key: str, count: int) -> list[dict]:
-    out: list[dict] = [{} for _ in range(count)]
-    if key not in fn.attributes:
-        return out
-    array = ir.ArrayAttr(fn.attributes[key])
-    for i in range(min(count, len(array))):
-        d = ir.DictAttr(array[i])
-        out[i] = {d[j].name: d[j].attr for j in range(len(d))}
-    return out

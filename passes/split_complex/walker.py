@@ -8,6 +8,7 @@ import numpy as np
 
 from hlo_coreml._mlir import ir
 
+from ..signature_rewrite import function_signature, set_signature, signature_attributes
 from .complex_math import ComplexMath, RealBuilder
 from .constants import complex_constant_parts, is_complex_type
 from .handlers import HANDLERS, SPECIAL
@@ -187,12 +188,10 @@ class _Splitter:
     # -- signature -----------------------------------------------------------
 
     def _split_arguments(self, entry):
-        ftype = ir.FunctionType(ir.TypeAttr(self.fn.attributes["function_type"]).value)
-        inputs, results = list(ftype.inputs), list(ftype.results)
+        inputs, results = function_signature(self.fn)
         if not any(is_complex_type(t) for t in inputs + results):
             return None
-        arg_attrs = _attr_dicts(self.fn, "arg_attrs", len(inputs))
-        res_attrs = _attr_dicts(self.fn, "res_attrs", len(results))
+        arg_attrs, res_attrs = signature_attributes(self.fn)
         old_args = list(entry.arguments)
         new_inputs, new_arg_attrs = [], []
         for i, (arg, t) in enumerate(zip(old_args, inputs)):
@@ -226,21 +225,7 @@ class _Splitter:
     def _finish_signature(self, entry, n_old, inputs, results, arg_attrs, res_attrs) -> None:
         for _ in range(n_old):
             entry.erase_argument(0)
-        fn = self.fn
-        fn.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(inputs, results))
-        fn.attributes["arg_attrs"] = ir.ArrayAttr.get([ir.DictAttr.get(d) for d in arg_attrs])
-        fn.attributes["res_attrs"] = ir.ArrayAttr.get([ir.DictAttr.get(d) for d in res_attrs])
-
-
-def _attr_dicts(fn, key: str, count: int) -> list[dict[str, ir.Attribute]]:
-    out: list[dict[str, ir.Attribute]] = [{} for _ in range(count)]
-    if key not in fn.attributes:
-        return out
-    array = ir.ArrayAttr(fn.attributes[key])
-    for i in range(min(count, len(array))):
-        d = ir.DictAttr(array[i])
-        out[i] = {d[j].name: d[j].attr for j in range(len(d))}
-    return out
+        set_signature(self.fn, inputs, results, arg_attrs, res_attrs)
 
 
 def _with_part(base: dict, part: str) -> dict:

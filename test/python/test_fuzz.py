@@ -215,6 +215,32 @@ def test_argsort_of_values_tied_up_to_rounding(monkeypatch):
     assert result.cls == "mismatch", result.message
 
 
+def test_jax_departing_from_the_spec_is_checked_against_eval_module(monkeypatch):
+    # Fuzz seed 11093, minimized: jax.jit on CPU clamps nested dynamic
+    # slices only once (gives False), StableHLO's reference interpreter and
+    # the compiled model give True. The output passes as `spec_agrees`; a
+    # wrong answer on another output still fails, naming eval_module.
+    a0 = np.array([[0, 0, 1, 0, 1], [0, 0, 0, 0, 0], [1, 0, 1, 1, 0]], bool)
+    inputs = [Input("v0", a0), Input("v1", np.array(3, np.int32)), Input("v2", np.array(-2, np.int32)),
+              Input("v3", np.linspace(-1, 1, 6, dtype=np.float32))]  # fmt: skip
+    nested = "lax.dynamic_slice(lax.dynamic_slice({0}, (2, {1}), (1, 3)), (-1, {2}), (1, 1))"
+    ops = [
+        Op("v4", "slice_pad", "dynamic_slice", nested, ("v0", "v1", "v2"), (1, 1), "bool"),
+        Op("v5", "elementwise_float", "mul", "{0} * 2.0", ("v3",), (6,), "float32"),
+    ]
+    p = Program(11093, inputs, ops, ["v4", "v5"])
+    assert np.asarray(runner.jax_reference(p.build(), p.args())[0]).tolist() == [[False]]  # XLA's answer
+    result = runner.check(p, "fp32")
+    assert (result.cls, result.spec_agrees) == ("pass", 1), result.message
+
+    run = runner._run_interpreter
+    monkeypatch.setattr(
+        runner, "_run_interpreter", lambda *a: {k: (v + 0.25 if v.dtype.kind == "f" else v) for k, v in run(*a).items()}
+    )
+    result = runner.check(p, "fp32")
+    assert result.cls == "mismatch" and "output 1 (v5)" in result.message and "eval_module" in result.message, result.message
+
+
 def test_pool_replaces_a_worker_past_its_memory_limit():
     # A worker past the limit is replaced between tasks (fresh process),
     # and every task still reports. Limit 0: replaced after every task.

@@ -149,6 +149,46 @@ def scatter_6d(x, i, u):
     return y.at[i].add(u.reshape(4, 2, 2, 3, 2, 2)).reshape(12, 24)
 
 
+def gather_all_six_dims(x, i):
+    # x[i0, .., i5] of a rank-6 value (indices out of range and negative
+    # too): cap-rank linearizes the index vector into a gather on [720].
+    y = x.reshape(2, 3, 4, 5, 2, 3)
+    return y[i[:, 0], i[:, 1], i[:, 2], i[:, 3], i[:, 4], i[:, 5]]
+
+
+def lax_gather_six_dims_clamped(x, i):
+    # StableHLO clamps each start index component; JAX on CPU does too.
+    y = x.reshape(2, 3, 4, 5, 2, 3)
+    dnums = jax.lax.GatherDimensionNumbers(
+        offset_dims=(), collapsed_slice_dims=(0, 1, 2, 3, 4, 5), start_index_map=(0, 1, 2, 3, 4, 5)
+    )
+    return jax.lax.gather(y, i, dnums, (1,) * 6, mode=jax.lax.GatherScatterMode.CLIP)
+
+
+def gather_five_dims_window(x, i):
+    # Five indexed dims and one window dim: operand [D, R] = [240, 3].
+    y = x.reshape(2, 3, 4, 5, 2, 3)
+    return y[i[:, 0], i[:, 1], i[:, 2], i[:, 3], i[:, 4]] * 2.0
+
+
+def scatter_add_six_dims(x, i, u):
+    # A point scatter-add indexing all six dims, repeated and out-of-range
+    # indices included (JAX drops those updates).
+    y = x.reshape(2, 3, 4, 5, 2, 3)
+    return y.at[i[:, 0], i[:, 1], i[:, 2], i[:, 3], i[:, 4], i[:, 5]].add(u).reshape(-1)
+
+
+def bitcast_6d(x):
+    # bitcast_convert between types of one width is elementwise: any view.
+    y = jax.lax.bitcast_convert_type(x.reshape(2, 2, 3, 4, 5, 6), jnp.int32) >> 3
+    return jax.lax.bitcast_convert_type(y.transpose(0, 2, 1, 3, 4, 5) << 3, jnp.float32).reshape(-1)
+
+
+INDEX6 = np.array(
+    [[1, 2, 3, 4, 1, 2], [0, 0, 0, 0, 0, 0], [1, -1, 9, 2, 1, 0], [5, 1, 1, 1, 1, 1], [1, 2, 3, 4, 1, 2], [-2, 0, 1, 0, 0, -3]],
+    np.int32,
+)
+
 CASES = [
     ("window_attention", window_attention, (f32(2, 3, 4, 32), f32(2, 3, 5, 32, seed=1), f32(2, 3, 5, 32, seed=2))),
     ("pixel_shuffle", pixel_shuffle, (f32(2, 12, 4, 5),)),
@@ -168,6 +208,11 @@ CASES = [
     ("scatter_6d", scatter_6d, (f32(12, 24), np.array([0, 5, -1, 2], np.int32), f32(4, 48, seed=3))),
     ("reverse_6d", reverse_6d, (f32(1440),)),
     ("slice_unit_strides_6d", slice_unit_strides_6d, (f32(5, 3, 5),)),
+    ("bitcast_6d", bitcast_6d, (f32(1440),)),
+    ("gather_all_six_dims", gather_all_six_dims, (f32(720), INDEX6)),
+    ("lax_gather_six_dims_clamped", lax_gather_six_dims_clamped, (f32(720), INDEX6)),
+    ("gather_five_dims_window", gather_five_dims_window, (f32(720), INDEX6[:, :5])),
+    ("scatter_add_six_dims", scatter_add_six_dims, (f32(720), INDEX6, f32(6, seed=4))),
     ("take_along_axis_rank5_iota_6d", take_along_axis_rank5,
      (np.arange(120, dtype=np.int32).reshape(2, 5, 2, 2, 3), (np.arange(240) % 2).astype(np.int32).reshape(2, 5, 2, 4, 3))),
 ]
@@ -258,20 +303,6 @@ def test_rank6_complex_input(tmp_path):
     np.testing.assert_allclose(got, np.abs(z) * 2, rtol=1e-5)
 
 
-def test_rank6_without_rewrite_names_the_op():
-    from hlo_coreml import compile as compile_model
-    from hlo_coreml.diagnostics import LegalizationError
-
-    def f(x):
-        return jnp.cumsum(x.reshape(2, 2, 3, 4, 5, 6), axis=3).reshape(-1)
-
-    with pytest.raises(LegalizationError) as info:
-        compile_model(f, f32(1440), compute_precision="fp32")
-    message = str(info.value)
-    assert "test_rank.py" in message
-    assert "'stablehlo.reduce_window' has a value of rank 6 (tensor<2x2x3x4x5x6xf32>)" in message
-
-
 def test_rank6_reverse(tmp_path):
     # Flip over dims 1, 2 and 4 of a rank-6 value (two runs of reversed dims).
     def f(x):
@@ -311,3 +342,17 @@ def test_iota_fallback_through_a_broadcast(tmp_path):
         return jnp.concatenate([s, y.reshape(2, 3, 2)], axis=2).reshape(6, 6)
 
     check(f, f32(6, 4), f32(6, 2, seed=1), tmp_path=tmp_path, legalize_pipeline=elements)
+
+
+def test_gather_six_dims_clamps_before_linearizing(tmp_path):
+    # cap-rank before legalize-gather-scatter: the gather still has indices
+    # out of range (no hlo_coreml.in_bounds), so the linearized index is
+    # built from components clamped as StableHLO specifies.
+    from hlo_coreml import pipeline
+
+    elements = []
+    for e in pipeline.expand(["hlo-coreml-legalize-pipeline"]):
+        if e == "hlo-coreml-legalize-gather-scatter":
+            elements.append("hlo-coreml-cap-rank")
+        elements.append(e)
+    check(lax_gather_six_dims_clamped, f32(720), INDEX6, tmp_path=tmp_path, legalize_pipeline=elements)

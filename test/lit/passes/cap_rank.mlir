@@ -428,3 +428,17 @@ func.func @slice_unit_strides(%a: tensor<5x3x5xf32>) -> tensor<1xf32> {
   %1 = stablehlo.reshape %0 : (tensor<1x1x1x1x1x1xf32>) -> tensor<1xf32>
   return %1 : tensor<1xf32>
 }
+
+// -----
+
+// bitcast_convert between types of one width is elementwise.
+// CHECK-LABEL: func.func @bitcast_same_width(
+// CHECK-NEXT:    %[[A:.*]] = stablehlo.reshape %{{.*}} : (tensor<4x6x10xf32>) -> tensor<240xf32>
+// CHECK-NEXT:    %[[B:.*]] = stablehlo.bitcast_convert %[[A]] : (tensor<240xf32>) -> tensor<240xi32>
+// CHECK-NEXT:    return %[[B]]
+func.func @bitcast_same_width(%x: tensor<4x6x10xf32>) -> tensor<240xi32> {
+  %0 = stablehlo.reshape %x : (tensor<4x6x10xf32>) -> tensor<2x2x2x3x2x5xf32>
+  %1 = stablehlo.bitcast_convert %0 : (tensor<2x2x2x3x2x5xf32>) -> tensor<2x2x2x3x2x5xi32>
+  %2 = stablehlo.reshape %1 : (tensor<2x2x2x3x2x5xi32>) -> tensor<240xi32>
+  return %2 : tensor<240xi32>
+}
