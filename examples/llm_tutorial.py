@@ -78,9 +78,9 @@ print("cache:", k_cache.shape, k_cache.dtype)
 ## 2. Compile prefill and decode into one package
 
 `hlo_coreml.compile_multifunction` compiles each function with the same
-options and merges them (`ct.utils.MultiFunctionDescriptor` +
-`ct.utils.save_multifunction`), which stores a weight both functions use
-once. `states=` maps each state input to the output that updates it: those
+options into one multifunction MIL program and exports it once; a weight
+both functions use is held and stored once (no per-function packages and
+no `ct.utils.save_multifunction` merge, see section 7). `states=` maps each state input to the output that updates it: those
 become Core ML states instead of inputs and outputs. The example arguments
 fix the shapes: prefill takes 8 tokens, decode one.""",
         """\

@@ -20,6 +20,7 @@ stores once in weight.bin (as `save_multifunction`'s deduplication does).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 
@@ -60,6 +61,9 @@ class FunctionGatherer:
         function = program.functions.pop("main")
         del program
         self._share_constants(function)
+        # The duplicates dropped (and the passes' intermediate values) sit in
+        # reference cycles: free them before the next function's passes.
+        gc.collect()
         self.program.add_function(self.name, function)
         self.interfaces[self.name] = json.loads(interface_json(iface))
         self.complex_features[self.name] = [
