@@ -107,16 +107,17 @@ def _compile_and_merge(ct, compile_one, functions, names, default_function, targ
     the functions in one MIL program, export that once into `folder` and
     move the package to `target_path`; returns {name: interface}."""
     from .compiler import function_sink
-    from .multifunction_program import FunctionGatherer
+    from .multifunction_program import FunctionGatherer, casts_shared
 
     gatherer = FunctionGatherer(target)
     token = function_sink.set(gatherer.add)
     try:
-        for name in names:
-            fn, args, own = _unpack(name, functions[name])
-            gatherer.name = name
-            compile_one(fn, *args, minimum_deployment_target=target, show_progress=show_progress,
-                        **{**compile_kwargs, **own})
+        with casts_shared():
+            for name in names:
+                fn, args, own = _unpack(name, functions[name])
+                gatherer.name = name
+                compile_one(fn, *args, minimum_deployment_target=target, show_progress=show_progress,
+                            **{**compile_kwargs, **own})
     finally:
         function_sink.reset(token)
     interfaces = gatherer.interfaces

@@ -10,7 +10,13 @@ compile(), nothing serialized), then joins one multifunction `Program`
 under its own name, and that program is exported once, straight into the
 package: no per-function package, no reload, no merge.
 
-Weights are shared as they arrive: every constant of a new function that
+Weights are shared as they are made. With `constants=`, both functions'
+weight consts hold the caller's very arrays; coremltools' fp16 precision
+pass casts each to a new fp16 array (`cast`'s value, computed as the op is
+built). While the functions are converted (`casts_shared`), a cast of an
+array that an earlier function already cast returns that function's fp16
+array instead of a new copy, so the second function never holds a second
+set of weights. Then every constant of a new function that
 equals one of an earlier function (same dtype, shape and bytes) is
 rebound to the earlier function's array, so the new function's copy is
 freed at once and the program holds each weight once; at export, constants
@@ -20,9 +26,11 @@ stores once in weight.bin (as `save_multifunction`'s deduplication does).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
+import weakref
 
 import numpy as np
 
@@ -169,3 +177,44 @@ def _describe_complex_features(model, complex_features) -> None:
                     changed = True
     if changed:
         model._spec = spec
+
+
+# Casts of arrays with fewer elements are not worth remembering.
+_SHARED_CAST_MIN_SIZE = 1024
+
+
+@contextlib.contextmanager
+def casts_shared():
+    """Inside the block, coremltools' `cast` of a constant array that an
+    earlier cast in the block already converted to the same dtype returns
+    that earlier result (the same object) instead of a new array, as long
+    as both arrays are still alive. Nothing is kept alive by it (weak
+    references). The patch is process-wide while it lasts (as
+    coreml_patches' are)."""
+    coremltools()
+    from coremltools.converters.mil.mil.ops.defs.iOS15.elementwise_unary import cast
+
+    original = cast.__dict__["get_cast_value"]
+    done: dict[tuple, tuple] = {}
+
+    def get_cast_value(cls, input_var, dtype_val):
+        source = input_var.val
+        if not isinstance(source, np.ndarray) or source.size < _SHARED_CAST_MIN_SIZE:
+            return original.__func__(cls, input_var, dtype_val)
+        key = (id(source), dtype_val)
+        hit = done.get(key)
+        if hit is not None:
+            source_ref, result_ref = hit
+            result = result_ref()
+            if source_ref() is source and result is not None:
+                return result
+        result = original.__func__(cls, input_var, dtype_val)
+        if isinstance(result, np.ndarray):
+            done[key] = (weakref.ref(source), weakref.ref(result))
+        return result
+
+    cast.get_cast_value = classmethod(get_cast_value)
+    try:
+        yield
+    finally:
+        cast.get_cast_value = original
