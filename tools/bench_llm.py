@@ -234,7 +234,7 @@ def write_page(results: dict, out_dir: str) -> None:
         L.append(f"> {note}\n")
     L.append("## Time and memory\n")
     L.append("Time: the whole `compile_multifunction` call (both functions, compression, the export of the "
-             "multifunction program that stores the shared weights once (before 2026-12-06 17:00: the "
+             "multifunction program that stores the shared weights once (before 2026-12-06 17:58: the "
              "save_multifunction merge), the save). CPU: the process's CPU time over that call. "
              "Floor: the same weights exported as shapes, parsed, cast to fp16 and written once "
              "(`floor_of_params` in tools/bench.py). Extra peak RSS: peak RSS during the call minus the RSS "
