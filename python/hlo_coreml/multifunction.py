@@ -9,11 +9,14 @@ cache states.
         output_path="llm.mlpackage",
     )
 
-Each function is compiled by `compile()` with the same options, then the
-packages are merged by `ct.utils.save_multifunction`, which deduplicates
-constants across functions: a weight both functions use is stored once in
-weight.bin. The per-function interfaces (names, shapes, states) are
-recorded in the package's metadata under `hlo_coreml.functions`, and
+Each function goes through `compile()`'s option handling, legalization
+and emitter, and through coremltools' MIL passes as "main"; the converted
+functions then join one multifunction MIL program, which is exported once
+into the package (hlo_coreml.multifunction_program): no per-function
+packages, no `ct.utils.save_multifunction` merge. A weight both functions
+use is held once while they are converted and stored once in weight.bin.
+The per-function interfaces (names, shapes, states) are recorded in the
+package's metadata under `hlo_coreml.functions`, and
 `hlo_coreml.run(model, inputs, function_name=...)` runs one of them.
 """
 
@@ -47,8 +50,8 @@ def compile_multifunction(
         {per-function compile() options})}; `fn` and `example_args` as for
         `compile()` (a JAX callable, or an exported/serialized module with
         `()`). Names are the Core ML function names (identifiers).
-    output_path: the .mlpackage to write (required: Core ML builds
-        multifunction models from saved packages).
+    output_path: the .mlpackage to write (required: the model is
+        returned as that saved package).
     default_function: the function Core ML runs when the app names none
         (default: the first).
     minimum_deployment_target: iOS18 or newer (multifunction models and
