@@ -378,3 +378,32 @@ def test_share_constants_rebinds_only_equal_values():
     shared = [v for v in vals if v is first_arrays[0]]
     assert len(shared) == 2  # the copy and the identical round trip
     assert any(v is not first_arrays[0] and np.array_equal(v, other) for v in vals)
+
+
+def test_casts_shared_returns_the_earlier_cast_while_it_lives():
+    # Inside casts_shared, a second fp16 cast of the same array returns the
+    # first cast's array (the second function's weights are not cast again);
+    # outside it, or once that result is gone, a cast makes a new array.
+    import gc
+
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil import Function, types
+
+    from hlo_coreml.multifunction_program import casts_shared
+
+    w = np.random.default_rng(0).standard_normal((64, 32)).astype(np.float32)
+
+    def cast_value():
+        with Function({"x": mb.placeholder(shape=(2,), dtype=types.fp32)}, opset_version=ct.target.iOS18):
+            return mb.cast(x=w, dtype="fp16").val
+
+    with casts_shared():
+        first = cast_value()
+        assert cast_value() is first
+        np.testing.assert_array_equal(first, w.astype(np.float16))
+        del first
+        gc.collect()
+        again = cast_value()  # the first result is gone: cast anew
+        np.testing.assert_array_equal(again, w.astype(np.float16))
+        assert cast_value() is again
+    assert cast_value() is not again
