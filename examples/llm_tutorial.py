@@ -374,7 +374,10 @@ config: 4 layers, d=1024, 211 MB of fp16 weights):
 | before (save_multifunction merge) | 1,148 MB = 5.44x | 227, 447 MB | 873 MB |
 | one program, weights shared | 367 MB = 1.74x | 227, 232 MB | 109 MB |
 
-At 1.1 B see [docs/bench/llm.md](bench/llm.md) (fp16 row).
+At 1.1 B (fp16, 2,098 MB of weights): 172 s wall, 72 s CPU, 2,361 MB extra
+peak RSS = 1.13x the fp16 weights, against 475 s, 105 s and 7,516 MB = 3.58x
+before; int8 and int4-block32 (each function's weights are still compressed
+separately) peak at 2.2x, against 3.1x: [docs/bench/llm.md](bench/llm.md).
 
 ## What is not covered
 
