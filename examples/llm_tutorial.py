@@ -78,9 +78,10 @@ print("cache:", k_cache.shape, k_cache.dtype)
 ## 2. Compile prefill and decode into one package
 
 `hlo_coreml.compile_multifunction` compiles each function with the same
-options and merges them (`ct.utils.MultiFunctionDescriptor` +
-`ct.utils.save_multifunction`), which stores a weight both functions use
-once. `states=` maps each state input to the output that updates it: those
+options into one multifunction MIL program and exports it once; a weight
+both functions use is held and stored once (no per-function packages and
+no `ct.utils.save_multifunction` merge; see "Compile time and memory"
+below). `states=` maps each state input to the output that updates it: those
 become Core ML states instead of inputs and outputs. The example arguments
 fix the shapes: prefill takes 8 tokens, decode one.""",
         """\
@@ -324,6 +325,59 @@ has no float `tile` at all; only the small boolean mask is tiled (once,
 shared by the layers). Writing the grouped form by hand (the zoo's
 `gqa="grouped"`) gives the same program; both forms give bit-identical
 results in JAX (`test_gqa_forms_agree`).
+
+## Compile time and memory
+
+`compile_multifunction` builds each function's MIL program as `compile()`
+does, runs coremltools' pass pipelines on it as the function "main" (to
+`milinternal`, with the ML program back-end passes; nothing is serialized),
+and adds it to one multifunction MIL program under its own name; that
+program is exported once, straight into the package. Why not one
+`ct.convert` of the two-function program: coremltools 9.0 gives Core ML's
+I/O rules (`adjust_io_to_supported_types`, `sanitize_input_output_names`,
+image preprocessing, the back end's name sanitizer, optional inputs) only to
+a function named "main"; that is also why its own `save_multifunction`
+converts functions separately and merges saved packages. The package is
+the same as before (function descriptions, states, default function and
+programs identical, op names aside).
+
+The weights are held once. With `constants=`, both functions' weight
+constants are the caller's arrays; while the functions are converted,
+coremltools' fp16 `cast` of an array that the first function already cast
+returns that fp16 array instead of a second copy. Any other constant of a
+later function equal to an earlier one (same dtype, shape and bytes) is
+rebound to the earlier array as the function is added, and constants
+holding one array share a `weight_id`, which coremltools' blob writer
+stores once in weight.bin. With `weight_compression=`, coremltools'
+compression pass runs on each converted function's program (once per
+function, as before); `ct.optimize.coreml` on a saved model, the old way,
+also re-ran coremltools' default pass pipeline afterwards, so a compressed
+program is now the fp16 program with `constexpr_*` ops (at 1.1 B, int8:
+1,657 decode ops against 1,638 before; the re-run had merged 22 reshapes
+and added 3 ops of the mask).
+
+What the old path spent (1.1 B Llama, fp16, 2,098 MB of fp16 weights: 475 s
+wall, 7.5 GB extra peak RSS, 3.6x the fp16 weights): each function's
+compile left about 1x the fp16 weights resident after it returned. Nothing
+reachable held them: the returned model's MIL program (op, var and block
+objects in reference cycles) waits for a full garbage collection, and the
+next `ct.convert` runs inside `gc.freeze()` (compile's speed-up of
+coremltools' own `gc.collect()` calls), so the collections coremltools
+makes during it skip that garbage too; once collected, glibc still keeps
+part of the freed heap (`malloc_trim` returned another 0.4x). On top of those 2x, `save_multifunction` re-read both
+saved packages (another 2x) and compared the weights with `np.allclose`
+temporaries. `tools/llm_memory_phases.py` prints the RSS by phase (mid
+config: 4 layers, d=1024, 211 MB of fp16 weights):
+
+| | extra peak RSS | RSS after each function | after the call returns |
+|---|---:|---|---:|
+| before (save_multifunction merge) | 1,148 MB = 5.44x | 227, 447 MB | 873 MB |
+| one program, weights shared | 367 MB = 1.74x | 227, 232 MB | 109 MB |
+
+At 1.1 B (fp16, 2,098 MB of weights): 172 s wall, 72 s CPU, 2,361 MB extra
+peak RSS = 1.13x the fp16 weights, against 475 s, 105 s and 7,516 MB = 3.58x
+before; int8 and int4-block32 (each function's weights are still compressed
+separately) peak at 2.2x, against 3.1x: [docs/bench/llm.md](bench/llm.md).
 
 ## What is not covered
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import json
 import os
@@ -35,6 +36,13 @@ from .interface import IORequest, apply_io_requests, check_io_requests, image_ty
 # Written into the model's user-defined metadata so `hlo-coreml run` and
 # users can map Core ML features back to the StableHLO signature.
 INTERFACE_METADATA_KEY = "hlo_coreml.interface"
+
+# compile_multifunction (hlo_coreml.multifunction) converts several functions
+# into one package. While it sets a callable here, compile() checks the
+# options, legalizes and builds the MIL program as always, then returns
+# sink(program, iface, **conversion settings) instead of converting and
+# saving the function on its own.
+function_sink: contextvars.ContextVar = contextvars.ContextVar("hlo_coreml_function_sink", default=None)
 
 
 def legalize(
@@ -315,6 +323,8 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
                 raise_fused_ops=raise_fused_ops,
                 compression=compression,
             )
+            if function_sink.get() is not None:
+                return mlmodel  # compile_multifunction converts and saves
             set_metadata(
                 mlmodel,
                 author=author,
@@ -371,6 +381,12 @@ def _compile_in(folder, model, example_args, *, target, precision, in_requests, 
     # module and context go as soon as coremltools drops those consts (its
     # fp16 casts replace them), not when compile() returns.
     del module, context
+    sink = function_sink.get()
+    if sink is not None:
+        with staging.coremltools_temp_files(folder):
+            return sink(program, iface, target=target, precision=precision, pass_pipeline=pass_pipeline,
+                        inputs=image_types(iface, in_requests) + tensor_types(iface), show_progress=show_progress,
+                        compression=compression)
     with staging.coremltools_temp_files(folder):
         mlmodel = convert_program(
             program,
@@ -383,27 +399,35 @@ def _compile_in(folder, model, example_args, *, target, precision, in_requests, 
         if compression is not None:
             with progress_bars(show_progress):
                 mlmodel = compress_weights(mlmodel, compression, show_progress)
-    mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = json.dumps(
-        {
-            "inputs": [_spec_json(s) for s in iface.inputs],
-            "outputs": [_spec_json(s) for s in iface.outputs],
-        }
-    )
+    mlmodel.user_defined_metadata[INTERFACE_METADATA_KEY] = interface_json(iface)
     mlmodel.hlo_coreml_interface = iface
     _describe_complex_features(mlmodel, iface)
     return mlmodel
 
 
-def convert_program(program, target, precision, *, pass_pipeline=None, inputs=(), show_progress=False):
+def interface_json(iface) -> str:
+    """The interface metadata (INTERFACE_METADATA_KEY) of `iface`."""
+    return json.dumps(
+        {
+            "inputs": [_spec_json(s) for s in iface.inputs],
+            "outputs": [_spec_json(s) for s in iface.outputs],
+        }
+    )
+
+
+def convert_program(program, target, precision, *, pass_pipeline=None, inputs=(), show_progress=False,
+                    convert_to="mlprogram"):
     """`ct.convert` of a MIL program the way compile() runs it: the default
     MIL pass pipeline (SKIPPED_MIL_PASSES removed) or `pass_pipeline`, with
     the fp16 saturation passes; coremltools' conversion-time overheads
     removed (coreml_patches); the result validated once. Returns the
-    MLModel (not loaded)."""
+    MLModel (not loaded); with convert_to="milinternal", the MIL program
+    after the same passes and coremltools' ML program back-end passes,
+    ready to export (nothing serialized)."""
     ct = coremltools()
     convert_kwargs = dict(
         source="milinternal",
-        convert_to="mlprogram",
+        convert_to=convert_to,
         minimum_deployment_target=target,
         compute_precision=precision,
         skip_model_load=True,
@@ -414,6 +438,8 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
     # inf (hlo_coreml.fp16_saturation); FLOAT32 removes add_fp16_cast and
     # with it the reason for these passes.
     convert_kwargs["pass_pipeline"] = with_fp16_saturation(pass_pipeline)
+    if convert_to == "milinternal":
+        convert_kwargs["pass_pipeline"] = with_backend_passes(convert_kwargs["pass_pipeline"])
     if inputs:
         convert_kwargs["inputs"] = list(inputs)
     # ct.convert calls gc.collect() several times; with jax (and torch)
@@ -432,8 +458,22 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
             mlmodel = ct.convert(program, **convert_kwargs)
     finally:
         gc.unfreeze()
-    validate_program(mlmodel._mil_program)
+    validate_program(mlmodel if convert_to == "milinternal" else mlmodel._mil_program)
     return mlmodel
+
+
+def with_backend_passes(pipeline):
+    """A copy of `pipeline` followed by coremltools' ML program back-end
+    passes (as ct.convert to "mlprogram" runs them after it: options taken
+    from `pipeline`, passes it skips skipped there too)."""
+    ct = coremltools()
+    from coremltools.converters.mil.converter import _construct_other_pipelines
+
+    _, backend = _construct_other_pipelines(pipeline, "milinternal", "mlprogram")
+    copy = ct.PassPipeline(pass_names=list(pipeline.passes) + list(backend.passes), pipeline_name=pipeline.pipeline_name)
+    copy.set_options_by_another_pipeline(pipeline)
+    copy.set_options_by_another_pipeline(backend)
+    return copy
 
 
 # coremltools 9.0 passes that break programs, skipped:

@@ -19,6 +19,8 @@ reference interpreter evaluates (interpreter/ops_constexpr.py).
 
 from __future__ import annotations
 
+import contextlib
+
 from .coreml import coremltools
 from .diagnostics import CompileError
 
@@ -71,18 +73,15 @@ def resolve(weight_compression, target):
     return cto.OptimizationConfig(global_config=op_config)
 
 
-def compress(mlmodel, config, show_progress: bool = False):
-    """`mlmodel` with its weights compressed by `config` (an
-    OptimizationConfig); metadata kept."""
-    ct = coremltools()
-    cto = ct.optimize.coreml
-    from coremltools.optimize.coreml import _quantization_passes
-
+def _kind(config) -> str:
+    """The coremltools compression (its ct.optimize.coreml function's name)
+    that `config` asks for; one kind per config."""
+    cto = coremltools().optimize.coreml
     configs = [config.global_config, *config.op_type_configs.values(), *config.op_name_configs.values()]
     kinds = {
-        (cto.palettize_weights if isinstance(c, cto.OpPalettizerConfig)
-         else cto.linear_quantize_weights if isinstance(c, cto.OpLinearQuantizerConfig)
-         else cto.prune_weights)
+        ("palettize_weights" if isinstance(c, cto.OpPalettizerConfig)
+         else "linear_quantize_weights" if isinstance(c, cto.OpLinearQuantizerConfig)
+         else "prune_weights")
         for c in configs
         if c is not None
     }
@@ -91,12 +90,42 @@ def compress(mlmodel, config, show_progress: bool = False):
             "weight_compression: give an OptimizationConfig of one kind (palettization, linear quantization "
             "or pruning); apply several with ct.optimize.coreml on the returned model"
         )
+    return kinds.pop()
+
+
+@contextlib.contextmanager
+def _progress(show_progress: bool):
     # coremltools draws a progress bar per compression pass (tqdm imported
     # by name into the module); compile(show_progress=True) keeps it.
+    from coremltools.optimize.coreml import _quantization_passes
+
     original = _quantization_passes.tqdm
     if not show_progress:
         _quantization_passes.tqdm = lambda iterable, *args, **kwargs: iterable
     try:
-        return kinds.pop()(mlmodel, config)
+        yield
     finally:
         _quantization_passes.tqdm = original
+
+
+def compress(mlmodel, config, show_progress: bool = False):
+    """`mlmodel` with its weights compressed by `config` (an
+    OptimizationConfig); metadata kept."""
+    function = getattr(coremltools().optimize.coreml, _kind(config))
+    with _progress(show_progress):
+        return function(mlmodel, config)
+
+
+def compress_program(program, config, show_progress: bool = False) -> None:
+    """Compress the weights of a MIL `program` (after coremltools' passes)
+    in place with `config`: the graph pass that `compress` applies through
+    ct.optimize.coreml, without the round trip through a saved model
+    (compile_multifunction)."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes.pass_registry import PASS_REGISTRY
+    from coremltools.converters.mil.mil.passes.graph_pass import PassOption
+
+    graph_pass = PASS_REGISTRY[f"compression::{_kind(config)}"]
+    graph_pass.set_options([PassOption("config", config), PassOption("joint_compression", False)])
+    with _progress(show_progress):
+        graph_pass.apply(program)

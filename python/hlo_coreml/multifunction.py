@@ -9,16 +9,20 @@ cache states.
         output_path="llm.mlpackage",
     )
 
-Each function is compiled by `compile()` with the same options, then the
-packages are merged by `ct.utils.save_multifunction`, which deduplicates
-constants across functions: a weight both functions use is stored once in
-weight.bin. The per-function interfaces (names, shapes, states) are
-recorded in the package's metadata under `hlo_coreml.functions`, and
+Each function goes through `compile()`'s option handling, legalization
+and emitter, and through coremltools' MIL passes as "main"; the converted
+functions then join one multifunction MIL program, which is exported once
+into the package (hlo_coreml.multifunction_program): no per-function
+packages, no `ct.utils.save_multifunction` merge. A weight both functions
+use is held once while they are converted and stored once in weight.bin.
+The per-function interfaces (names, shapes, states) are recorded in the
+package's metadata under `hlo_coreml.functions`, and
 `hlo_coreml.run(model, inputs, function_name=...)` runs one of them.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 
@@ -46,8 +50,8 @@ def compile_multifunction(
         {per-function compile() options})}; `fn` and `example_args` as for
         `compile()` (a JAX callable, or an exported/serialized module with
         `()`). Names are the Core ML function names (identifiers).
-    output_path: the .mlpackage to write (required: Core ML builds
-        multifunction models from saved packages).
+    output_path: the .mlpackage to write (required: the model is
+        returned as that saved package).
     default_function: the function Core ML runs when the app names none
         (default: the first).
     minimum_deployment_target: iOS18 or newer (multifunction models and
@@ -101,33 +105,32 @@ def compile_multifunction(
 
 def _compile_and_merge(ct, compile_one, functions, names, default_function, target, folder, target_path,
                        show_progress, compile_kwargs) -> dict:
-    """Compile each function into `folder`, merge them, and move the merged
-    package to `target_path`; returns {name: interface}."""
-    interfaces = {}
-    descriptor = ct.utils.MultiFunctionDescriptor()
-    for name in names:
-        fn, args, own = _unpack(name, functions[name])
-        path = os.path.join(folder, f"{name}.mlpackage")
-        model = compile_one(
-            fn,
-            *args,
-            minimum_deployment_target=target,
-            output_path=path,
-            show_progress=show_progress,
-            **{**compile_kwargs, **own},
-        )
-        interfaces[name] = json.loads(model.user_defined_metadata["hlo_coreml.interface"])
-        descriptor.add_function(path, src_function_name="main", target_function_name=name)
-        del model
-    descriptor.default_function_name = default_function
-    merged = os.path.join(folder, "merged.mlpackage")
+    """Build each function's MIL program (compile()'s option handling,
+    legalization and emitter) and run coremltools' passes on it, gather
+    the functions in one MIL program, export that once into `folder` and
+    move the package to `target_path`; returns {name: interface}."""
+    from .compiler import function_sink
+    from .multifunction_program import FunctionGatherer, casts_shared
+
+    gatherer = FunctionGatherer(target)
+    token = function_sink.set(gatherer.add)
+    try:
+        with casts_shared():
+            for name in names:
+                fn, args, own = _unpack(name, functions[name])
+                gatherer.name = name
+                compile_one(fn, *args, minimum_deployment_target=target, show_progress=show_progress,
+                            **{**compile_kwargs, **own})
+    finally:
+        function_sink.reset(token)
+    interfaces = gatherer.interfaces
     with progress_bars(show_progress), staging.coremltools_temp_files(folder):
-        ct.utils.save_multifunction(descriptor, merged)
-        model = ct.models.MLModel(merged, skip_model_load=True)
+        model = gatherer.export(default_function)
+        del gatherer
+        # The exported MIL program holds the weights in reference cycles:
+        # collect them now, not at some later full collection.
+        gc.collect()
         model.user_defined_metadata[FUNCTIONS_METADATA_KEY] = json.dumps(interfaces)
-        # ct.utils.save_multifunction keeps the first package's metadata:
-        # its single-function interface would describe only one function.
-        model.user_defined_metadata.pop("hlo_coreml.interface", None)
         final = os.path.join(folder, "final.mlpackage")
         model.save(final)
     staging.move_into_place(final, target_path, folder)

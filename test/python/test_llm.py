@@ -307,3 +307,103 @@ def test_flexible_t_one_function_generates_jax_tokens(llm, tmp_path):
                                         "pos": np.array([len(prompt) + i], np.int32)}, state=state)
             tokens.append(int(np.argmax(out["result_0"][0, -1])))
         assert tokens == llm.generate(prompt, 32), prompt
+
+
+def test_functions_share_weights_in_one_program(llm, tmp_path, monkeypatch):
+    # compile_multifunction exports one multifunction MIL program (no
+    # per-function packages, no save_multifunction merge): by the time it is
+    # exported, every weight is held by one array that both functions'
+    # consts share (one weight_id), so it is in memory and in weight.bin once.
+    from hlo_coreml import multifunction_program
+
+    def no_merge(*args, **kwargs):
+        raise AssertionError("save_multifunction called")
+
+    monkeypatch.setattr(ct.utils, "save_multifunction", no_merge)
+    seen = {}
+    export = multifunction_program.FunctionGatherer.export
+
+    def spy(self, default_function):
+        for name, function in self.program.functions.items():
+            seen[name] = {
+                id(op.outputs[0].val): (op.outputs[0].val.size, op)
+                for _, op in multifunction_program._const_ops(function)
+                if isinstance(op.outputs[0].val, np.ndarray) and op.outputs[0].val.size >= 1024
+            }
+        return export(self, default_function)  # sets the weight_ids
+
+    monkeypatch.setattr(multifunction_program.FunctionGatherer, "export", spy)
+    path = str(tmp_path / "shared.mlpackage")
+    _compile(llm, path, "fp16")
+    weights = [a for a in jax.tree_util.tree_leaves(llm.params) if a.size >= 1024]
+    assert set(seen) == {"prefill", "decode"}
+    for name in seen:  # each weight matrix once per function
+        assert sorted(size for size, _ in seen[name].values()) == sorted(a.size for a in weights)
+    assert seen["prefill"].keys() == seen["decode"].keys()  # the same arrays
+    for key, (_, op) in seen["prefill"].items():
+        assert op.weight_id is not None and op.weight_id == seen["decode"][key][1].weight_id
+    weight_bin = os.path.getsize(os.path.join(path, "Data", "com.apple.CoreML", "weights", "weight.bin"))
+    assert sum(a.size * 2 for a in weights) <= weight_bin < 1.05 * sum(a.nbytes for a in jax.tree_util.tree_leaves(llm.params)) / 2 + 8192
+
+
+def test_share_constants_rebinds_only_equal_values():
+    # Equal arrays in a later function (a copy, an equal value computed
+    # another way) are rebound to the earlier function's array; an array
+    # that differs in one element keeps its own.
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil import Function, types
+
+    from hlo_coreml.coreml import resolve_target
+    from hlo_coreml.multifunction_program import FunctionGatherer, _const_ops
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((64, 32)).astype(np.float16)
+    other = w.copy()
+    other[3, 4] += 1
+
+    def function(*values):
+        with Function({"x": mb.placeholder(shape=(2, 64), dtype=types.fp16)}, opset_version=ct.target.iOS18) as f:
+            outs = [mb.matmul(x=f.inputs["x"], y=v) for v in values]
+            f.set_outputs(outs)
+        return f
+
+    gatherer = FunctionGatherer(resolve_target("iOS18"))
+    first = function(w)
+    gatherer._share_constants(first)
+    second = function(w.copy(), other, w.astype(np.float32).astype(np.float16).copy())
+    gatherer._share_constants(second)
+    first_arrays = [op.outputs[0].val for _, op in _const_ops(first) if np.size(op.outputs[0].val) > 1]
+    vals = [op.outputs[0].val for _, op in _const_ops(second) if np.size(op.outputs[0].val) > 1]
+    assert len(first_arrays) == 1 and len(vals) == 3
+    shared = [v for v in vals if v is first_arrays[0]]
+    assert len(shared) == 2  # the copy and the identical round trip
+    assert any(v is not first_arrays[0] and np.array_equal(v, other) for v in vals)
+
+
+def test_casts_shared_returns_the_earlier_cast_while_it_lives():
+    # Inside casts_shared, a second fp16 cast of the same array returns the
+    # first cast's array (the second function's weights are not cast again);
+    # outside it, or once that result is gone, a cast makes a new array.
+    import gc
+
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil import Function, types
+
+    from hlo_coreml.multifunction_program import casts_shared
+
+    w = np.random.default_rng(0).standard_normal((64, 32)).astype(np.float32)
+
+    def cast_value():
+        with Function({"x": mb.placeholder(shape=(2,), dtype=types.fp32)}, opset_version=ct.target.iOS18):
+            return mb.cast(x=w, dtype="fp16").val
+
+    with casts_shared():
+        first = cast_value()
+        assert cast_value() is first
+        np.testing.assert_array_equal(first, w.astype(np.float16))
+        del first
+        gc.collect()
+        again = cast_value()  # the first result is gone: cast anew
+        np.testing.assert_array_equal(again, w.astype(np.float16))
+        assert cast_value() is again
+    assert cast_value() is not again
