@@ -239,44 +239,119 @@ def test_bulk_tensor_values_serialize_as_coremltools(value):
     assert _tensor_values_in_bulk(helper.create_tensor_value)(value).SerializeToString() == want
 
 
-def _transposes_program(cancelling: bool):
+def _transposes_program(kind: str):
+    """A small program for reduce_transposes: `cancelling` (a transpose pair
+    around a relu cancels), `idle` (nothing to cancel), `rematerialized`
+    (BERT's attention scores: two transposes feed one matmul, so both are
+    removed and put back in front of it), `axes` (a pair around a
+    reduction, a concat and a pad, whose axes are updated, with ops
+    downstream of them), `outputs` (a cancelled pair next to a block
+    output)."""
     from coremltools.converters.mil import Builder as mb
 
-    @mb.program(input_specs=[mb.TensorSpec(shape=(1, 3, 4, 5))])
-    def program(x):
+    @mb.program(input_specs=[mb.TensorSpec(shape=(1, 3, 4, 5)), mb.TensorSpec(shape=(1, 3, 4, 5))])
+    def program(x, z):
+        if kind == "rematerialized":
+            q = mb.transpose(x=mb.mul(x=x, y=0.125), perm=[0, 2, 1, 3], name="tq")
+            k = mb.transpose(x=z, perm=[0, 2, 3, 1], name="tk")
+            s = mb.softmax(x=mb.matmul(x=q, y=k, name="scores"), axis=-1)
+            v = mb.transpose(x=z, perm=[0, 2, 1, 3], name="tv")
+            o = mb.transpose(x=mb.matmul(x=s, y=v), perm=[0, 2, 1, 3], name="to")
+            return mb.reshape(x=o, shape=[1, 3, 20], name="out")
         y = mb.transpose(x=x, perm=[0, 2, 3, 1], name="t0")
         y = mb.relu(x=y, name="r")
-        if cancelling:
+        if kind == "idle":
+            return mb.reduce_sum(x=y, axes=[1, 2], name="out")
+        if kind == "axes":
+            y = mb.reduce_mean(x=y, axes=[1], keep_dims=True, name="m")
+            y = mb.concat(values=[y, y], axis=3, name="c")
+            y = mb.pad(x=y, pad=[0, 0, 0, 0, 1, 1, 0, 0], name="p")
             y = mb.transpose(x=y, perm=[0, 3, 1, 2], name="t1")
-            return mb.add(x=y, y=x, name="out")
-        return mb.reduce_sum(x=y, axes=[1, 2], name="out")
+            y = mb.mul(x=y, y=2.0, name="after")
+            return mb.reduce_sum(x=y, axes=[1], name="out")
+        y = mb.transpose(x=y, perm=[0, 3, 1, 2], name="t1")
+        out = mb.add(x=y, y=x, name="out")
+        if kind == "outputs":
+            return out, mb.transpose(x=mb.transpose(x=z, perm=[0, 2, 3, 1]), perm=[0, 3, 1, 2], name="out2")
+        return out
 
     return program
 
 
-@pytest.mark.parametrize("cancelling", [True, False])
-def test_reduce_transposes_gives_coremltools_program(cancelling):
-    """reduce_transposes with the idle re-inference skipped gives the
-    program coremltools' own pass gives, with transposes to cancel and
-    without."""
+_TRANSPOSE_KINDS = ["cancelling", "idle", "rematerialized", "axes", "outputs"]
+
+
+@pytest.mark.parametrize("kind", _TRANSPOSE_KINDS)
+def test_reduce_transposes_gives_coremltools_program(kind):
+    """reduce_transposes re-inferring only the ops it changed gives the
+    program (text, types and values) coremltools' own pass gives, and the
+    local inference skips ops where the full one would not."""
+    from coremltools.converters.mil.converter import _reset_conversion_state
     from coremltools.converters.mil.mil.passes.pass_registry import PASS_REGISTRY
 
-    from hlo_coreml.coreml_fast_paths import _transpose_optimization_class, _transpose_removal_without_idle_inference
+    from hlo_coreml import coreml_fast_paths
+    from hlo_coreml.coreml_fast_paths import _transpose_optimization_class, _transpose_removal_with_local_inference
 
-    texts = []
+    texts, counts = [], []
+    original_reinfer = coreml_fast_paths.reinfer_changed_ops
+
+    def counting(block, wiring, updated):
+        n = original_reinfer(block, wiring, updated)
+        counts.append((n, len(block.operations)))
+        return n
+
     for patched in (False, True):
-        program = _transposes_program(cancelling)
+        _reset_conversion_state()  # op names count from 0 again
+        program = _transposes_program(kind)
         cls = _transpose_optimization_class()
         original = cls.apply_transform
         if patched:
-            cls.apply_transform = _transpose_removal_without_idle_inference(original)
+            cls.apply_transform = _transpose_removal_with_local_inference(original)
+            coreml_fast_paths.reinfer_changed_ops = counting
         try:
             PASS_REGISTRY["common::reduce_transposes"](program)
         finally:
             cls.apply_transform = original
-        texts.append(re.sub(r"\bblock\d+\(", "block(", str(program)))
+            coreml_fast_paths.reinfer_changed_ops = original_reinfer
+        block = program.functions["main"]
+        types_and_values = [
+            (op.op_type, v.sym_type, None if v.val is None else np.asarray(v.val).tolist()) for op in block.operations for v in op.outputs
+        ]
+        texts.append((re.sub(r"\bblock\d+\(", "block(", str(program)), types_and_values))
     assert texts[0] == texts[1]
-    assert texts[0].count("transpose(") == (0 if cancelling else 1)
+    transposes = texts[0][0].count("transpose(")
+    assert transposes == {"cancelling": 0, "idle": 1, "rematerialized": 4, "axes": 0, "outputs": 0}[kind]
+    ((reinferred, ops),) = counts
+    assert reinferred < ops
+    if kind == "idle":
+        assert reinferred == 0
+
+
+def test_local_reinference_propagates_a_changed_type():
+    """An op downstream of one whose output type the change altered is
+    re-inferred, however far downstream; an unrelated op is not."""
+    from coremltools.converters.mil import Builder as mb
+
+    from hlo_coreml.coreml_fast_paths import reinfer_changed_ops
+
+    @mb.program(input_specs=[mb.TensorSpec(shape=(2, 3)), mb.TensorSpec(shape=(4, 2))])
+    def program(x, w):
+        a = mb.relu(x=x, name="a")
+        b = mb.exp(x=a, name="b")
+        c = mb.reduce_sum(x=b, axes=[0], name="c")
+        d = mb.sigmoid(x=w, name="d")
+        return c, d
+
+    block = program.functions["main"]
+    wiring = {op: tuple(op.get_flattened_inputs()) for op in block.operations}
+    a_op = next(op for op in block.operations if op.name == "a")
+    with block:
+        t = mb.transpose(x=block.inputs["w"], perm=[1, 0], before_op=a_op, name="t")
+        # a reads a (2, 4) tensor now; b and c learn it only by re-inference.
+        block.replace_uses_of_var_after_op(anchor_op=t.op, old_var=block.inputs["x"], new_var=t, no_check_var_types=True)
+    assert reinfer_changed_ops(block, wiring, set()) == 5  # t and its perm const, a, b, c; not d
+    shapes = {op.name: op.outputs[0].shape for op in block.operations if op.op_type != "const"}
+    assert shapes == {"t": (2, 4), "a": (2, 4), "b": (2, 4), "c": (4,), "d": (4, 2)}
 
 
 def test_memoized_is_tensor_answers_as_coremltools():
