@@ -292,16 +292,40 @@ def _c_order_cast_value(original):
     and every later `reshape(-1)` / `flatten()` of it in coremltools
     (const_deduplication's hash on each run, the weight file) would copy
     it. Casting into C order gives the same values laid out as coremltools
-    reads them anyway."""
+    reads them anyway. A large transposed float matrix is cast tile by tile
+    (`cast_in_c_order`): NumPy's cast into C order reads a transposed view
+    a column at a time, three times slower than a contiguous cast (0.6 s of
+    BERT-base's conversion for its 24 transposed MLP weights)."""
     from coremltools.converters.mil.mil.types.type_mapping import string_to_nptype
 
     def get_cast_value(cls, input_var, dtype_val):
         value = input_var.val
         if isinstance(value, np.ndarray) and not value.flags.c_contiguous and dtype_val in cls.supported_dtypes():
-            return value.astype(string_to_nptype(dtype_val), order="C")
+            return cast_in_c_order(value, np.dtype(string_to_nptype(dtype_val)))
         return original.__func__(cls, input_var, dtype_val)
 
     return classmethod(get_cast_value)
+
+
+# Tile edge of `cast_in_c_order`: a 256x256 fp32 tile and its fp16 copy
+# fit in a core's L2 cache.
+_CAST_TILE = 256
+
+
+def cast_in_c_order(value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`value.astype(dtype, order="C")`: the same values (the same
+    element-wise conversion, which does not depend on the order elements
+    are visited in) in a new C-ordered array. A float matrix larger than a
+    tile is converted one square tile at a time, so that the transposed
+    reads of a transposed view stay in cache."""
+    if not (value.ndim == 2 and min(value.shape) > _CAST_TILE and value.dtype.kind == "f" and dtype.kind == "f"):
+        return value.astype(dtype, order="C")
+    out = np.empty(value.shape, dtype)
+    rows, cols = value.shape
+    for i in range(0, rows, _CAST_TILE):
+        for j in range(0, cols, _CAST_TILE):
+            out[i : i + _CAST_TILE, j : j + _CAST_TILE] = value[i : i + _CAST_TILE, j : j + _CAST_TILE]
+    return out
 
 
 def _sized_underflow_check(original):
