@@ -369,3 +369,103 @@ def test_memoized_is_tensor_answers_as_coremltools():
     for t in cases + cases:  # the second round answers from the memo
         assert memoized(t) == type_mapping.is_tensor(t), t
     assert sum(memoized(t) for t in cases) == 3
+
+
+def _tree(path):
+    """Every file and folder under `path`: relative path -> (mode, bytes);
+    the manifest with its random item identifiers replaced by the items'
+    paths."""
+    import json
+
+    out = {}
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            full = os.path.join(root, name)
+            rel = os.path.relpath(full, path)
+            content = None
+            if os.path.isfile(full):
+                with open(full, "rb") as f:
+                    content = f.read()
+                if name == "Manifest.json":
+                    manifest = json.loads(content)
+                    entries = manifest["itemInfoEntries"]
+                    manifest["rootModelIdentifier"] = entries[manifest["rootModelIdentifier"]]["path"]
+                    manifest["itemInfoEntries"] = sorted(entries.values(), key=lambda e: e["path"])
+                    content = json.dumps(manifest, sort_keys=True)
+            out[rel] = (os.stat(full).st_mode, content)
+    return out
+
+
+def test_package_linking_weights_writes_coremltools_package(tmp_path):
+    """_create_mlpackage with the weight files hard-linked in gives the
+    package coremltools writes (the same files, modes, bytes and manifest
+    items), and leaves the weight folder as it was."""
+    from coremltools.models import model as model_module
+    from coremltools.proto import Model_pb2
+
+    from hlo_coreml.coreml_fast_paths import _package_linking_weights
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "weight.bin").write_bytes(os.urandom(5000))
+    before = _tree(weights)
+    spec = Model_pb2.Model(specificationVersion=9)
+    spec.description.metadata.shortDescription = "test"
+    original = model_module._create_mlpackage
+    want = original(spec, str(weights), str(tmp_path / "want.mlpackage"))
+    got = _package_linking_weights(original)(spec, str(weights), str(tmp_path / "got.mlpackage"))
+    assert got == str(tmp_path / "got.mlpackage")
+    assert _tree(got) == _tree(want)
+    assert len(_tree(got)) == 6  # Manifest, Data, its author folder, model, weights folder, weight.bin
+    assert _tree(weights) == before
+    assert os.stat(os.path.join(got, "Data", "com.apple.CoreML", "weights", "weight.bin")).st_nlink == 2
+    without_weights = _package_linking_weights(original)(spec, None, str(tmp_path / "none.mlpackage"))
+    assert _tree(without_weights) == _tree(original(spec, None, str(tmp_path / "none2.mlpackage")))
+    # A weight folder with a subfolder goes to coremltools (which skips it).
+    (weights / "sub").mkdir()
+    (weights / "sub" / "more.bin").write_bytes(b"x")
+    got = _package_linking_weights(original)(spec, str(weights), str(tmp_path / "got2.mlpackage"))
+    assert _tree(got) == _tree(original(spec, str(weights), str(tmp_path / "want2.mlpackage")))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_saving_by_moving_the_package_gives_the_saved_package(tmp_path, fast):
+    """compile(..., output_path=) saves the package it would save by
+    copying (the same files and bytes, metadata included) whether the
+    temporary package is moved or copied; with the fast paths on, nothing
+    is copied."""
+    import shutil as shutil_module
+
+    from coremltools.models import model as model_module
+
+    copies = []
+    real = shutil_module.copytree
+
+    def counting(src, dst, *args, **kwargs):
+        copies.append(src)
+        return real(src, dst, *args, **kwargs)
+
+    def f(x):
+        return x @ np.arange(12, dtype=np.float32).reshape(4, 3) + 1.0
+
+    x = np.ones((2, 4), np.float32)
+    path = str(tmp_path / "m.mlpackage")
+    with fast_paths.reference_paths():
+        hlo_coreml.compile(f, x, output_path=str(tmp_path / "ref.mlpackage"), version="1.2")
+    saved = model_module._shutil
+    model_module._shutil = type("S", (), {"copytree": staticmethod(counting), "__getattr__": lambda self, n: getattr(shutil_module, n)})()
+    try:
+        if fast:
+            mlmodel = hlo_coreml.compile(f, x, output_path=path, version="1.2")
+        else:
+            with fast_paths.reference_paths():
+                mlmodel = hlo_coreml.compile(f, x, output_path=path, version="1.2")
+    finally:
+        model_module._shutil = saved
+    assert model_module._shutil is shutil_module
+    assert len(copies) == (0 if fast else 1)
+    assert _tree(path) == _tree(str(tmp_path / "ref.mlpackage"))
+    assert mlmodel.package_path == path and os.path.isdir(path)
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".hlo-coreml-")]
+    (got,) = hlo_coreml.run(mlmodel, {"x": x}).values()  # the model works from its saved package
+    np.testing.assert_allclose(got, f(x), rtol=1e-2)
