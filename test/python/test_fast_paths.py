@@ -469,3 +469,53 @@ def test_saving_by_moving_the_package_gives_the_saved_package(tmp_path, fast):
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".hlo-coreml-")]
     (got,) = hlo_coreml.run(mlmodel, {"x": x}).values()  # the model works from its saved package
     np.testing.assert_allclose(got, f(x), rtol=1e-2)
+
+
+def test_fp16_range_answers_as_min_and_max_and_follows_writes():
+    """within_fp16_range gives max <= 65504 and min >= -65504 for every
+    kind of array, remembers the answer only for arrays nothing can write
+    to, and so follows a write to a writeable array or to the writeable
+    base of a read-only view."""
+    from hlo_coreml.coreml_patches import _range_memo, within_fp16_range
+
+    def frozen(a):
+        a = np.array(a, np.float32)
+        a.flags.writeable = False
+        return a
+
+    cases = [frozen([1.0, -65504.0]), frozen([65505.0]), frozen([-1e38, 0.0]), frozen([np.nan, 1.0]),
+             frozen([np.inf]), frozen(np.ones((40, 30)) * 7).T, np.array([3.0, 70000.0], np.float32)]
+    for a in cases + cases:  # the second round answers from the memo where there is one
+        assert within_fp16_range(a) == bool(a.max() <= 65504 and a.min() >= -65504)
+    base = np.ones(8, np.float32)
+    view = base[::2]
+    view.flags.writeable = False
+    assert within_fp16_range(view)
+    base[2] = 1e6  # seen through the read-only view
+    assert not within_fp16_range(view)
+    writeable = np.ones(4, np.float32)
+    assert within_fp16_range(writeable)
+    writeable[0] = -1e9
+    assert not within_fp16_range(writeable)
+    with fast_paths.reference_paths():
+        _range_memo.clear()
+        assert not within_fp16_range(cases[1]) and not _range_memo
+
+
+@pytest.mark.parametrize("shape", [(600, 300), (257, 513), (300, 256)])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_tiled_cast_gives_astype_values_in_c_order(shape, dtype):
+    """cast_in_c_order (tiles for large transposed matrices) gives NumPy's
+    astype(order="C") bit for bit, overflow, NaN, inf, -0 and fp16
+    subnormals included."""
+    from hlo_coreml.coreml_fast_paths import cast_in_c_order
+
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal(shape[::-1]) * rng.choice([1e-7, 1.0, 1e5], shape[::-1])).astype(np.float32)
+    w.flat[:5] = [np.nan, np.inf, -np.inf, -0.0, 70000.0]
+    for value in (w.T, w[::2, ::3].T, w):
+        with np.errstate(over="ignore"):
+            want = value.astype(dtype, order="C")
+            got = cast_in_c_order(value, np.dtype(dtype))
+        assert got.flags.c_contiguous and got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()
