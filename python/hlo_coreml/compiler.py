@@ -14,6 +14,7 @@ from ._mlir import ir, make_context
 from .coreml import coremltools, progress_bars, resolve_precision, resolve_target
 from .compression import compress as compress_weights
 from .compression import resolve as resolve_compression
+from .coreml_fast_paths import save_moving_temporary_package
 from .coreml_patches import (
     compile_time_values_bounded,
     concat_float_symbols_removed,
@@ -533,7 +534,7 @@ def save_atomically(mlmodel, path: str, folder: str) -> None:
     staged = os.path.join(folder, os.path.basename(path))
     with staging.coremltools_temp_files(folder):
         try:
-            mlmodel.save(staged)
+            save_moving_temporary_package(mlmodel, staged)
         except OSError as e:
             raise CompileError(f"cannot write {path}: {e.strerror or e}") from None
     staging.move_into_place(staged, path, folder)

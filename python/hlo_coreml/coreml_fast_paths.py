@@ -9,7 +9,12 @@ for `coreml_patches.mil_pass_overhead_removed`."""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
+
+from . import fast_paths
 
 
 def fast_path_replacements() -> list:
@@ -20,15 +25,18 @@ def fast_path_replacements() -> list:
 
     import importlib
 
+    from coremltools.models import model as model_module
+
     dedup_module = importlib.import_module("coremltools.converters.mil.mil.passes.defs.cleanup.const_deduplication")
     transposes = _transpose_optimization_class()
     return [
+        (model_module, "_create_mlpackage", _package_linking_weights(model_module._create_mlpackage)),
         (dedup_module, "np", _NumpyExactFirst()),
         (_const_deduplication_class(), "find_constants", _find_constants_hashing_heads()),
         (backend_helper, "_get_offset_by_writing_data", _weight_writer_without_copies(backend_helper._get_offset_by_writing_data)),
         (backend_helper, "create_tensor_value", _tensor_values_in_bulk(backend_helper.create_tensor_value)),
         (cast, "get_cast_value", _c_order_cast_value(cast.__dict__["get_cast_value"])),
-        (transposes, "apply_transform", _transpose_removal_without_idle_inference(transposes.apply_transform)),
+        (transposes, "apply_transform", _transpose_removal_with_local_inference(transposes.apply_transform)),
         (FP16ComputePrecision, "_check_underflow_to_zero", _sized_underflow_check(FP16ComputePrecision._check_underflow_to_zero)),
         *_is_tensor_replacements(),
     ]
@@ -119,18 +127,29 @@ def _transpose_optimization_class():
     return _TransposeOptimization
 
 
-def _transpose_removal_without_idle_inference(original):
+def _transpose_removal_with_local_inference(original):
     """coremltools' `reduce_transposes` (`_TransposeOptimization.
-    apply_transform`) decides which transposes cancel, removes them, drops
-    the identity ops it put on the block outputs, and then re-runs type and
-    value inference on every op of the block, whether or not it removed
-    anything: 0.8 s of GPT-2-small's conversion, where none of its three
-    runs finds a transpose to cancel. This version takes the same steps in
-    the same order (minus the debug log lines), and skips only that
-    inference when nothing was cancelled: the graph afterwards is then the
-    graph before (the same ops, inputs and outputs), so inference would
-    give every op the types and values it has. With debug output requested
-    the original runs."""
+    apply_transform`) decides which transposes cancel, removes them (and
+    materializes transposes where the cancelled ones must survive, updates
+    the axes of the ops in between), drops the identity ops it put on the
+    block outputs, and then re-runs type and value inference on every op of
+    the block: 0.7 s of BERT-base's conversion, where each of its three
+    runs "cancels" the two transposes feeding each attention score matmul
+    and materializes them again in front of it (the same graph with new
+    transpose names), and 0.8 s of GPT-2-small's, where nothing cancels.
+
+    This version takes the same steps in the same order (minus the debug
+    log lines) and re-infers only the ops whose inference can give another
+    answer: in block order, an op that is new, rewired (its inputs are not
+    the vars they were), axis-updated, or that reads a var whose type,
+    value or set of upstream `constexpr_*` vars the re-inference changed.
+    Every other op reads the vars it read before, with the types and values
+    they had, and inference is a function of those, so it would get what
+    it has. Types compare by identity (MIL tensor types are memoized) and
+    values exactly; anything else (symbols, lists, objects) counts as
+    changed. A block with a symbolic shape gets the full re-inference
+    (inference can mint fresh symbols), as does a run with debug output
+    requested (the original runs)."""
     import logging as _logging
 
     from coremltools.converters.mil.mil.passes.defs import optimize_repeat_ops
@@ -139,15 +158,77 @@ def _transpose_removal_without_idle_inference(original):
         if self._DEBUG or optimize_repeat_ops.logger.isEnabledFor(_logging.DEBUG):
             return original(self)
         self._verify_cancellable_transposes()
+        wiring = {op: tuple(op.get_flattened_inputs()) for op in self.block.operations}
         for transpose_op in self.transpose_op_to_cancel_ops:
             self._remove_transpose_ops(transpose_op)
         self.block.set_outputs([sink_op.x for sink_op in self.output_sink_ops])
         self.block.remove_ops(list(self.output_sink_ops))
-        if self.transpose_op_to_cancel_ops:
-            for op in self.block.operations:
-                op.type_value_inference(overwrite_output=True)
+        reinfer_changed_ops(self.block, wiring, self.ops_updated)
 
     return apply_transform
+
+
+def reinfer_changed_ops(block, wiring: dict, updated) -> int:
+    """Type and value inference (overwriting) of the ops of the flat `block`
+    whose answer can differ from what their outputs hold: ops not in
+    `wiring` (op -> its flattened inputs before the change), ops in
+    `updated`, ops whose inputs are not the vars `wiring` lists, and ops
+    reading a var changed by an earlier re-inference. The same result as
+    re-inferring every op (see `_transpose_removal_with_local_inference`);
+    a block with symbolic shapes or nested blocks is re-inferred whole.
+    Returns the number of ops re-inferred."""
+    operations = list(block.operations)
+    if any(op.blocks or _symbolic_outputs(op) for op in operations):
+        for op in operations:
+            op.type_value_inference(overwrite_output=True)
+        return len(operations)
+    changed: set = set()
+    count = 0
+    for op in operations:
+        inputs = tuple(op.get_flattened_inputs())
+        before = wiring.get(op)
+        if (
+            before is not None
+            and op not in updated
+            and len(before) == len(inputs)
+            and all(a is b for a, b in zip(before, inputs))
+            and not any(v in changed for v in inputs)
+        ):
+            continue
+        old = [(v._sym_type, v._sym_val, set(v._nonreplaceable_vars_upstream)) for v in op.outputs]
+        op.type_value_inference(overwrite_output=True)
+        count += 1
+        for var, (sym_type, sym_val, upstream) in zip(op.outputs, old):
+            if (
+                var._sym_type is not sym_type
+                or not _same_value(var._sym_val, sym_val)
+                or set(var._nonreplaceable_vars_upstream) != upstream
+            ):
+                changed.add(var)
+    return count
+
+
+def _symbolic_outputs(op) -> bool:
+    from coremltools.converters.mil.mil import types
+
+    for var in op.outputs:
+        if types.is_tensor(var.sym_type) and not all(isinstance(d, (int, np.integer)) for d in var.sym_type.get_shape()):
+            return True
+    return False
+
+
+def _same_value(new, old) -> bool:
+    """Are two MIL sym_vals (builtin value holders or None) equal for sure?"""
+    if new is None or old is None:
+        return new is None and old is None
+    a, b = new.val, old.val
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and a.dtype != object and a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, (np.generic, bool, int, float)) and type(a) is type(b):
+        return bool(a == b)
+    return False
 
 
 def _tensor_values_in_bulk(original):
@@ -219,16 +300,40 @@ def _c_order_cast_value(original):
     and every later `reshape(-1)` / `flatten()` of it in coremltools
     (const_deduplication's hash on each run, the weight file) would copy
     it. Casting into C order gives the same values laid out as coremltools
-    reads them anyway."""
+    reads them anyway. A large transposed float matrix is cast tile by tile
+    (`cast_in_c_order`): NumPy's cast into C order reads a transposed view
+    a column at a time, three times slower than a contiguous cast (0.6 s of
+    BERT-base's conversion for its 24 transposed MLP weights)."""
     from coremltools.converters.mil.mil.types.type_mapping import string_to_nptype
 
     def get_cast_value(cls, input_var, dtype_val):
         value = input_var.val
         if isinstance(value, np.ndarray) and not value.flags.c_contiguous and dtype_val in cls.supported_dtypes():
-            return value.astype(string_to_nptype(dtype_val), order="C")
+            return cast_in_c_order(value, np.dtype(string_to_nptype(dtype_val)))
         return original.__func__(cls, input_var, dtype_val)
 
     return classmethod(get_cast_value)
+
+
+# Tile edge of `cast_in_c_order`: a 256x256 fp32 tile and its fp16 copy
+# fit in a core's L2 cache.
+_CAST_TILE = 256
+
+
+def cast_in_c_order(value: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`value.astype(dtype, order="C")`: the same values (the same
+    element-wise conversion, which does not depend on the order elements
+    are visited in) in a new C-ordered array. A float matrix larger than a
+    tile is converted one square tile at a time, so that the transposed
+    reads of a transposed view stay in cache."""
+    if not (value.ndim == 2 and min(value.shape) > _CAST_TILE and value.dtype.kind == "f" and dtype.kind == "f"):
+        return value.astype(dtype, order="C")
+    out = np.empty(value.shape, dtype)
+    rows, cols = value.shape
+    for i in range(0, rows, _CAST_TILE):
+        for j in range(0, cols, _CAST_TILE):
+            out[i : i + _CAST_TILE, j : j + _CAST_TILE] = value[i : i + _CAST_TILE, j : j + _CAST_TILE]
+    return out
 
 
 def _sized_underflow_check(original):
@@ -268,3 +373,91 @@ def _weight_writer_without_copies(original):
         return original(output_var, blob_writer)
 
     return write
+
+
+def _package_linking_weights(original):
+    """coremltools' `_create_mlpackage(spec, weights_dir, package_path)`
+    (the end of `ct.convert`) writes the package and copies the weight
+    folder into it (`ModelPackage.addItem`): a second write of every weight
+    byte, 0.2-0.3 s CPU (0.8 s wall) for BERT-base's 209 MB. This version
+    lets coremltools create the package with an empty weight folder of the
+    same permissions (the same manifest entry: name, author, description,
+    path) and then hard-links the files of `weights_dir` into that folder
+    (copies them where the file system has no hard links). The files keep
+    their names, permissions and bytes, and `weights_dir` is left as it
+    was. A weight folder holding anything but regular files (addItem skips
+    subfolders) goes to the original. Same package, always."""
+
+    def create(proto_spec, weights_dir=None, package_path=None):
+        import stat
+        import tempfile
+
+        from coremltools.libmodelpackage import ModelPackage
+        from coremltools.models import utils
+
+        if weights_dir is None or not os.path.isdir(weights_dir):
+            return original(proto_spec, weights_dir, package_path)
+        with os.scandir(weights_dir) as entries:
+            files = [e.name for e in entries]
+        if not all(os.path.isfile(os.path.join(weights_dir, n)) and not os.path.islink(os.path.join(weights_dir, n)) for n in files):
+            return original(proto_spec, weights_dir, package_path)
+        empty = tempfile.mkdtemp()
+        try:
+            os.chmod(empty, stat.S_IMODE(os.stat(weights_dir).st_mode))
+            path = original(proto_spec, empty, package_path)
+        finally:
+            shutil.rmtree(empty, ignore_errors=True)
+        target = ModelPackage(path).findItemByNameAuthor(utils._WEIGHTS_DIR_NAME, utils._MLPACKAGE_AUTHOR_NAME).path()
+        for name in files:
+            source = os.path.join(weights_dir, name)
+            try:
+                os.link(source, os.path.join(target, name))
+            except OSError:
+                shutil.copy2(source, os.path.join(target, name))
+        return path
+
+    return create
+
+
+class _ShutilMovingPackage:
+    """shutil, except that `copytree(package, dst)` of one given package
+    folder renames it to `dst` (a copy if the rename fails)."""
+
+    def __init__(self, package: str):
+        self._package = os.path.abspath(package)
+
+    def __getattr__(self, name):
+        return getattr(shutil, name)
+
+    def copytree(self, src, dst, *args, **kwargs):
+        if os.path.abspath(src) == self._package and not args and not kwargs:
+            try:
+                os.rename(src, dst)
+                return dst
+            except OSError:
+                pass
+        return shutil.copytree(src, dst, *args, **kwargs)
+
+
+def save_moving_temporary_package(mlmodel, path: str) -> None:
+    """`mlmodel.save(path)`, for a converted model about to be referred to
+    the saved package (hlo_coreml.coreml_patches.refer_to_package): its
+    temporary package is renamed to `path` instead of copied (0.1-0.3 s CPU,
+    0.8 s wall for BERT-base's 209 MB of weights); `MLModel.save` does
+    everything else as usual (the spec with the current metadata is
+    written into the package at `path`). Afterwards the model's
+    `package_path` no longer exists until the caller refers the model to
+    `path`. The same files, always. Without the fast paths, or for a model
+    whose package is not temporary, this is `mlmodel.save(path)`."""
+    from coremltools.models import model as model_module
+
+    package = getattr(mlmodel, "package_path", None)
+    if not (fast_paths.enabled() and getattr(mlmodel, "is_temp_package", False) and package and os.path.isdir(package)):
+        mlmodel.save(path)
+        return
+    saved = model_module._shutil
+    model_module._shutil = _ShutilMovingPackage(package)
+    try:
+        mlmodel.save(path)
+    finally:
+        model_module._shutil = saved

@@ -80,8 +80,10 @@ def _saturate(block, op) -> None:
     out = op.outputs[0]
     if x.val is None or x.dtype != types.fp32 or out.val is None:
         return
+    from .coreml_patches import within_fp16_range
+
     source = np.asarray(x.val, dtype=np.float32)
-    if source.size and source.max() <= FP16_MAX and source.min() >= -FP16_MAX:
+    if source.size and within_fp16_range(source):
         return  # all within range (NaN fails both tests and takes the full check)
     over = np.isfinite(source) & (np.abs(source) > FP16_MAX)
     if not over.any():

@@ -239,44 +239,119 @@ def test_bulk_tensor_values_serialize_as_coremltools(value):
     assert _tensor_values_in_bulk(helper.create_tensor_value)(value).SerializeToString() == want
 
 
-def _transposes_program(cancelling: bool):
+def _transposes_program(kind: str):
+    """A small program for reduce_transposes: `cancelling` (a transpose pair
+    around a relu cancels), `idle` (nothing to cancel), `rematerialized`
+    (BERT's attention scores: two transposes feed one matmul, so both are
+    removed and put back in front of it), `axes` (a pair around a
+    reduction, a concat and a pad, whose axes are updated, with ops
+    downstream of them), `outputs` (a cancelled pair next to a block
+    output)."""
     from coremltools.converters.mil import Builder as mb
 
-    @mb.program(input_specs=[mb.TensorSpec(shape=(1, 3, 4, 5))])
-    def program(x):
+    @mb.program(input_specs=[mb.TensorSpec(shape=(1, 3, 4, 5)), mb.TensorSpec(shape=(1, 3, 4, 5))])
+    def program(x, z):
+        if kind == "rematerialized":
+            q = mb.transpose(x=mb.mul(x=x, y=0.125), perm=[0, 2, 1, 3], name="tq")
+            k = mb.transpose(x=z, perm=[0, 2, 3, 1], name="tk")
+            s = mb.softmax(x=mb.matmul(x=q, y=k, name="scores"), axis=-1)
+            v = mb.transpose(x=z, perm=[0, 2, 1, 3], name="tv")
+            o = mb.transpose(x=mb.matmul(x=s, y=v), perm=[0, 2, 1, 3], name="to")
+            return mb.reshape(x=o, shape=[1, 3, 20], name="out")
         y = mb.transpose(x=x, perm=[0, 2, 3, 1], name="t0")
         y = mb.relu(x=y, name="r")
-        if cancelling:
+        if kind == "idle":
+            return mb.reduce_sum(x=y, axes=[1, 2], name="out")
+        if kind == "axes":
+            y = mb.reduce_mean(x=y, axes=[1], keep_dims=True, name="m")
+            y = mb.concat(values=[y, y], axis=3, name="c")
+            y = mb.pad(x=y, pad=[0, 0, 0, 0, 1, 1, 0, 0], name="p")
             y = mb.transpose(x=y, perm=[0, 3, 1, 2], name="t1")
-            return mb.add(x=y, y=x, name="out")
-        return mb.reduce_sum(x=y, axes=[1, 2], name="out")
+            y = mb.mul(x=y, y=2.0, name="after")
+            return mb.reduce_sum(x=y, axes=[1], name="out")
+        y = mb.transpose(x=y, perm=[0, 3, 1, 2], name="t1")
+        out = mb.add(x=y, y=x, name="out")
+        if kind == "outputs":
+            return out, mb.transpose(x=mb.transpose(x=z, perm=[0, 2, 3, 1]), perm=[0, 3, 1, 2], name="out2")
+        return out
 
     return program
 
 
-@pytest.mark.parametrize("cancelling", [True, False])
-def test_reduce_transposes_gives_coremltools_program(cancelling):
-    """reduce_transposes with the idle re-inference skipped gives the
-    program coremltools' own pass gives, with transposes to cancel and
-    without."""
+_TRANSPOSE_KINDS = ["cancelling", "idle", "rematerialized", "axes", "outputs"]
+
+
+@pytest.mark.parametrize("kind", _TRANSPOSE_KINDS)
+def test_reduce_transposes_gives_coremltools_program(kind):
+    """reduce_transposes re-inferring only the ops it changed gives the
+    program (text, types and values) coremltools' own pass gives, and the
+    local inference skips ops where the full one would not."""
+    from coremltools.converters.mil.converter import _reset_conversion_state
     from coremltools.converters.mil.mil.passes.pass_registry import PASS_REGISTRY
 
-    from hlo_coreml.coreml_fast_paths import _transpose_optimization_class, _transpose_removal_without_idle_inference
+    from hlo_coreml import coreml_fast_paths
+    from hlo_coreml.coreml_fast_paths import _transpose_optimization_class, _transpose_removal_with_local_inference
 
-    texts = []
+    texts, counts = [], []
+    original_reinfer = coreml_fast_paths.reinfer_changed_ops
+
+    def counting(block, wiring, updated):
+        n = original_reinfer(block, wiring, updated)
+        counts.append((n, len(block.operations)))
+        return n
+
     for patched in (False, True):
-        program = _transposes_program(cancelling)
+        _reset_conversion_state()  # op names count from 0 again
+        program = _transposes_program(kind)
         cls = _transpose_optimization_class()
         original = cls.apply_transform
         if patched:
-            cls.apply_transform = _transpose_removal_without_idle_inference(original)
+            cls.apply_transform = _transpose_removal_with_local_inference(original)
+            coreml_fast_paths.reinfer_changed_ops = counting
         try:
             PASS_REGISTRY["common::reduce_transposes"](program)
         finally:
             cls.apply_transform = original
-        texts.append(re.sub(r"\bblock\d+\(", "block(", str(program)))
+            coreml_fast_paths.reinfer_changed_ops = original_reinfer
+        block = program.functions["main"]
+        types_and_values = [
+            (op.op_type, v.sym_type, None if v.val is None else np.asarray(v.val).tolist()) for op in block.operations for v in op.outputs
+        ]
+        texts.append((re.sub(r"\bblock\d+\(", "block(", str(program)), types_and_values))
     assert texts[0] == texts[1]
-    assert texts[0].count("transpose(") == (0 if cancelling else 1)
+    transposes = texts[0][0].count("transpose(")
+    assert transposes == {"cancelling": 0, "idle": 1, "rematerialized": 4, "axes": 0, "outputs": 0}[kind]
+    ((reinferred, ops),) = counts
+    assert reinferred < ops
+    if kind == "idle":
+        assert reinferred == 0
+
+
+def test_local_reinference_propagates_a_changed_type():
+    """An op downstream of one whose output type the change altered is
+    re-inferred, however far downstream; an unrelated op is not."""
+    from coremltools.converters.mil import Builder as mb
+
+    from hlo_coreml.coreml_fast_paths import reinfer_changed_ops
+
+    @mb.program(input_specs=[mb.TensorSpec(shape=(2, 3)), mb.TensorSpec(shape=(4, 2))])
+    def program(x, w):
+        a = mb.relu(x=x, name="a")
+        b = mb.exp(x=a, name="b")
+        c = mb.reduce_sum(x=b, axes=[0], name="c")
+        d = mb.sigmoid(x=w, name="d")
+        return c, d
+
+    block = program.functions["main"]
+    wiring = {op: tuple(op.get_flattened_inputs()) for op in block.operations}
+    a_op = next(op for op in block.operations if op.name == "a")
+    with block:
+        t = mb.transpose(x=block.inputs["w"], perm=[1, 0], before_op=a_op, name="t")
+        # a reads a (2, 4) tensor now; b and c learn it only by re-inference.
+        block.replace_uses_of_var_after_op(anchor_op=t.op, old_var=block.inputs["x"], new_var=t, no_check_var_types=True)
+    assert reinfer_changed_ops(block, wiring, set()) == 5  # t and its perm const, a, b, c; not d
+    shapes = {op.name: op.outputs[0].shape for op in block.operations if op.op_type != "const"}
+    assert shapes == {"t": (2, 4), "a": (2, 4), "b": (2, 4), "c": (4,), "d": (4, 2)}
 
 
 def test_memoized_is_tensor_answers_as_coremltools():
@@ -294,3 +369,153 @@ def test_memoized_is_tensor_answers_as_coremltools():
     for t in cases + cases:  # the second round answers from the memo
         assert memoized(t) == type_mapping.is_tensor(t), t
     assert sum(memoized(t) for t in cases) == 3
+
+
+def _tree(path):
+    """Every file and folder under `path`: relative path -> (mode, bytes);
+    the manifest with its random item identifiers replaced by the items'
+    paths."""
+    import json
+
+    out = {}
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            full = os.path.join(root, name)
+            rel = os.path.relpath(full, path)
+            content = None
+            if os.path.isfile(full):
+                with open(full, "rb") as f:
+                    content = f.read()
+                if name == "Manifest.json":
+                    manifest = json.loads(content)
+                    entries = manifest["itemInfoEntries"]
+                    manifest["rootModelIdentifier"] = entries[manifest["rootModelIdentifier"]]["path"]
+                    manifest["itemInfoEntries"] = sorted(entries.values(), key=lambda e: e["path"])
+                    content = json.dumps(manifest, sort_keys=True)
+            out[rel] = (os.stat(full).st_mode, content)
+    return out
+
+
+def test_package_linking_weights_writes_coremltools_package(tmp_path):
+    """_create_mlpackage with the weight files hard-linked in gives the
+    package coremltools writes (the same files, modes, bytes and manifest
+    items), and leaves the weight folder as it was."""
+    from coremltools.models import model as model_module
+    from coremltools.proto import Model_pb2
+
+    from hlo_coreml.coreml_fast_paths import _package_linking_weights
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "weight.bin").write_bytes(os.urandom(5000))
+    before = _tree(weights)
+    spec = Model_pb2.Model(specificationVersion=9)
+    spec.description.metadata.shortDescription = "test"
+    original = model_module._create_mlpackage
+    want = original(spec, str(weights), str(tmp_path / "want.mlpackage"))
+    got = _package_linking_weights(original)(spec, str(weights), str(tmp_path / "got.mlpackage"))
+    assert got == str(tmp_path / "got.mlpackage")
+    assert _tree(got) == _tree(want)
+    assert len(_tree(got)) == 6  # Manifest, Data, its author folder, model, weights folder, weight.bin
+    assert _tree(weights) == before
+    assert os.stat(os.path.join(got, "Data", "com.apple.CoreML", "weights", "weight.bin")).st_nlink == 2
+    without_weights = _package_linking_weights(original)(spec, None, str(tmp_path / "none.mlpackage"))
+    assert _tree(without_weights) == _tree(original(spec, None, str(tmp_path / "none2.mlpackage")))
+    # A weight folder with a subfolder goes to coremltools (which skips it).
+    (weights / "sub").mkdir()
+    (weights / "sub" / "more.bin").write_bytes(b"x")
+    got = _package_linking_weights(original)(spec, str(weights), str(tmp_path / "got2.mlpackage"))
+    assert _tree(got) == _tree(original(spec, str(weights), str(tmp_path / "want2.mlpackage")))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_saving_by_moving_the_package_gives_the_saved_package(tmp_path, fast):
+    """compile(..., output_path=) saves the package it would save by
+    copying (the same files and bytes, metadata included) whether the
+    temporary package is moved or copied; with the fast paths on, nothing
+    is copied."""
+    import shutil as shutil_module
+
+    from coremltools.models import model as model_module
+
+    copies = []
+    real = shutil_module.copytree
+
+    def counting(src, dst, *args, **kwargs):
+        copies.append(src)
+        return real(src, dst, *args, **kwargs)
+
+    def f(x):
+        return x @ np.arange(12, dtype=np.float32).reshape(4, 3) + 1.0
+
+    x = np.ones((2, 4), np.float32)
+    path = str(tmp_path / "m.mlpackage")
+    with fast_paths.reference_paths():
+        hlo_coreml.compile(f, x, output_path=str(tmp_path / "ref.mlpackage"), version="1.2")
+    saved = model_module._shutil
+    model_module._shutil = type("S", (), {"copytree": staticmethod(counting), "__getattr__": lambda self, n: getattr(shutil_module, n)})()
+    try:
+        if fast:
+            mlmodel = hlo_coreml.compile(f, x, output_path=path, version="1.2")
+        else:
+            with fast_paths.reference_paths():
+                mlmodel = hlo_coreml.compile(f, x, output_path=path, version="1.2")
+    finally:
+        model_module._shutil = saved
+    assert model_module._shutil is shutil_module
+    assert len(copies) == (0 if fast else 1)
+    assert _tree(path) == _tree(str(tmp_path / "ref.mlpackage"))
+    assert mlmodel.package_path == path and os.path.isdir(path)
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".hlo-coreml-")]
+    (got,) = hlo_coreml.run(mlmodel, {"x": x}).values()  # the model works from its saved package
+    np.testing.assert_allclose(got, f(x), rtol=1e-2)
+
+
+def test_fp16_range_answers_as_min_and_max_and_follows_writes():
+    """within_fp16_range gives max <= 65504 and min >= -65504 for every
+    kind of array, remembers the answer only for arrays nothing can write
+    to, and so follows a write to a writeable array or to the writeable
+    base of a read-only view."""
+    from hlo_coreml.coreml_patches import _range_memo, within_fp16_range
+
+    def frozen(a):
+        a = np.array(a, np.float32)
+        a.flags.writeable = False
+        return a
+
+    cases = [frozen([1.0, -65504.0]), frozen([65505.0]), frozen([-1e38, 0.0]), frozen([np.nan, 1.0]),
+             frozen([np.inf]), frozen(np.ones((40, 30)) * 7).T, np.array([3.0, 70000.0], np.float32)]
+    for a in cases + cases:  # the second round answers from the memo where there is one
+        assert within_fp16_range(a) == bool(a.max() <= 65504 and a.min() >= -65504)
+    base = np.ones(8, np.float32)
+    view = base[::2]
+    view.flags.writeable = False
+    assert within_fp16_range(view)
+    base[2] = 1e6  # seen through the read-only view
+    assert not within_fp16_range(view)
+    writeable = np.ones(4, np.float32)
+    assert within_fp16_range(writeable)
+    writeable[0] = -1e9
+    assert not within_fp16_range(writeable)
+    with fast_paths.reference_paths():
+        _range_memo.clear()
+        assert not within_fp16_range(cases[1]) and not _range_memo
+
+
+@pytest.mark.parametrize("shape", [(600, 300), (257, 513), (300, 256)])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_tiled_cast_gives_astype_values_in_c_order(shape, dtype):
+    """cast_in_c_order (tiles for large transposed matrices) gives NumPy's
+    astype(order="C") bit for bit, overflow, NaN, inf, -0 and fp16
+    subnormals included."""
+    from hlo_coreml.coreml_fast_paths import cast_in_c_order
+
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal(shape[::-1]) * rng.choice([1e-7, 1.0, 1e5], shape[::-1])).astype(np.float32)
+    w.flat[:5] = [np.nan, np.inf, -np.inf, -0.0, 70000.0]
+    for value in (w.T, w[::2, ::3].T, w):
+        with np.errstate(over="ignore"):
+            want = value.astype(dtype, order="C")
+            got = cast_in_c_order(value, np.dtype(dtype))
+        assert got.flags.c_contiguous and got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()
