@@ -22,6 +22,7 @@ from .coreml_patches import (
     fp16_overflow_warnings_hidden,
     mil_pass_overhead_removed,
     refer_to_package,
+    reshape_merges_within_blocks,
     validate_program,
 )
 from .diagnostics import CompileError, Diagnostic, LegalizationError, OpRefused, format_all, from_mlir_error, source_position
@@ -454,6 +455,7 @@ def convert_program(program, target, precision, *, pass_pipeline=None, inputs=()
             fp16_overflow_warnings_hidden(),
             concat_float_symbols_removed(),
             conv_bias_fusion_guarded(),
+            reshape_merges_within_blocks(),
             compile_time_values_bounded(),
         ):
             mlmodel = ct.convert(program, **convert_kwargs)

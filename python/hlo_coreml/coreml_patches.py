@@ -185,6 +185,39 @@ def conv_bias_fusion_guarded():
         setattr(fuse_conv_bias, name, original)
 
 
+def _reshape_runs_within_one_block(original):
+    """coremltools' `merge_consecutive_reshapes` follows a run of reshapes
+    into a nested block (a reshape in a loop body of a loop-invariant
+    reshape outside it) and then inserts the merged reshape before an op of
+    the other block, from the first block's context: KeyError. Here a run
+    ends before its first op in another block; runs within one block merge
+    as before."""
+
+    def match_pattern(reshape_op):
+        run = original(reshape_op)
+        for i, op in enumerate(run):
+            if op.enclosing_block is not reshape_op.enclosing_block:
+                return run[:i]
+        return run
+
+    return staticmethod(match_pattern)
+
+
+@contextlib.contextmanager
+def reshape_merges_within_blocks():
+    """For the duration, `merge_consecutive_reshapes` merges only reshapes
+    of one block (see `_reshape_runs_within_one_block`)."""
+    coremltools()
+    from coremltools.converters.mil.mil.passes.defs.optimize_repeat_ops import merge_consecutive_reshapes
+
+    original = merge_consecutive_reshapes.__dict__["_match_pattern"]
+    merge_consecutive_reshapes._match_pattern = _reshape_runs_within_one_block(original.__func__)
+    try:
+        yield
+    finally:
+        merge_consecutive_reshapes._match_pattern = original
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100

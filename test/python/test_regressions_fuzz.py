@@ -266,6 +266,42 @@ def test_conv_bias_fusion_guard_is_restored():
 # -- control flow -------------------------------------------------------------------------
 
 
+def test_loop_body_reshape_of_a_loop_invariant_reshape():
+    # Was: KeyError in coremltools' merge_consecutive_reshapes, which merged a
+    # reshape in the loop body with the reshape outside it that it reads, and
+    # inserted the result into the wrong block (see coreml_patches).
+    def fn(x, n):
+        y = jnp.tanh(x).reshape(4, 3, 5)
+
+        def body(c):
+            return c[0] + 1, c[1] * 0.5 + (y.reshape(12, 5) * c[1][0]).sum(0)
+
+        return lax.while_loop(lambda c: c[0] < n, body, (jnp.int32(0), jnp.ones(5)))[1]
+
+    check_both(fn, f32(60), np.int32(3))
+
+
+def test_reshape_merge_guard_keeps_one_block_runs_and_is_restored():
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.mil.passes.defs.optimize_repeat_ops import merge_consecutive_reshapes
+    from coremltools.converters.mil.mil.passes.pass_registry import PASS_REGISTRY
+
+    from hlo_coreml.coreml_patches import reshape_merges_within_blocks
+
+    @mb.program(input_specs=[mb.TensorSpec(shape=(4, 15))])
+    def prog(x):
+        chain = mb.reshape(x=mb.reshape(x=mb.reshape(x=x, shape=[6, 10]), shape=[3, 20]), shape=[60])
+        return mb.mul(x=chain, y=2.0)
+
+    original = merge_consecutive_reshapes.__dict__["_match_pattern"]
+    with reshape_merges_within_blocks():
+        assert merge_consecutive_reshapes.__dict__["_match_pattern"] is not original
+        PASS_REGISTRY["common::merge_consecutive_reshapes"](prog)
+    assert merge_consecutive_reshapes.__dict__["_match_pattern"] is original
+    # Three reshapes in one block still merge into one.
+    assert [op.op_type for op in prog.functions["main"].operations].count("reshape") == 1
+
+
 def test_while_loop_with_a_reduced_rank0_carry():
     # Was: EmitterBug "loop_vars ... changes in the body of while_loop" (a
     # reduction is a MIL scalar, arithmetic on a rank-0 const a rank-0 tensor).
