@@ -260,9 +260,9 @@ def _bits_to_f32(ctx, x, shape):
     exponent_field = mb.floor_div(x=u, y=np.int32(1 << 23))  # 0..255
     # u >= 0: `mod` is the same under either sign convention.
     frac = mb.cast(x=mb.mod(x=u, y=np.int32(1 << 23)), dtype="fp32")  # exact: < 2**23
-    scale_table = np.ldexp(np.float32(1), np.arange(0, 256) - 127).astype(np.float32)  # 2**(E-127)
+    scale_table = np.ones(256, np.float32)  # E = 255 (inf / NaN) keeps 1
+    scale_table[:255] = np.ldexp(np.float32(1), np.arange(0, 255) - 127)  # 2**(E-127)
     scale_table[0] = np.float32(2.0**-126)  # denormals: 0.frac * 2**-126
-    scale_table[255] = np.float32(1)
     scale = mb.gather(x=ctx.const(scale_table), indices=exponent_field, axis=0)
     is_denormal = mb.equal(x=exponent_field, y=np.int32(0))
     significand = mb.add(
