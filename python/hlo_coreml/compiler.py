@@ -19,6 +19,7 @@ from .coreml_patches import (
     compile_time_values_bounded,
     concat_float_symbols_removed,
     conv_bias_fusion_guarded,
+    deterministic_mil_names,
     fp16_overflow_warnings_hidden,
     mil_pass_overhead_removed,
     refer_to_package,
@@ -297,7 +298,7 @@ def compile(  # noqa: A001 - the public name mirrors ct.convert's role
             check_enumerated(arg_requests, target)
             check_arguments(main, names, arg_requests, set(specialize))
 
-    with staging.signals_clean_up():
+    with staging.signals_clean_up(), deterministic_mil_names():
         # Every file this compile makes (coremltools' included) goes into one
         # staging folder: next to the output, or in the system temp folder.
         folder = staging.new_staging(staging.stage_parent(path) if path is not None else None)

@@ -218,6 +218,35 @@ def reshape_merges_within_blocks():
         merge_consecutive_reshapes._match_pattern = original
 
 
+_fresh_names_depth = 0
+
+
+@contextlib.contextmanager
+def deterministic_mil_names():
+    """coremltools names an op built without a name `<op type>_<n>`, n from
+    a process-wide counter (`Builder.name_count`): the same model compiled
+    after other models got other op names, and a package of another size.
+    For the duration of the outermost call the counter starts from zero, so
+    a compile gives the same names in any process; it is restored after.
+    Names stay unique within the call (a multifunction compile is one
+    call)."""
+    global _fresh_names_depth
+    coremltools()
+    from coremltools.converters.mil.mil import Builder
+
+    if _fresh_names_depth:
+        yield
+        return
+    saved = Builder.name_count
+    Builder.name_count = type(saved)(int)
+    _fresh_names_depth += 1
+    try:
+        yield
+    finally:
+        _fresh_names_depth -= 1
+        Builder.name_count = saved
+
+
 @contextlib.contextmanager
 def mil_pass_overhead_removed():
     """coremltools re-validates the whole MIL program after each of its ~100

@@ -28,6 +28,7 @@ import os
 
 from . import staging
 from .coreml import coremltools, progress_bars
+from .coreml_patches import deterministic_mil_names
 from .diagnostics import CompileError
 
 FUNCTIONS_METADATA_KEY = "hlo_coreml.functions"
@@ -89,7 +90,7 @@ def compile_multifunction(
     if default_function not in functions:
         raise CompileError(f"default_function '{default_function}' is not one of {', '.join(names)}")
 
-    with staging.signals_clean_up():
+    with staging.signals_clean_up(), deterministic_mil_names():
         folder = staging.new_staging(staging.stage_parent(target_path))
         try:
             interfaces = _compile_and_merge(

@@ -11,6 +11,7 @@ runtime pad values, against JAX. See docs/regressions.md.
 from __future__ import annotations
 
 import itertools
+import re
 
 import jax.numpy as jnp
 import numpy as np
@@ -520,3 +521,25 @@ def test_nested_dynamic_slices_follow_the_stablehlo_spec():
         names = [s.name for s in model.hlo_coreml_interface.inputs]
         [got] = hlo_coreml.run(model, dict(zip(names, (a0, a1.reshape(1), a2.reshape(1))))).values()
         np.testing.assert_array_equal(np.asarray(got).reshape(1, 1).astype(bool), expected)
+
+
+def test_op_names_do_not_depend_on_earlier_compiles():
+    # Was: coremltools' process-wide name counter gave a model compiled
+    # after others other op names (and docs/llm.md's package size changed
+    # with the tests that ran before it); see coreml_patches.deterministic_mil_names.
+    from coremltools.converters.mil.mil import Builder
+
+    def fn(x):
+        return jnp.sort(jnp.tanh(x) @ x.T, axis=0)[::-1].reshape(-1)
+
+    def program_text():
+        # Blocks are numbered by another process-wide counter; their names
+        # are not in the package.
+        return re.sub(r"\bblock\d+\(", "block(", str(hlo_coreml.compile(fn, f32(3, 4))._mil_program))
+
+    first = program_text()
+    Builder.name_count["cast"] += 1000  # as if many models had been built
+    for _ in range(2):
+        hlo_coreml.compile(lambda x: jnp.exp(x) + 1.0, f32(5))
+    assert program_text() == first
+    assert Builder.name_count["cast"] >= 1000  # the process's counter is left as it was
