@@ -81,7 +81,9 @@ print("cache:", k_cache.shape, k_cache.dtype)
 options into one multifunction MIL program and exports it once; a weight
 both functions use is held and stored once (no per-function packages and
 no `ct.utils.save_multifunction` merge; see "Compile time and memory"
-below). `states=` maps each state input to the output that updates it: those
+below). Metadata options (`author=`, `version=`, `description=`, `license=`,
+`user_defined_metadata=`) are the package's, given once. `states=` maps each
+state input to the output that updates it: those
 become Core ML states instead of inputs and outputs. The example arguments
 fix the shapes: prefill takes 8 tokens, decode one.""",
         """\

@@ -34,6 +34,8 @@ from .diagnostics import CompileError
 FUNCTIONS_METADATA_KEY = "hlo_coreml.functions"
 MULTIFUNCTION_TARGET = "iOS18"
 _RESERVED = ("output_path",)
+# compile()'s metadata options: given once, for the package.
+_METADATA = ("author", "version", "short_description", "description", "license", "user_defined_metadata")
 
 
 def compile_multifunction(
@@ -81,6 +83,7 @@ def compile_multifunction(
     for key in _RESERVED:
         if key in compile_kwargs:
             raise CompileError(f"compile_multifunction: give {key} once, not per function")
+    metadata = {key: compile_kwargs.pop(key) for key in _METADATA if key in compile_kwargs}
     target_path = staging.check_output_path(output_path)
     names = list(functions)
     for name in names:
@@ -95,7 +98,7 @@ def compile_multifunction(
         try:
             interfaces = _compile_and_merge(
                 ct, compile_one, functions, names, default_function, target, folder, target_path,
-                show_progress, compile_kwargs,
+                show_progress, compile_kwargs, metadata,
             )
         finally:
             staging.remove(folder)
@@ -105,11 +108,14 @@ def compile_multifunction(
 
 
 def _compile_and_merge(ct, compile_one, functions, names, default_function, target, folder, target_path,
-                       show_progress, compile_kwargs) -> dict:
+                       show_progress, compile_kwargs, metadata) -> dict:
     """Build each function's MIL program (compile()'s option handling,
     legalization and emitter) and run coremltools' passes on it, gather
-    the functions in one MIL program, export that once into `folder` and
-    move the package to `target_path`; returns {name: interface}."""
+    the functions in one MIL program, export that once into `folder` with
+    the package's `metadata` (compile()'s metadata options) and move the
+    package to `target_path`; returns {name: interface}."""
+    from .interface import set_metadata
+
     from .compiler import function_sink
     from .multifunction_program import FunctionGatherer, casts_shared
 
@@ -131,6 +137,15 @@ def _compile_and_merge(ct, compile_one, functions, names, default_function, targ
         # The exported MIL program holds the weights in reference cycles:
         # collect them now, not at some later full collection.
         gc.collect()
+        description = metadata.get("short_description", metadata.get("description"))
+        set_metadata(
+            model,
+            author=metadata.get("author"),
+            version=metadata.get("version"),
+            short_description=description,
+            license=metadata.get("license"),
+            user_defined_metadata=metadata.get("user_defined_metadata"),
+        )
         model.user_defined_metadata[FUNCTIONS_METADATA_KEY] = json.dumps(interfaces)
         final = os.path.join(folder, "final.mlpackage")
         model.save(final)
@@ -143,7 +158,7 @@ def _unpack(name, entry):
         raise CompileError(f"function '{name}': expected (fn, example_args) or (fn, example_args, options)")
     fn, args = entry[0], entry[1]
     own = dict(entry[2]) if len(entry) == 3 else {}
-    for key in _RESERVED:
+    for key in _RESERVED + _METADATA:
         if key in own:
             raise CompileError(f"function '{name}': {key} is given once for the package")
     return fn, tuple(args), own

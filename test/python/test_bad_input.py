@@ -288,6 +288,27 @@ def test_multifunction_output_follows_the_same_rules(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["m.mlpackage", "notes.mlpackage"]
 
 
+def test_multifunction_keeps_the_package_metadata(tmp_path):
+    # Was: author=, version=, ... given to compile_multifunction were dropped.
+    functions = {"sin": (jnp.sin, (X,)), "cos": (jnp.cos, (X,))}
+    out = tmp_path / "m.mlpackage"
+    hlo_coreml.compile_multifunction(
+        functions, output_path=out, author="Ada", version="2.1", description="two functions",
+        license="MIT", user_defined_metadata={"release": "rc1"},
+    )
+    import coremltools as ct
+
+    from hlo_coreml.multifunction import function_interfaces
+
+    saved = ct.models.MLModel(str(out), skip_model_load=True)
+    assert (saved.author, saved.version, saved.short_description, saved.license) == ("Ada", "2.1", "two functions", "MIT")
+    assert saved.user_defined_metadata["release"] == "rc1"
+    assert set(function_interfaces(saved)) == {"sin", "cos"}
+    with pytest.raises(hlo_coreml.CompileError, match="author is given once for the package"):
+        hlo_coreml.compile_multifunction(
+            {"sin": (jnp.sin, (X,), {"author": "Bob"})}, output_path=tmp_path / "n.mlpackage"
+        )
+
 def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
