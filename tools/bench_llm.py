@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+from bench_worker import _status_kb  # tools/ is on sys.path: this file runs from there
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 WORKER = os.path.join(HERE, "bench_worker.py")
@@ -61,14 +63,6 @@ def expected_weight_bytes(arrays, scheme: str) -> int:
         else:
             raise ValueError(scheme)
     return total
-
-
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def _timed(module, name, log):

@@ -258,7 +258,6 @@ def _elide(data, min_bytes):
     # Placeholders are the patterns 1, 2, ... that no other tensor of the
     # same type starts with, so none is equal to a constant of the program.
     taken: dict[int, set[bytes]] = {}
-    chosen: dict[int, _Entry] = {}
     elided: list[ElidedConstant] = []
     replaced: dict[int, bytes] = {}
     candidates = []
@@ -282,7 +281,6 @@ def _elide(data, min_bytes):
             continue
         next_pattern[type_index] = pattern + 1
         placeholder = pattern.to_bytes(width, "little")
-        chosen[id(entry)] = entry
         replaced[id(entry)] = (
             encode_varint(_VHLO_TENSOR_ATTR) + encode_varint(type_index) + encode_varint(width) + placeholder
         )
